@@ -1,0 +1,101 @@
+/** `heimdall-build validate`: the config checked and its matrix shown, as the server would see it. */
+import { open } from "node:fs/promises";
+import path from "node:path";
+import type { Cell } from "../config/matrix.ts";
+import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
+import { formatPath, formatProblem, type PositionedProblem } from "../config/problems.ts";
+import { LIMITS } from "../config/schema.ts";
+import { renderTable } from "../report/text-table.ts";
+import type { CliIo } from "./program.ts";
+
+export interface ValidateOptions {
+  readonly dir: string;
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+export async function validateCommand(options: ValidateOptions, io: CliIo): Promise<number> {
+  const file = options.config ?? path.join(options.dir, DEFAULT_CONFIG_FILE);
+  const shown = path.relative(io.cwd, path.resolve(io.cwd, file)) || file;
+  const text = await readBounded(path.resolve(io.cwd, file));
+  if (typeof text !== "string") {
+    io.stderr(`${shown}:1:1: error: ${text.error}\n`);
+    if (options.json)
+      io.stdout(
+        `${JSON.stringify({ errors: [{ file: shown, line: 1, column: 1, field: "", message: text.error }] })}\n`,
+      );
+    return 1;
+  }
+  const result = parseConfig(text, { file: shown });
+  if (!result.ok) {
+    for (const problem of result.problems) io.stderr(`${formatProblem(problem)}\n`);
+    if (options.json) io.stdout(`${JSON.stringify({ errors: result.problems.map(problemJson) })}\n`);
+    return 1;
+  }
+  for (const warning of result.warnings) io.stderr(`${formatProblem(warning)}\n`);
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ cells: result.cells.map(cellJson) }, null, 2)}\n`);
+    return 0;
+  }
+  const runnable = result.cells.filter((c) => !c.skipped).length;
+  io.stdout(
+    `${renderTable(
+      ["CELL", "FLAG", "IMAGE", "STATE"],
+      result.cells.map((c) => [
+        c.name,
+        c.stdFlag ?? "-",
+        c.image ?? "-",
+        c.skipped ? `skipped: ${c.skipReason}` : "runs",
+      ]),
+    )}\n\n${shown}: ${result.cells.length} cells, ${runnable} to run, ${result.cells.length - runnable} skipped\n`,
+  );
+  return 0;
+}
+
+/** Reads at most the config size limit (+1 byte to notice a larger file). */
+async function readBounded(file: string): Promise<string | { error: string }> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { error: code === "ENOENT" ? "no such file" : `cannot open: ${code ?? String(error)}` };
+  }
+  try {
+    const buffer = Buffer.alloc(LIMITS.fileBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } catch (error) {
+    return { error: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  } finally {
+    await handle.close();
+  }
+}
+
+export function cellJson(cell: Cell) {
+  return {
+    id: cell.id,
+    name: cell.name,
+    platform: cell.platform,
+    compiler: cell.compiler.family,
+    compiler_version: cell.compiler.version,
+    cxx_standard: cell.cxxStandard,
+    build_type: cell.buildType,
+    sanitizers: cell.sanitizers,
+    coverage: cell.coverage,
+    tests: cell.tests,
+    skipped: cell.skipped,
+    skip_reason: cell.skipReason,
+  };
+}
+
+function problemJson(p: PositionedProblem) {
+  return {
+    file: p.file,
+    line: p.line,
+    column: p.column,
+    field: formatPath(p.path),
+    severity: p.severity,
+    message: p.message,
+  };
+}

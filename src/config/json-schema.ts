@@ -1,0 +1,19 @@
+/** The JSON Schema for editors (yaml-language-server), generated from the zod schema that validates. */
+import { z } from "zod";
+import { configSchema } from "./schema.ts";
+
+export const JSON_SCHEMA_PATH = "schema/heimdall-build.schema.json";
+
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(configSchema, { io: "input", target: "draft-2020-12", unrepresentable: "any" });
+  return {
+    ...schema,
+    $id: "https://heimdall-build.dev/schema/heimdall-build.schema.json",
+    title: ".heimdall-build.yml",
+  };
+}
+
+/** The file's exact text, so the committed copy can be compared byte for byte. */
+export function configJsonSchemaText(): string {
+  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+}

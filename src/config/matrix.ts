@@ -1,0 +1,278 @@
+/**
+ * Matrix expansion with GitHub Actions' semantics: the axes are multiplied,
+ * `exclude` removes every combination it partially matches, then each
+ * `include` entry is merged into every original combination whose axis values
+ * it does not contradict, or becomes a new combination when it fits none.
+ * Each combination becomes a cell; the catalog decides which cells are skipped.
+ */
+import {
+  type BuildType,
+  type CompilerRelease,
+  type CxxStandard,
+  findCompiler,
+  imageTag,
+  type Platform,
+  SANITIZERS,
+  type Sanitizer,
+  skipReason,
+} from "./catalog.ts";
+import { type ConfigProblem, type FieldPath, formatPath } from "./problems.ts";
+import { AXES, type AxisName, type CompilerRef, type Config, compilerKey, LIMITS } from "./schema.ts";
+
+export interface Cell {
+  /** Stable across commits: derived from the axes only. */
+  readonly id: string;
+  /** The check run's name, e.g. `linux / gcc-12 / c++17 / Release`. */
+  readonly name: string;
+  readonly platform: Platform;
+  readonly compiler: CompilerRef;
+  readonly cxxStandard: CxxStandard;
+  readonly buildType: BuildType;
+  readonly sanitizers: readonly Sanitizer[];
+  readonly coverage: boolean;
+  readonly tests: boolean;
+  /** The catalog's flag for the standard (`-std=c++2b`), null when skipped. */
+  readonly stdFlag: string | null;
+  /** The image the cell runs in on Linux: the config's override or the catalog's. */
+  readonly image: string | null;
+  readonly skipped: boolean;
+  readonly skipReason: string | null;
+}
+
+export interface Expansion {
+  readonly cells: Cell[];
+  readonly problems: ConfigProblem[];
+}
+
+/** Values of an axis an undeclared axis takes. */
+const AXIS_DEFAULTS = {
+  platform: "linux",
+  cxx_standard: 17,
+  build_type: "Release",
+} as const satisfies Partial<Record<AxisName, unknown>>;
+
+type AxisValue = Platform | CompilerRef | CxxStandard | BuildType;
+
+/** A combination: axis values plus the properties include entries added. */
+interface Combination {
+  axes: Partial<Record<AxisName, AxisValue>>;
+  sanitizers?: readonly Sanitizer[];
+  coverage?: boolean;
+  tests?: boolean;
+  /** Where it came from, for error positions. */
+  origin: FieldPath;
+}
+
+function valueKey(axis: AxisName, value: AxisValue): string {
+  return axis === "compiler" ? compilerKey(value as CompilerRef) : String(value);
+}
+
+export function expandMatrix(config: Config): Expansion {
+  const problems: ConfigProblem[] = [];
+  const { matrix } = config;
+  const declared = AXES.filter((axis) => matrix[axis] !== undefined);
+  const values = (axis: AxisName): readonly AxisValue[] => (matrix[axis] ?? []) as readonly AxisValue[];
+
+  const product = declared.reduce((n, axis) => n * values(axis).length, declared.length > 0 ? 1 : 0);
+  if (product > LIMITS.combinations) {
+    problems.push({
+      severity: "error",
+      path: ["matrix"],
+      message: `the axes multiply to ${product} combinations; the limit is ${LIMITS.combinations} (and ${LIMITS.cells} cells after exclude and include)`,
+    });
+    return { cells: [], problems };
+  }
+
+  let combinations: Combination[] = [];
+  if (declared.length > 0) {
+    combinations = [{ axes: {}, origin: ["matrix"] }];
+    for (const axis of declared) {
+      combinations = combinations.flatMap((c) => values(axis).map((v) => ({ ...c, axes: { ...c.axes, [axis]: v } })));
+    }
+  }
+
+  (matrix.exclude ?? []).forEach((entry, index) => {
+    const path = ["matrix", "exclude", index];
+    const keys = AXES.filter((axis) => entry[axis] !== undefined);
+    const stray = keys.filter((axis) => !declared.includes(axis));
+    for (const axis of stray) {
+      problems.push({
+        severity: "error",
+        path: [...path, axis],
+        atKey: true,
+        message: `exclude names '${axis}', which is not an axis of this matrix (axes: ${declared.join(", ") || "none"})`,
+      });
+    }
+    if (stray.length > 0) return;
+    const matches = (c: Combination) =>
+      keys.every((axis) => valueKey(axis, c.axes[axis] as AxisValue) === valueKey(axis, entry[axis] as AxisValue));
+    const before = combinations.length;
+    combinations = combinations.filter((c) => !matches(c));
+    if (combinations.length === before) {
+      problems.push({ severity: "warning", path, message: "this exclude entry matches no combination" });
+    }
+  });
+
+  const originals = combinations;
+  const added: Combination[] = [];
+  (matrix.include ?? []).forEach((entry, index) => {
+    const path = ["matrix", "include", index];
+    const entryAxes = AXES.filter((axis) => entry[axis] !== undefined);
+    const fits = (c: Combination) =>
+      entryAxes.every(
+        (axis) =>
+          !declared.includes(axis) ||
+          valueKey(axis, c.axes[axis] as AxisValue) === valueKey(axis, entry[axis] as AxisValue),
+      );
+    let matched = false;
+    for (const c of originals) {
+      if (!fits(c)) continue;
+      matched = true;
+      mergeInto(c, entry, entryAxes);
+    }
+    if (!matched) {
+      const created: Combination = { axes: {}, origin: path };
+      mergeInto(created, entry, entryAxes);
+      added.push(created);
+    }
+  });
+
+  const cells: Cell[] = [];
+  const seen = new Map<string, FieldPath>();
+  for (const combination of [...originals, ...added]) {
+    const axes = completeAxes(combination, declared, values, problems);
+    if (!axes) continue;
+    const cell = makeCell(config, combination, axes);
+    const previous = seen.get(cell.id);
+    if (previous) {
+      problems.push({
+        severity: "error",
+        path: combination.origin,
+        message: `this makes the cell '${cell.name}' a second time (first made by ${formatPath(previous)})`,
+      });
+      continue;
+    }
+    seen.set(cell.id, combination.origin);
+    cells.push(cell);
+  }
+
+  if (cells.length === 0 && !problems.some((p) => p.severity === "error")) {
+    problems.push({
+      severity: "error",
+      path: ["matrix"],
+      message: "the matrix has no cells: list at least one compiler, e.g. compiler: [gcc@12]",
+    });
+  }
+  if (cells.length > LIMITS.cells) {
+    problems.push({
+      severity: "error",
+      path: ["matrix"],
+      message: `the matrix expands to ${cells.length} cells; the limit is ${LIMITS.cells}`,
+    });
+  }
+  return { cells, problems };
+}
+
+function mergeInto(
+  target: Combination,
+  entry: NonNullable<Config["matrix"]["include"]>[number],
+  axes: readonly AxisName[],
+) {
+  for (const axis of axes) target.axes[axis] = entry[axis] as AxisValue;
+  if (entry.sanitizers !== undefined) target.sanitizers = entry.sanitizers;
+  if (entry.coverage !== undefined) target.coverage = entry.coverage;
+  if (entry.tests !== undefined) target.tests = entry.tests;
+}
+
+interface CompleteAxes {
+  platform: Platform;
+  compiler: CompilerRef;
+  cxx_standard: CxxStandard;
+  build_type: BuildType;
+}
+
+/**
+ * A combination made by an include entry may lack axes. An undeclared axis
+ * takes its default, a declared one with a single value takes that value; a
+ * declared one with several values cannot be guessed.
+ */
+function completeAxes(
+  combination: Combination,
+  declared: readonly AxisName[],
+  values: (axis: AxisName) => readonly AxisValue[],
+  problems: ConfigProblem[],
+): CompleteAxes | null {
+  const axes = { ...combination.axes };
+  let complete = true;
+  for (const axis of AXES) {
+    if (axes[axis] !== undefined) continue;
+    const options = values(axis);
+    const only = options.length === 1 ? options[0] : undefined;
+    if (only !== undefined) {
+      axes[axis] = only;
+    } else if (!declared.includes(axis) && axis !== "compiler") {
+      axes[axis] = AXIS_DEFAULTS[axis];
+    } else {
+      complete = false;
+      const listed = options.map((v) => valueKey(axis, v)).join(", ");
+      problems.push({
+        severity: "error",
+        path: combination.origin,
+        message:
+          axis === "compiler" && options.length === 0
+            ? "this include entry makes a new cell but names no compiler"
+            : `this include entry matches no combination, so it makes a new cell, but it does not say which ${axis} (the matrix has ${listed}); add ${axis} to it`,
+      });
+    }
+  }
+  return complete ? (axes as unknown as CompleteAxes) : null;
+}
+
+const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
+  address: "asan",
+  undefined: "ubsan",
+  thread: "tsan",
+  memory: "msan",
+  leak: "lsan",
+};
+
+function makeCell(config: Config, combination: Combination, axes: CompleteAxes): Cell {
+  const requested = new Set(combination.sanitizers ?? config.sanitizers);
+  const sanitizers = SANITIZERS.filter((s) => requested.has(s));
+  const coverage = combination.coverage ?? config.coverage;
+  const tests = combination.tests ?? config.tests.enabled;
+  const { platform, compiler, cxx_standard: cxxStandard, build_type: buildType } = axes;
+
+  const tags = [...sanitizers.map((s) => SANITIZER_SHORT[s]), ...(coverage ? ["coverage"] : [])];
+  const compilerName = `${compiler.family}-${compiler.version}`;
+  const name = [platform, compilerName, `c++${cxxStandard}`, buildType, ...(tags.length ? [tags.join("+")] : [])].join(
+    " / ",
+  );
+  const id = [platform, compilerName, `cxx${cxxStandard}`, buildType.toLowerCase(), ...tags].join("-");
+
+  const reason = skipReason({
+    platform,
+    family: compiler.family,
+    version: compiler.version,
+    cxxStandard,
+    sanitizers,
+    coverage,
+    imageOverride: config.image !== undefined,
+  });
+  const release = findCompiler(compiler.family, compiler.version) as CompilerRelease;
+  return {
+    id,
+    name,
+    platform,
+    compiler,
+    cxxStandard,
+    buildType,
+    sanitizers,
+    coverage,
+    tests,
+    stdFlag: reason ? null : (release.standardFlags[cxxStandard] ?? null),
+    image: platform === "linux" ? (config.image ?? imageTag(release)) : null,
+    skipped: reason !== null,
+    skipReason: reason,
+  };
+}

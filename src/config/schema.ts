@@ -1,0 +1,310 @@
+/**
+ * `.heimdall-build.yml`, version 1: one zod schema that validates the parsed
+ * YAML and from which `schema/heimdall-build.schema.json` is generated.
+ *
+ * Every string and list is bounded: the file comes from an untrusted repository.
+ * Messages written here are the ones users read; the generic ones (wrong type,
+ * unknown key, out of range) are phrased by `problems.ts`.
+ */
+import { z } from "zod";
+import {
+  BUILD_TYPES,
+  CATALOG,
+  COMPILER_FAMILIES,
+  type CompilerFamily,
+  CXX_STANDARDS,
+  describeVersions,
+  findCompiler,
+  PLATFORMS,
+  SANITIZERS,
+} from "./catalog.ts";
+import { closest } from "./suggest.ts";
+
+export const LIMITS = {
+  fileBytes: 256 * 1024,
+  cells: 256,
+  /** Combinations before `exclude`; bounds the work a hostile matrix can ask for. */
+  combinations: 4096,
+  axisValues: 64,
+  includeEntries: 256,
+  excludeEntries: 256,
+  listItems: 256,
+  shortString: 256,
+  longString: 8192,
+  envEntries: 128,
+  aliases: 64,
+} as const;
+
+const shortString = z.string().max(LIMITS.shortString);
+const longString = z.string().max(LIMITS.longString);
+const list = <T extends z.ZodType>(item: T) => z.array(item).max(LIMITS.listItems);
+
+/** A compiler as written: the family and one version. */
+export interface CompilerRef {
+  readonly family: CompilerFamily;
+  readonly version: number;
+}
+
+export function compilerKey(ref: CompilerRef): string {
+  return `${ref.family}@${ref.version}`;
+}
+
+const COMPILER_STRING = /^([A-Za-z][A-Za-z0-9+_-]*)@([0-9]+)$/;
+
+/** Names people type for a family, mapped to the family. */
+const FAMILY_ALIASES: Readonly<Record<string, CompilerFamily>> = {
+  "g++": "gcc",
+  gnu: "gcc",
+  "clang++": "clang",
+  llvm: "clang",
+  appleclang: "apple-clang",
+  "apple-clang++": "apple-clang",
+  xcode: "apple-clang",
+  cl: "msvc",
+  vs: "msvc",
+  "visual-studio": "msvc",
+};
+
+function checkCompiler(family: string, version: number, written: string, ctx: z.RefinementCtx): CompilerRef | null {
+  if (!(COMPILER_FAMILIES as readonly string[]).includes(family)) {
+    const guess = FAMILY_ALIASES[family.toLowerCase()] ?? closest(family, COMPILER_FAMILIES);
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown compiler '${family}' in '${written}'${guess ? `; did you mean '${guess}@${version}'?` : ""} (known compilers: ${COMPILER_FAMILIES.join(", ")})`,
+    });
+    return null;
+  }
+  const known = family as CompilerFamily;
+  if (!findCompiler(known, version)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `compiler '${written}' is not in the catalog; ${known} versions known: ${describeVersions(known)}`,
+    });
+    return null;
+  }
+  return { family: known, version };
+}
+
+const VERSION_MESSAGE = "a compiler version is a whole number such as 12 or 2022";
+const versionNumber = z.union(
+  [z.int({ error: VERSION_MESSAGE }).min(0).max(99999), z.string().regex(/^[0-9]{1,5}$/, { error: VERSION_MESSAGE })],
+  { error: VERSION_MESSAGE },
+);
+
+const compilerString = z
+  .string()
+  .max(64)
+  .regex(COMPILER_STRING, { error: "a compiler is written NAME@VERSION, such as gcc@12 or clang@16" })
+  // The enum is for editors' completion; the check with a readable message is checkCompiler's.
+  .meta({ enum: CATALOG.map((r) => `${r.family}@${r.version}`) });
+
+const compilerObject = z.strictObject({
+  name: z
+    .string()
+    .max(64)
+    .meta({ enum: [...COMPILER_FAMILIES] }),
+  version: versionNumber,
+});
+
+/** One compiler: `gcc@12` or `{name: gcc, version: 12}`. */
+export const compilerSchema = z
+  .union([compilerString, compilerObject], {
+    error: "a compiler is written gcc@12 or {name: gcc, version: 12}",
+  })
+  .transform((value, ctx): CompilerRef => {
+    const [family, version, written] =
+      typeof value === "string"
+        ? parseCompilerString(value)
+        : [value.name, Number(value.version), `${value.name}@${value.version}`];
+    return checkCompiler(family, version, written, ctx) ?? z.NEVER;
+  });
+
+function parseCompilerString(value: string): [string, number, string] {
+  const match = COMPILER_STRING.exec(value);
+  return [match?.[1] ?? "", Number(match?.[2]), value];
+}
+
+/** In the matrix axis a compiler may list several versions: `{name: gcc, version: [11, 12]}`. */
+const compilerAxisItem = z
+  .union(
+    [
+      compilerString,
+      compilerObject,
+      z.strictObject({
+        name: compilerObject.shape.name,
+        version: z.array(versionNumber).min(1).max(LIMITS.axisValues),
+      }),
+    ],
+    { error: "a compiler is written gcc@12, {name: gcc, version: 12} or {name: gcc, version: [11, 12]}" },
+  )
+  .transform((value, ctx): CompilerRef[] => {
+    if (typeof value === "string") {
+      const [family, version, written] = parseCompilerString(value);
+      const ref = checkCompiler(family, version, written, ctx);
+      return ref ? [ref] : [];
+    }
+    const versions = Array.isArray(value.version) ? value.version : [value.version];
+    return versions.flatMap((v) => {
+      const ref = checkCompiler(value.name, Number(v), `${value.name}@${v}`, ctx);
+      return ref ? [ref] : [];
+    });
+  });
+
+const platform = z.enum(PLATFORMS);
+const cxxStandard = z.literal(CXX_STANDARDS);
+const buildType = z.enum(BUILD_TYPES);
+const sanitizers = z.array(z.enum(SANITIZERS)).max(SANITIZERS.length);
+
+/** An axis: a list of distinct values. */
+function axis<T extends z.ZodType>(item: T, describe: string) {
+  return z
+    .array(item)
+    .min(1)
+    .max(LIMITS.axisValues)
+    .superRefine((values, ctx) => {
+      const seen = new Set<string>();
+      values.forEach((value, index) => {
+        const key = JSON.stringify(value);
+        if (seen.has(key)) ctx.addIssue({ code: "custom", path: [index], message: `${describe} listed twice` });
+        seen.add(key);
+      });
+    });
+}
+
+const cellProperties = {
+  sanitizers: sanitizers.optional().describe("Sanitizers for this cell (address, undefined, thread, memory, leak)."),
+  coverage: z.boolean().optional().describe("Build with coverage instrumentation and report it."),
+  tests: z.boolean().optional().describe("Run the tests in this cell."),
+};
+
+const axisKeys = {
+  platform: platform.optional(),
+  compiler: compilerSchema.optional(),
+  cxx_standard: cxxStandard.optional(),
+  build_type: buildType.optional(),
+};
+
+export const AXES = ["platform", "compiler", "cxx_standard", "build_type"] as const;
+export type AxisName = (typeof AXES)[number];
+
+const includeEntry = z
+  .strictObject({ ...axisKeys, ...cellProperties })
+  .describe("Adds properties to the combinations it matches, or a new combination when it matches none.");
+const excludeEntry = z
+  .strictObject(axisKeys)
+  .refine((entry) => Object.keys(entry).length > 0, { error: "an exclude entry names at least one axis" })
+  .describe("Removes every combination that has all of these values.");
+
+const matrix = z
+  .strictObject({
+    platform: axis(platform, "platform").optional().describe("Default: [linux]."),
+    compiler: axis(compilerAxisItem, "compiler")
+      .transform((lists) => lists.flat())
+      .optional(),
+    cxx_standard: axis(cxxStandard, "standard").optional().describe("Default: [17]."),
+    build_type: axis(buildType, "build type").optional().describe("Default: [Release]."),
+    include: z.array(includeEntry).max(LIMITS.includeEntries).optional(),
+    exclude: z.array(excludeEntry).max(LIMITS.excludeEntries).optional(),
+  })
+  .describe("The axes, multiplied together, then `exclude`, then `include`, as in GitHub Actions.");
+
+const envName = z
+  .string()
+  .max(128)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "an environment variable name is letters, digits and _" });
+const envMap = z
+  .record(envName, z.union([longString, z.number(), z.boolean()]).transform(String))
+  .refine((env) => Object.keys(env).length <= LIMITS.envEntries, {
+    error: `at most ${LIMITS.envEntries} environment variables`,
+  });
+
+/** A relative path inside the repository: no absolute paths, no `..`. */
+const repoPath = shortString.refine(
+  (p) => !p.startsWith("/") && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes(".."),
+  {
+    error: "must be a path inside the repository (relative, without '..')",
+  },
+);
+
+const cmake = z.strictObject({
+  source_dir: repoPath.default(".").describe("Folder with the top CMakeLists.txt."),
+  build_dir: repoPath.default("build"),
+  generator: z.enum(["Ninja", "Unix Makefiles", "Ninja Multi-Config"]).default("Ninja"),
+  configure_args: list(longString).default([]).describe("Extra arguments to `cmake -S -B`."),
+  build_args: list(longString).default([]).describe("Extra arguments to `cmake --build`."),
+  targets: list(shortString).default([]).describe("Targets to build; all when empty."),
+});
+
+const script = z.strictObject({
+  commands: z
+    .array(longString)
+    .min(1)
+    .max(LIMITS.listItems)
+    .describe("Shell commands, run in order in the repository."),
+  env: envMap.optional(),
+});
+
+const build = z
+  .strictObject({ cmake: cmake.optional(), script: script.optional() })
+  .refine((b) => !(b.cmake && b.script), { error: "build takes either cmake or script, not both" })
+  .transform((b) =>
+    b.script
+      ? { kind: "script" as const, script: b.script }
+      : { kind: "cmake" as const, cmake: b.cmake ?? cmake.parse({}) },
+  );
+
+const tests = z
+  .union([
+    z.boolean(),
+    z
+      .strictObject({
+        ctest_args: list(longString).optional().describe("Extra arguments to ctest."),
+        command: longString.optional().describe("A command that runs the tests instead of ctest."),
+      })
+      .refine((t) => !(t.ctest_args && t.command), { error: "tests takes either ctest_args or command, not both" }),
+  ])
+  .transform((t) => (typeof t === "boolean" ? { enabled: t } : { enabled: true, ...t }));
+
+const sbom = z
+  .union([z.boolean(), z.strictObject({ enabled: z.boolean().default(true), script: longString.optional() })])
+  .transform((s) => (typeof s === "boolean" ? { enabled: s } : s));
+
+const artifactGlob = repoPath.describe("A glob relative to the repository, e.g. build/*.so");
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1, {
+      error: (issue) => (issue.input === undefined ? undefined : "must be 1, the only version of this file so far"),
+    }),
+    matrix,
+    sanitizers: sanitizers.default([]).describe("Sanitizers for every cell; include entries may override."),
+    coverage: z.boolean().default(false),
+    tests: tests.prefault(true),
+    build: build.prefault({ cmake: {} }),
+    image: shortString
+      .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { error: "an image is a docker reference such as debian:bookworm" })
+      .optional()
+      .describe("Run every Linux cell in this image instead of the catalog's."),
+    timeout_minutes: z.int().min(1).max(720).default(60),
+    env: envMap.default({}),
+    artifacts: list(artifactGlob).default([]),
+    sbom: sbom.prefault(true),
+    max_parallel: z.int().min(1).max(LIMITS.cells).optional(),
+    fail_fast: z.boolean().default(false),
+    fork_prs: z
+      .enum(["approve", "run", "skip"])
+      .default("approve")
+      .describe("Pull requests from forks: wait for approval, run, or skip."),
+    cache: z.boolean().default(true).describe("Share a compiler cache (ccache) between builds."),
+    network: z.boolean().default(false).describe("Let trusted (non-fork) builds reach the network."),
+    cancel_superseded: z
+      .boolean()
+      .default(true)
+      .describe("Cancel a branch's or pull request's older commit when a new one arrives."),
+  })
+  .describe("heimdall-build configuration, version 1");
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type IncludeEntry = z.output<typeof includeEntry>;
+export type ExcludeEntry = z.output<typeof excludeEntry>;

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Tests that build images and run compilers in containers take minutes on a
+    // cold machine; the per-test limits are set where they run.
+    testTimeout: 30_000,
+    hookTimeout: 900_000,
+    reporters: ["default"],
+  },
+});
