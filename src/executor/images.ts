@@ -1,0 +1,149 @@
+/**
+ * Build images from the recipes in `images/`, as the compiler catalog names
+ * them: once, reused while the recipe is unchanged (a digest label says so),
+ * and never two builds of one tag at a time in a process.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type Docker from "dockerode";
+import { type CompilerRelease, imageTag } from "../config/catalog.ts";
+
+/** `images/` in the installed package (src/executor → ../../images, also from dist/). */
+export const DEFAULT_IMAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../images");
+
+const DIGEST_LABEL = "dev.heimdall-build.recipe-digest";
+
+export interface ImageBuildOptions {
+  readonly imagesDir?: string;
+  /** Called with each line the build prints, for progress. */
+  readonly onProgress?: (line: string) => void;
+}
+
+export class ImageBuildError extends Error {
+  readonly log: readonly string[];
+  constructor(message: string, log: readonly string[]) {
+    super(message);
+    this.name = "ImageBuildError";
+    this.log = log;
+  }
+}
+
+export interface ImageSpec {
+  readonly tag: string;
+  readonly recipeDir: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** The base image the recipe starts from, which must exist locally. */
+  readonly base: string;
+}
+
+export function imageSpec(release: CompilerRelease, imagesDir = DEFAULT_IMAGES_DIR): ImageSpec {
+  const tag = imageTag(release);
+  if (!release.image || !tag) throw new Error(`${release.family}@${release.version} has no image recipe`);
+  const { recipe, base, packages, cc, cxx } = release.image;
+  return {
+    tag,
+    recipeDir: path.join(imagesDir, recipe),
+    base,
+    buildArgs: { BASE: base, PACKAGES: packages.join(" "), CC: cc, CXX: cxx },
+  };
+}
+
+async function recipeDigest(spec: ImageSpec): Promise<string> {
+  const dockerfile = await readFile(path.join(spec.recipeDir, "Dockerfile"));
+  return createHash("sha256").update(dockerfile).update(JSON.stringify(spec.buildArgs)).digest("hex").slice(0, 16);
+}
+
+const building = new Map<string, Promise<string>>();
+
+/** The image's tag, built first when missing or made from an older recipe. */
+export function ensureImage(docker: Docker, spec: ImageSpec, options: ImageBuildOptions = {}): Promise<string> {
+  const pending = building.get(spec.tag);
+  if (pending) return pending;
+  const work = buildIfStale(docker, spec, options).finally(() => building.delete(spec.tag));
+  building.set(spec.tag, work);
+  return work;
+}
+
+async function buildIfStale(docker: Docker, spec: ImageSpec, options: ImageBuildOptions): Promise<string> {
+  const digest = await recipeDigest(spec);
+  const existing = await docker
+    .getImage(spec.tag)
+    .inspect()
+    .catch(() => null);
+  if (existing?.Config?.Labels?.[DIGEST_LABEL] === digest) return spec.tag;
+
+  const base = await docker
+    .getImage(spec.base)
+    .inspect()
+    .catch(() => null);
+  if (!base) {
+    const suite = spec.base.split(":")[1] ?? spec.base;
+    throw new ImageBuildError(
+      `base image ${spec.base} is missing; make it from Debian's archive with: scripts/seed-base-image.sh ${suite}`,
+      [],
+    );
+  }
+
+  const stream = await docker.buildImage(
+    { context: spec.recipeDir, src: ["Dockerfile"] },
+    {
+      t: spec.tag,
+      buildargs: { ...spec.buildArgs },
+      labels: { [DIGEST_LABEL]: digest },
+      pull: false,
+      rm: true,
+      forcerm: true,
+    },
+  );
+  const log = await followBuild(docker, stream, options.onProgress);
+  const built = await docker
+    .getImage(spec.tag)
+    .inspect()
+    .catch(() => null);
+  if (built?.Config?.Labels?.[DIGEST_LABEL] !== digest) {
+    throw new ImageBuildError(`building ${spec.tag} finished without the image`, log);
+  }
+  return spec.tag;
+}
+
+interface BuildEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/** The build's output; rejects with the build's own error message and the last lines of its log. */
+function followBuild(
+  docker: Docker,
+  stream: NodeJS.ReadableStream,
+  onProgress?: (line: string) => void,
+): Promise<string[]> {
+  const log: string[] = [];
+  return new Promise((resolve, reject) => {
+    let failure: string | null = null;
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => {
+        if (error) reject(new ImageBuildError(`image build stream failed: ${error.message}`, log));
+        else if (failure)
+          reject(new ImageBuildError(`image build failed: ${failure}\n${log.slice(-30).join("\n")}`, log));
+        else resolve(log);
+      },
+      (event: BuildEvent) => {
+        const text = event.error ?? event.stream ?? event.status;
+        if (event.error) failure = event.errorDetail?.message ?? event.error;
+        if (!text) return;
+        for (const line of text.split("\n")) {
+          if (line.trim() === "") continue;
+          // Keep the tail only: a build can print a lot.
+          if (log.length >= 2000) log.shift();
+          log.push(line);
+          onProgress?.(line);
+        }
+      },
+    );
+  });
+}
