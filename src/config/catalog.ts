@@ -76,8 +76,8 @@ const ROWS: ReadonlyArray<readonly [CompilerFamily, number, Spellings, DebianSui
   ["gcc", 14, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "trixie"],
   ["gcc", 15, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "sid"],
   ["gcc", 16, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "sid"],
-  // clang spells C++23 `c++2b` until 17, which added `c++23` (clang 16 rejects it),
-  // and C++26 `c++2c` from 17 on.
+  // clang spells C++23 `c++2b` until 17, which added `c++23` (clang 16 rejects it);
+  // 17 also added C++26 as both `c++2c` and `c++26`.
   ["clang",  7, ["c++11", "c++14", "c++17", "c++2a", null,    null   ], null],
   ["clang",  8, ["c++11", "c++14", "c++17", "c++2a", null,    null   ], null],
   ["clang",  9, ["c++11", "c++14", "c++17", "c++2a", null,    null   ], "bullseye"],
@@ -88,14 +88,15 @@ const ROWS: ReadonlyArray<readonly [CompilerFamily, number, Spellings, DebianSui
   ["clang", 14, ["c++11", "c++14", "c++17", "c++20", "c++2b", null   ], "bookworm"],
   ["clang", 15, ["c++11", "c++14", "c++17", "c++20", "c++2b", null   ], "bookworm"],
   ["clang", 16, ["c++11", "c++14", "c++17", "c++20", "c++2b", null   ], "bookworm"],
-  ["clang", 17, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], "trixie"],
-  ["clang", 18, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], "trixie"],
-  ["clang", 19, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], "trixie"],
-  ["clang", 20, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], null],
-  ["clang", 21, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], "sid"],
-  ["clang", 22, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], "trixie"],
-  ["clang", 23, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++2c"], "sid"],
+  ["clang", 17, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "trixie"],
+  ["clang", 18, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "trixie"],
+  ["clang", 19, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "trixie"],
+  ["clang", 20, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], null],
+  ["clang", 21, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "sid"],
+  ["clang", 22, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "trixie"],
+  ["clang", 23, ["c++11", "c++14", "c++17", "c++20", "c++23", "c++26"], "sid"],
   // Apple clang N.x tracks an LLVM release: 12 ~ 10, 13 ~ 12, 14 ~ 14, 15 ~ 16, 16 ~ 17, 17 ~ 19.
+  // Not checkable here (no macOS), so C++26 keeps `c++2c`, the spelling every LLVM 17+ takes.
   ["apple-clang", 12, ["c++11", "c++14", "c++17", "c++20", null,    null   ], null],
   ["apple-clang", 13, ["c++11", "c++14", "c++17", "c++20", "c++2b", null   ], null],
   ["apple-clang", 14, ["c++11", "c++14", "c++17", "c++20", "c++2b", null   ], null],

@@ -77,6 +77,10 @@ function issueToProblems(issue: Issue, prefix: FieldPath, knownKeys: KnownKeys):
     case "invalid_union": {
       const branch = bestBranch(issue.errors);
       if (branch) return branch.flatMap((inner) => issueToProblems(inner, path, knownKeys));
+      const kinds = isDefaultMessage(issue.message) ? expectedKinds(issue.errors) : [];
+      if (kinds.length > 0) {
+        return [{ severity: "error", path, message: `expected ${kinds.join(" or ")}, got ${describe(issue.input)}` }];
+      }
       return [{ severity: "error", path, message: `${issue.message}; got ${describe(issue.input)}` }];
     }
     case "invalid_type":
@@ -91,6 +95,17 @@ function issueToProblems(issue: Issue, prefix: FieldPath, knownKeys: KnownKeys):
         const fix =
           allowed.length === 1 ? `write ${String(path.at(-1))}: ${allowed[0]}` : `one of ${allowed.join(", ")}`;
         return [{ severity: "error", path, message: `is required (${fix})` }];
+      }
+      // `cxx_standard: ['17']`: the value is right but quoted.
+      const unquoted = issue.values.find((v) => typeof v !== "string" && String(v) === issue.input);
+      if (typeof issue.input === "string" && unquoted !== undefined) {
+        return [
+          {
+            severity: "error",
+            path,
+            message: `${describe(issue.input)} is a string; write ${String(unquoted)} without quotes`,
+          },
+        ];
       }
       if (!isDefaultMessage(issue.message)) {
         return [{ severity: "error", path, message: `${issue.message}; got ${describe(issue.input)}` }];
@@ -113,6 +128,11 @@ function issueToProblems(issue: Issue, prefix: FieldPath, knownKeys: KnownKeys):
       return [
         { severity: "error", path, message: `must be ${word} ${String(bound)}${unit}; got ${size(issue.input)}` },
       ];
+    }
+    case "invalid_key": {
+      const inner = issue.issues.map((i) => (isDefaultMessage(i.message) ? "" : i.message)).filter(Boolean);
+      const reason = inner.length > 0 ? inner.join("; ") : "is not a valid key here";
+      return [{ severity: "error", path, atKey: true, message: `key '${String(path.at(-1))}': ${reason}` }];
     }
     default:
       return [{ severity: "error", path, message: issue.message }];
@@ -137,6 +157,14 @@ function bestBranch(branches: readonly (readonly Issue[])[]): readonly Issue[] |
   const shaped = branches.filter((issues) => !issues.some((i) => i.code === "invalid_type" && i.path.length === 0));
   if (shaped.length === 0) return null;
   return shaped.reduce((best, issues) => (depth(issues) > depth(best) ? issues : best));
+}
+
+/** What the branches of a failed union expected at its root: "true or false", "a mapping (key: value)". */
+function expectedKinds(branches: readonly (readonly Issue[])[]): string[] {
+  const kinds = branches.flatMap((issues) =>
+    issues.flatMap((i) => (i.code === "invalid_type" && i.path.length === 0 ? [expected(i.expected)] : [])),
+  );
+  return [...new Set(kinds)];
 }
 
 function depth(issues: readonly Issue[]): number {

@@ -246,7 +246,7 @@ const script = z.strictObject({
 
 const build = z
   .strictObject({ cmake: cmake.optional(), script: script.optional() })
-  .refine((b) => !(b.cmake && b.script), { error: "build takes either cmake or script, not both" })
+  .refine((b) => !(b.cmake && b.script), { error: "takes either cmake or script, not both" })
   .transform((b) =>
     b.script
       ? { kind: "script" as const, script: b.script }
@@ -261,7 +261,7 @@ const tests = z
         ctest_args: list(longString).optional().describe("Extra arguments to ctest."),
         command: longString.optional().describe("A command that runs the tests instead of ctest."),
       })
-      .refine((t) => !(t.ctest_args && t.command), { error: "tests takes either ctest_args or command, not both" }),
+      .refine((t) => !(t.ctest_args && t.command), { error: "takes either ctest_args or command, not both" }),
   ])
   .transform((t) => (typeof t === "boolean" ? { enabled: t } : { enabled: true, ...t }));
 

@@ -16,7 +16,6 @@ export const DEFAULT_IMAGES_DIR = path.resolve(path.dirname(fileURLToPath(import
 const DIGEST_LABEL = "dev.heimdall-build.recipe-digest";
 
 export interface ImageBuildOptions {
-  readonly imagesDir?: string;
   /** Called with each line the build prints, for progress. */
   readonly onProgress?: (line: string) => void;
 }
@@ -38,7 +37,14 @@ export interface ImageSpec {
   readonly base: string;
 }
 
-export function imageSpec(release: CompilerRelease, imagesDir = DEFAULT_IMAGES_DIR): ImageSpec {
+export interface RecipeOptions {
+  readonly imagesDir?: string;
+  /** Extra apt options for the recipe (HEIMDALL_APT_OPTIONS), e.g. for a snapshot mirror. */
+  readonly aptOptions?: string;
+}
+
+export function imageSpec(release: CompilerRelease, options: RecipeOptions = {}): ImageSpec {
+  const imagesDir = options.imagesDir ?? DEFAULT_IMAGES_DIR;
   const tag = imageTag(release);
   if (!release.image || !tag) throw new Error(`${release.family}@${release.version} has no image recipe`);
   const { recipe, base, packages, cc, cxx } = release.image;
@@ -46,7 +52,7 @@ export function imageSpec(release: CompilerRelease, imagesDir = DEFAULT_IMAGES_D
     tag,
     recipeDir: path.join(imagesDir, recipe),
     base,
-    buildArgs: { BASE: base, PACKAGES: packages.join(" "), CC: cc, CXX: cxx },
+    buildArgs: { BASE: base, PACKAGES: packages.join(" "), CC: cc, CXX: cxx, APT_OPTIONS: options.aptOptions ?? "" },
   };
 }
 

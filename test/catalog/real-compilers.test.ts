@@ -3,7 +3,8 @@
  * builds, every standard the catalog claims must compile, link and run with the
  * catalog's spelling, and every standard it denies must be refused under every
  * spelling. Set HEIMDALL_CATALOG_COMPILERS=gcc@11,gcc@12,clang@14,clang@16,... to
- * check more (each needs its Debian base image, see scripts/seed-base-image.sh).
+ * check more (each needs its Debian base image, see scripts/seed-base-image.sh;
+ * HEIMDALL_APT_OPTIONS passes apt options to the image recipe).
  */
 import type Docker from "dockerode";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -51,7 +52,7 @@ describe.each(compilers.map((r) => [`${r.family}@${r.version}`, r] as const))("%
   const results = new Map<string, { ok: boolean; detail: string }>();
 
   beforeAll(async () => {
-    const tag = await ensureImage(docker, imageSpec(release));
+    const tag = await ensureImage(docker, imageSpec(release, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
     const run = await runContainer(docker, { image: tag, cmd: ["bash", "-c", SCRIPT], timeoutMs: 300_000 });
     expect(run.exitCode, run.output).toBe(0);
     for (const line of run.output.trim().split("\n")) {

@@ -1,0 +1,55 @@
+/** The installed command as a user runs it: the built `dist/cli/main.js` in a child process. */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, test } from "vitest";
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "../..");
+const bin = path.join(root, "dist/cli/main.js");
+
+async function heimdall(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("heimdall-build (built bin; npm test builds it first)", () => {
+  test("--help lists the commands", async () => {
+    const { code, stdout } = await heimdall("--help");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\s+validate \[options\] \[dir\]/m);
+    expect(stdout).toMatch(/^\s+catalog \[options\]/m);
+  });
+
+  test("validate prints the example's matrix with the skipped cell's reason", async () => {
+    const { code, stdout } = await heimdall("validate", "examples/hello-cpp");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /linux \/ gcc-12 \/ c\+\+20 \/ Debug\s+-std=c\+\+20\s+heimdall-build\/gcc-12:bookworm\s+runs/,
+    );
+    expect(stdout).toMatch(/linux \/ gcc-9 \/ c\+\+23 \/ Debug .*skipped: gcc 9 does not support C\+\+23/);
+    expect(stdout).toContain("examples/hello-cpp/.heimdall-build.yml: 5 cells, 4 to run, 1 skipped");
+  });
+
+  test("an unknown option is a usage error (exit 2)", async () => {
+    const { code, stderr } = await heimdall("validate", "--frobnicate");
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--frobnicate'");
+  });
+
+  test("catalog --json agrees with the table's spelling for clang 16's C++23", async () => {
+    const { code, stdout } = await heimdall("catalog", "--json");
+    expect(code).toBe(0);
+    const { compilers } = JSON.parse(stdout) as {
+      compilers: { family: string; version: number; standardFlags: Record<string, string> }[];
+    };
+    const clang16 = compilers.find((c) => c.family === "clang" && c.version === 16);
+    expect(clang16?.standardFlags["23"]).toBe("-std=c++2b");
+    expect(clang16?.standardFlags["26"]).toBeUndefined();
+  });
+});
