@@ -215,14 +215,18 @@ function completeAxes(
     } else {
       complete = false;
       const listed = options.map((v) => valueKey(axis, v)).join(", ");
-      problems.push({
-        severity: "error",
-        path: combination.origin,
-        message:
-          axis === "compiler" && options.length === 0
+      const fromInclude = combination.origin[1] === "include";
+      const message =
+        axis === "compiler" && options.length === 0
+          ? fromInclude
             ? "this include entry makes a new cell but names no compiler"
-            : `this include entry matches no combination, so it makes a new cell, but it does not say which ${axis} (the matrix has ${listed}); add ${axis} to it`,
-      });
+            : "the matrix has no compiler axis and no include entry gives its combinations one: add compiler, e.g. compiler: [gcc@12]"
+          : `this include entry matches no combination, so it makes a new cell, but it does not say which ${axis} (the matrix has ${listed}); add ${axis} to it`;
+      // Every combination of the matrix lacks the compiler alike: say so once.
+      const path = formatPath(combination.origin);
+      if (!problems.some((p) => p.message === message && formatPath(p.path) === path)) {
+        problems.push({ severity: "error", path: combination.origin, message });
+      }
     }
   }
   return complete ? (axes as unknown as CompleteAxes) : null;
