@@ -12,7 +12,7 @@ for suite in "$@"; do
   fi
   command -v debootstrap >/dev/null || {
     echo "seed-base-image: installing debootstrap"
-    apt-get install -y -qq debootstrap >/dev/null
+    apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null
   }
   root=$(mktemp -d "/tmp/heimdall-rootfs-${suite}.XXXXXX")
   trap 'rm -rf "$root"' EXIT
