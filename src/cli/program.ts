@@ -1,6 +1,7 @@
 /** The `heimdall-build` command line: one subcommand a process or tool. */
 import { Command, CommanderError } from "commander";
 import { catalogCommand } from "./catalog-command.ts";
+import { diagnosticsCommand } from "./diagnostics-command.ts";
 import { validateCommand } from "./validate-command.ts";
 
 export interface CliIo {
@@ -14,6 +15,10 @@ const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   cwd: process.cwd(),
 };
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 /** Runs the command line and returns the exit code (2 for usage errors). */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -41,6 +46,35 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .action((options: { json?: boolean }) => {
       exitCode = catalogCommand(options, io);
     });
+
+  program
+    .command("diagnostics")
+    .description("read a build log as a worker does: errors and warnings, repo-relative, compiler-style or as JSON")
+    .argument("<log>", "the build log (- for standard input)")
+    .option("--root <dir>", "prefix that makes paths repository-relative (repeatable)", collect, [])
+    .option(
+      "--build-dir <dir>",
+      "build tree: files under it are generated, not the repository's (repeatable)",
+      collect,
+      [],
+    )
+    .option("--compiler <family>", "the compiler that wrote the log (gcc or clang), when known")
+    .option("--label <name>", "names the compiler in titles, e.g. gcc-12")
+    .option("--json", "print the annotations as JSON")
+    .action(
+      async (
+        log: string,
+        options: { root: string[]; buildDir: string[]; compiler?: string; label?: string; json?: boolean },
+      ) => {
+        if (options.compiler !== undefined && options.compiler !== "gcc" && options.compiler !== "clang") {
+          io.stderr(`heimdall-build diagnostics: --compiler is gcc or clang, not '${options.compiler}'\n`);
+          exitCode = 2;
+          return;
+        }
+        const { compiler, ...rest } = options;
+        exitCode = await diagnosticsCommand(log, compiler ? { ...rest, compiler } : rest, io);
+      },
+    );
 
   try {
     await program.parseAsync([...argv]);

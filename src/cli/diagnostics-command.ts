@@ -1,0 +1,65 @@
+/** `heimdall-build diagnostics LOG`: a build log read as the worker reads it, printed compiler-style or as JSON. */
+import { createReadStream } from "node:fs";
+import { DiagnosticsStream } from "../diagnostics/engine.ts";
+import type { Diagnostic } from "../diagnostics/types.ts";
+import { type Annotation, annotate } from "../report/annotations.ts";
+import type { CliIo } from "./program.ts";
+
+export interface DiagnosticsOptions {
+  readonly root: readonly string[];
+  readonly buildDir: readonly string[];
+  readonly compiler?: "gcc" | "clang";
+  readonly label?: string;
+  readonly json?: boolean;
+}
+
+export async function diagnosticsCommand(log: string, options: DiagnosticsOptions, io: CliIo): Promise<number> {
+  const stream = new DiagnosticsStream(options.compiler ? { compiler: options.compiler } : {});
+  const diagnostics: Diagnostic[] = [];
+  try {
+    // Streamed: a log of gigabytes is read in chunks, never whole.
+    for await (const chunk of createReadStream(log === "-" ? "/dev/stdin" : log)) {
+      diagnostics.push(...stream.write(chunk as Buffer));
+    }
+  } catch (error) {
+    io.stderr(
+      `heimdall-build diagnostics: cannot read ${log}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`,
+    );
+    return 2;
+  }
+  diagnostics.push(...stream.end());
+  const { annotations, unplaced } = annotate(diagnostics, {
+    roots: options.root,
+    buildDirs: options.buildDir,
+    ...(options.label ? { label: options.label } : {}),
+  });
+  if (options.json) {
+    io.stdout(`${JSON.stringify(annotations, null, 2)}\n`);
+    return 0;
+  }
+  for (const a of annotations) io.stdout(`${compilerStyle(a)}\n`);
+  for (const d of unplaced) {
+    const where = d.location ? `${d.location.path}${d.location.line ? `:${d.location.line}` : ""}: ` : "";
+    io.stdout(
+      `${where}${d.severity}: ${d.message}${d.code ? ` [${d.code}]` : ""} (${d.tool}, not in the repository)\n`,
+    );
+  }
+  const count = (level: Annotation["annotation_level"]) =>
+    annotations.filter((a) => a.annotation_level === level).length;
+  io.stderr(
+    `${count("failure")} errors, ${count("warning")} warnings, ${count("notice")} notes in the repository; ${unplaced.length} elsewhere\n`,
+  );
+  return 0;
+}
+
+const WORD: Readonly<Record<Annotation["annotation_level"], string>> = {
+  failure: "error",
+  warning: "warning",
+  notice: "note",
+};
+
+function compilerStyle(a: Annotation): string {
+  const column = a.start_column ? `:${a.start_column}` : "";
+  const code = a.code ? ` [${a.code}]` : "";
+  return `${a.path}:${a.start_line}${column}: ${WORD[a.annotation_level]}: ${a.message}${code}`;
+}

@@ -1,0 +1,377 @@
+/**
+ * GCC and Clang (and clang-tidy, which prints Clang's grammar): one diagnostic
+ * is its context lines (include chain, `In function`, `In instantiation of`,
+ * `required from`), its location line, the source excerpt with carets and
+ * fix-its, and the notes after it. The context comes *before* the location line,
+ * so it is held until the diagnostic it belongs to appears.
+ */
+import { MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
+import type { Diagnostic, Frame, Location, Severity, Tool } from "./types.ts";
+
+// path:line[:col][:{l:c-l:c}...]: severity: message
+const LOCATION_LINE =
+  /^(?<path>[^\s:][^:]*?|[A-Za-z]:[\\/][^:]*?):(?<line>\d+)(?::(?<col>\d+))?(?<ranges>(?::?\{\d+:\d+-\d+:\d+\})+)?: (?<severity>fatal error|error|warning|note|remark): (?<message>.*)$/;
+// path:line[:col]:   required from here   (GCC's instantiation and constexpr context)
+const CONTEXT_LOCATION =
+  /^(?<path>[^\s:][^:]*?|[A-Za-z]:[\\/][^:]*?):(?<line>\d+)(?::(?<col>\d+))?: {2,}(?<message>\S.*)$/;
+const INCLUDED_FROM = /^In file included from (?<path>.+?):(?<line>\d+)(?::(?<col>\d+))?[:,]$/;
+const INCLUDED_FROM_MORE = /^\s+from (?<path>.+?):(?<line>\d+)(?::(?<col>\d+))?[:,]$/;
+// a.cpp: In function 'int f()':   a.cpp: At global scope:
+const SCOPE_LINE = /^(?<path>[^\s:][^:]*?|[A-Za-z]:[\\/][^:]*?): (?:In |At (?:global scope|top level))(?<what>.*):$/;
+// g++: error: ..., cc1plus: warning: ..., clang-16: error: ..., x86_64-linux-gnu-g++-12: fatal error: ...
+const DRIVER_LINE =
+  /^(?<tool>(?:\S*\/)?(?:[\w.]+-)*(?:cc1plus|cc1|cc1obj|g\+\+|gcc|c\+\+|cc|clang\+\+|clang|clang-tidy|lto-wrapper)(?:-\d+(?:\.\d+)*)?(?:\.exe)?): (?<severity>fatal error|error|warning|note): (?<message>.*)$/;
+const WERROR_SUMMARY = /^(?:\S*\/)?(?:cc1plus|cc1|cc1obj): (?:all|some) warnings being treated as errors$/;
+const CLANG_SUMMARY = /^\d+ (?:warning|error)s? (?:and \d+ (?:warning|error)s? )?generated\.$/;
+const CLANG_TIDY_CHATTER =
+  /^(?:Suppressed \d+ warnings|Use -header-filter=|\d+ warnings? treated as errors?$|Error while processing |Error: no checks enabled)/;
+const GUTTER = /^\s*(?:\d+|\+\+\+)? *\|/;
+const CARET = /^[\s~^]*\^[\s~^]*$|^\s*~+\s*$/;
+// Lines other grammars own: never taken as a source excerpt or fix-it.
+const OTHER_TOOL =
+  /^(?:make(?:\[\d+\])?: |ninja: |FAILED: |\[\s*\d+%\] |\[\d+\/\d+\] |-- |CMake |Consolidate compiler|Scanning dependencies|Linking |Building |\S*\bld(?:\.\w+)?(?:-\d+)?: |collect2: |>>> |\d+% tests passed|\d+\/\d+ Test )/;
+
+const CLANG_EVIDENCE =
+  /^\d+ (?:warning|error)s? (?:and \d+ (?:warning|error)s? )?generated\.$|:\{\d+:\d+-\d+:\d+\}|\[-Werror,-W|: note: (?:in instantiation of|expanded from macro)/;
+const GCC_EVIDENCE =
+  /‘|^(?:\S*\/)?cc1(?:plus)?: |: In (?:function|member function|instantiation of)|: {3}required from/;
+
+const MAX_REMEMBERED_CHAINS = 512;
+
+type LastLine = "location" | "excerpt" | "caret" | "other";
+
+interface Assembling {
+  tool: Tool;
+  severity: Severity;
+  location: Location | null;
+  message: string;
+  code: string | null;
+  lines: string[];
+  dropped: number;
+  frames: Frame[];
+  /** The last location line was a note ending in ':' (GCC nests the next diagnostic in it). */
+  nestsNext: boolean;
+}
+
+export interface GccClangOptions {
+  /** The compiler that made the log, when known (the executor knows the cell's). */
+  readonly compiler?: "gcc" | "clang";
+}
+
+export class GccClangParser implements ToolParser {
+  private readonly fixedCompiler: "gcc" | "clang" | null;
+  private guessedCompiler: "gcc" | "clang" = "gcc";
+  private current: Assembling | null = null;
+  /** Context lines seen before the diagnostic they introduce. */
+  private pending: { lines: string[]; frames: Frame[]; includes: Frame[] } | null = null;
+  /** The last include chain printed for each header: GCC and Clang print it only when it changes. */
+  private readonly chains = new Map<string, Frame[]>();
+  private last: LastLine = "other";
+
+  constructor(options: GccClangOptions = {}) {
+    this.fixedCompiler = options.compiler ?? null;
+  }
+
+  accept(line: string, context: ParseContext): boolean {
+    this.noteEvidence(line);
+
+    if (CLANG_SUMMARY.test(line) || CLANG_TIDY_CHATTER.test(line)) {
+      this.flush(context);
+      return true;
+    }
+    if (line === "compilation terminated." && this.current) return this.append(line, "other");
+
+    // Context lines wait for the location line after them: a note's include chain
+    // belongs to the open diagnostic, an error's or warning's starts a new one.
+    let match = INCLUDED_FROM.exec(line);
+    if (match?.groups) {
+      this.pendingContext().lines.push(line);
+      this.pendingContext().includes.push(frame("included-from", match.groups));
+      this.last = "other";
+      return true;
+    }
+    match = INCLUDED_FROM_MORE.exec(line);
+    if (match?.groups && this.pending) {
+      this.pending.lines.push(line);
+      this.pending.includes.push(frame("included-from", match.groups));
+      return true;
+    }
+    if (SCOPE_LINE.test(line) && !LOCATION_LINE.test(line)) {
+      this.pendingContext().lines.push(line);
+      this.last = "other";
+      return true;
+    }
+
+    match = LOCATION_LINE.exec(line);
+    if (match?.groups) return this.locationLine(line, match.groups, context);
+
+    match = CONTEXT_LOCATION.exec(line);
+    if (match?.groups && !OTHER_TOOL.test(line)) {
+      const step = frame("instantiated-from", match.groups);
+      if (this.pending || !this.current) {
+        this.pendingContext().lines.push(line);
+        this.pendingContext().frames.push(step);
+      } else {
+        this.current.frames.push(step);
+        this.append(line, "other");
+      }
+      this.last = "other";
+      return true;
+    }
+
+    match = DRIVER_LINE.exec(line);
+    if (match?.groups) {
+      this.flush(context);
+      const { code, message, werror } = splitCode(match.groups.message ?? "");
+      this.start({
+        tool: toolOf(match.groups.tool ?? "", code, this.compiler()),
+        severity: werror ? "error" : severityOf(match.groups.severity ?? "error"),
+        location: null,
+        message,
+        code,
+        line,
+      });
+      return true;
+    }
+    if (WERROR_SUMMARY.test(line)) {
+      this.flush(context);
+      this.start({
+        tool: "gcc",
+        severity: "note",
+        location: null,
+        message: line.replace(/^\S*?: /, ""),
+        code: null,
+        line,
+      });
+      return true;
+    }
+
+    if (!this.current) {
+      // Context that introduced nothing (the log moved on): forget it.
+      if (this.pending && !GUTTER.test(line)) this.pending = null;
+      return false;
+    }
+    if (GUTTER.test(line)) return this.append(line, CARET.test(line.replace(GUTTER, "")) ? "caret" : "excerpt");
+    if (CARET.test(line) && line.trim() !== "") return this.append(line, "caret");
+    if (OTHER_TOOL.test(line)) return false;
+    // Clang (and GCC without line numbers) print the source line as it is, right after the location.
+    if (this.last === "location" && line.trim() !== "") return this.append(line, "excerpt");
+    // A fix-it below the carets is indented to the column it applies to.
+    if (this.last === "caret" && /^\s+\S/.test(line)) return this.append(line, "other");
+    return false;
+  }
+
+  flush(context: ParseContext): void {
+    this.emitCurrent(context);
+    this.pending = null;
+  }
+
+  private emitCurrent(context: ParseContext): void {
+    const d = this.current;
+    this.current = null;
+    this.last = "other";
+    if (!d) return;
+    if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
+    const diagnostic: Diagnostic = {
+      tool: d.tool === "gcc" || d.tool === "clang" ? this.compilerOf(d.lines) : d.tool,
+      severity: d.severity,
+      location: d.location,
+      message: d.message,
+      code: d.code,
+      lines: d.lines,
+      frames: d.frames,
+      directory: context.directory,
+    };
+    context.emit(diagnostic);
+  }
+
+  private locationLine(line: string, groups: Record<string, string | undefined>, context: ParseContext): boolean {
+    const severity = severityOf(groups.severity ?? "error");
+    const location = locationOf(groups);
+    const { code, message, werror } = splitCode(groups.message ?? "");
+    const current = this.current;
+    // GCC prints a diagnostic nested in a note ("...would be ill-formed:") as one
+    // of its own; it belongs to the diagnostic it explains.
+    if (current && (severity === "note" || current.nestsNext)) {
+      const pending = this.pending;
+      this.pending = null;
+      for (const l of pending?.lines ?? []) this.append(l, "other");
+      current.frames.push(...(pending?.frames ?? []));
+      const kind = /^in instantiation\b/.test(message) ? "instantiated-from" : "note";
+      current.frames.push({ ...location, kind });
+      current.nestsNext = severity === "note" && message.endsWith(":");
+      return this.append(line, "location");
+    }
+    this.emitCurrent(context);
+    this.start({
+      tool: toolOf("", code, this.compiler()),
+      severity: werror ? "error" : severity,
+      location,
+      message,
+      code,
+      line,
+    });
+    return true;
+  }
+
+  private start(d: {
+    tool: Tool;
+    severity: Severity;
+    location: Location | null;
+    message: string;
+    code: string | null;
+    line: string;
+  }) {
+    const pending = this.pending;
+    this.pending = null;
+    let includes = pending?.includes ?? [];
+    if (d.location) {
+      // Remember the chain that leads to this file, or reuse the last one printed for it.
+      if (includes.length > 0) this.remember(d.location.path, includes);
+      else includes = this.chains.get(d.location.path) ?? [];
+    }
+    this.current = {
+      tool: d.tool,
+      severity: d.severity,
+      location: d.location,
+      message: d.message,
+      code: d.code,
+      lines: [...(pending?.lines ?? []), d.line],
+      dropped: 0,
+      frames: [...(pending?.frames ?? []), ...includes],
+      nestsNext: false,
+    };
+    this.last = "location";
+  }
+
+  private append(line: string, kind: LastLine): boolean {
+    const d = this.current;
+    if (!d) return false;
+    if (d.lines.length < MAX_LINES_PER_DIAGNOSTIC) d.lines.push(line);
+    else d.dropped++;
+    this.last = kind;
+    return true;
+  }
+
+  private pendingContext() {
+    this.pending ??= { lines: [], frames: [], includes: [] };
+    // Bounded like a diagnostic: a log of nothing but context must not grow it.
+    if (this.pending.lines.length > MAX_LINES_PER_DIAGNOSTIC) {
+      this.pending.lines.splice(0, this.pending.lines.length - MAX_LINES_PER_DIAGNOSTIC);
+      this.pending.frames.splice(0, Math.max(0, this.pending.frames.length - MAX_LINES_PER_DIAGNOSTIC));
+      this.pending.includes.splice(0, Math.max(0, this.pending.includes.length - MAX_LINES_PER_DIAGNOSTIC));
+    }
+    return this.pending;
+  }
+
+  private remember(path: string, chain: Frame[]) {
+    this.chains.delete(path);
+    this.chains.set(path, chain);
+    if (this.chains.size > MAX_REMEMBERED_CHAINS) {
+      const oldest = this.chains.keys().next().value;
+      if (oldest !== undefined) this.chains.delete(oldest);
+    }
+  }
+
+  private noteEvidence(line: string) {
+    if (this.fixedCompiler) return;
+    if (CLANG_EVIDENCE.test(line)) this.guessedCompiler = "clang";
+    else if (GCC_EVIDENCE.test(line)) this.guessedCompiler = "gcc";
+  }
+
+  private compiler(): "gcc" | "clang" {
+    return this.fixedCompiler ?? this.guessedCompiler;
+  }
+
+  /**
+   * Which compiler printed a diagnostic, decided when it is complete: GCC
+   * numbers its source excerpt (`  7 |`) and quotes with ‘’, Clang before 19
+   * prints the bare source line; the log's other lines settle the rest.
+   */
+  private compilerOf(lines: readonly string[]): "gcc" | "clang" {
+    if (this.fixedCompiler) return this.fixedCompiler;
+    if (lines.some((l) => CLANG_EVIDENCE.test(l))) return "clang";
+    if (lines.some((l) => GCC_EVIDENCE.test(l))) return "gcc";
+    const excerpt = lines.findIndex((l) => LOCATION_LINE.test(l));
+    const after = lines[excerpt + 1];
+    const caret = lines[excerpt + 2];
+    if (after !== undefined && caret !== undefined && !GUTTER.test(after) && CARET.test(caret)) return "clang";
+    if (after !== undefined && GUTTER.test(after)) return this.guessedCompiler === "clang" ? "clang" : "gcc";
+    return this.guessedCompiler;
+  }
+}
+
+function severityOf(word: string): Severity {
+  if (word === "warning") return "warning";
+  if (word === "note" || word === "remark") return "note";
+  return "error";
+}
+
+function locationOf(groups: Record<string, string | undefined>): Location {
+  const line = Number(groups.line);
+  const column = groups.col ? Number(groups.col) : null;
+  let endLine: number | null = null;
+  let endColumn: number | null = null;
+  // Clang's -fdiagnostics-print-source-range-info: the range that holds the caret gives the extent.
+  for (const range of (groups.ranges ?? "").matchAll(/\{(\d+):(\d+)-(\d+):(\d+)\}/g)) {
+    const [startLine, startColumn, lastLine, lastColumn] = range.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const holds =
+      (startLine < line || (startLine === line && startColumn <= (column ?? startColumn))) &&
+      (lastLine > line || (lastLine === line && lastColumn >= (column ?? lastColumn)));
+    if (holds || endLine === null) {
+      endLine = lastLine;
+      endColumn = lastColumn;
+    }
+    if (holds) break;
+  }
+  return { path: groups.path ?? "", line, column, endLine, endColumn };
+}
+
+function frame(kind: Frame["kind"], groups: Record<string, string | undefined>): Frame {
+  return {
+    kind,
+    path: groups.path ?? "",
+    line: Number(groups.line),
+    column: groups.col ? Number(groups.col) : null,
+    endLine: null,
+    endColumn: null,
+  };
+}
+
+/**
+ * `unused variable 'x' [-Wunused-variable]` → message and code. GCC's
+ * `[-Werror=unused-variable]` and Clang's `[-Werror,-Wunused-variable]` mark a
+ * warning promoted to an error; the code is the warning's flag either way.
+ */
+export function splitCode(text: string): { message: string; code: string | null; werror: boolean } {
+  const match = /^(?<message>.*?) \[(?<code>[^\][]+)\]$/.exec(text);
+  if (!match?.groups) return { message: text, code: null, werror: false };
+  const parts = (match.groups.code ?? "").split(",").map((p) => p.trim());
+  let werror = false;
+  let code: string | null = null;
+  for (const part of parts) {
+    if (part === "-Werror") werror = true;
+    else if (part.startsWith("-Werror=")) {
+      werror = true;
+      code = `-W${part.slice("-Werror=".length)}`;
+    } else if (code === null && /^-[Wf][\w+=-]+$|^[a-z][\w.]*(?:-[\w.]+)+$/.test(part)) {
+      code = part;
+    }
+  }
+  // A bracket that holds no flag or check is part of the message ("[with T = int]").
+  if (code === null && !werror) return { message: text, code: null, werror: false };
+  return { message: match.groups.message ?? text, code, werror };
+}
+
+function toolOf(driver: string, code: string | null, compiler: "gcc" | "clang"): Tool {
+  if (code !== null && !code.startsWith("-")) return "clang-tidy";
+  if (/clang-tidy/.test(driver)) return "clang-tidy";
+  if (/clang/.test(driver)) return "clang";
+  if (/cc1|g\+\+|gcc|lto-wrapper/.test(driver)) return "gcc";
+  return compiler;
+}

@@ -1,0 +1,152 @@
+/**
+ * Diagnostics to GitHub check-run annotations: placed on a repository file
+ * (the nearest in-repo frame when the diagnostic is in a system header or a
+ * generated file), merged when identical, fingerprinted so the same warning is
+ * recognised across cells and commits, and cut to the Checks API's sizes.
+ */
+import { createHash } from "node:crypto";
+import { PathMapper, type PathMapping } from "../diagnostics/paths.ts";
+import type { Diagnostic, Location } from "../diagnostics/types.ts";
+
+export type AnnotationLevel = "failure" | "warning" | "notice";
+
+/** A check-run annotation, plus what heimdall-build keeps about it. */
+export interface Annotation {
+  readonly path: string;
+  readonly start_line: number;
+  readonly end_line: number;
+  readonly start_column: number | null;
+  readonly end_column: number | null;
+  readonly annotation_level: AnnotationLevel;
+  readonly title: string;
+  readonly message: string;
+  readonly raw_details: string;
+  readonly code: string | null;
+  readonly tool: Diagnostic["tool"];
+  readonly fingerprint: string;
+}
+
+export interface AnnotateOptions extends PathMapping {
+  /** Names the compiler in titles, e.g. `gcc-12`; the tool's name when absent. */
+  readonly label?: string;
+}
+
+export interface Annotated {
+  readonly annotations: Annotation[];
+  /** Diagnostics with no place in the repository: for the summary only. */
+  readonly unplaced: Diagnostic[];
+}
+
+/** GitHub's limit for message and raw_details. */
+export const MAX_TEXT_BYTES = 64 * 1024;
+const CUT = "\n[... cut by heimdall-build at 64 KB]";
+
+const LEVEL: Readonly<Record<Diagnostic["severity"], AnnotationLevel>> = {
+  error: "failure",
+  warning: "warning",
+  note: "notice",
+};
+
+export function annotate(diagnostics: Iterable<Diagnostic>, options: AnnotateOptions): Annotated {
+  const mapper = new PathMapper(options);
+  const annotations: Annotation[] = [];
+  const unplaced: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const diagnostic of diagnostics) {
+    const placed = place(diagnostic, mapper);
+    if (!placed) {
+      unplaced.push(diagnostic);
+      continue;
+    }
+    const annotation = toAnnotation(diagnostic, placed, options.label);
+    const key = [
+      annotation.path,
+      annotation.start_line,
+      annotation.start_column,
+      annotation.annotation_level,
+      annotation.code,
+      annotation.message,
+    ].join("\u0000");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    annotations.push(annotation);
+  }
+  return { annotations, unplaced };
+}
+
+interface Placement {
+  readonly path: string;
+  readonly location: Location;
+  /** Where the diagnostic really is, when it was moved to an in-repo frame. */
+  readonly reportedAt: string | null;
+}
+
+function place(diagnostic: Diagnostic, mapper: PathMapper): Placement | null {
+  const { location, directory } = diagnostic;
+  if (!location || location.line === null) return null;
+  const own = mapper.toRepo(location.path, directory);
+  if (own) return { path: own, location, reportedAt: null };
+  for (const frame of diagnostic.frames) {
+    if (frame.line === null) continue;
+    const framePath = mapper.toRepo(frame.path, directory);
+    if (framePath) {
+      return {
+        path: framePath,
+        location: { ...frame, endLine: null, endColumn: null },
+        reportedAt: `${location.path}:${location.line}${location.column ? `:${location.column}` : ""}`,
+      };
+    }
+  }
+  return null;
+}
+
+function toAnnotation(d: Diagnostic, placed: Placement, label: string | undefined): Annotation {
+  const { location } = placed;
+  const startLine = location.line ?? 1;
+  const endLine = Math.max(startLine, location.endLine ?? startLine);
+  // The Checks API takes columns only when the annotation is on one line.
+  const oneLine = endLine === startLine;
+  const startColumn = oneLine ? location.column : null;
+  const endColumn = oneLine && startColumn !== null ? Math.max(startColumn, location.endColumn ?? startColumn) : null;
+  const message = placed.reportedAt ? `${d.message}\n(in ${placed.reportedAt}, reached from here)` : d.message;
+  return {
+    path: placed.path,
+    start_line: startLine,
+    end_line: endLine,
+    start_column: startColumn,
+    end_column: endColumn,
+    annotation_level: LEVEL[d.severity],
+    title: `${label ?? d.tool}: ${d.code ?? d.severity}`.slice(0, 255),
+    message: cut(message),
+    raw_details: cut(d.lines.join("\n")),
+    code: d.code,
+    tool: d.tool,
+    fingerprint: fingerprint(placed.path, d.code, d.message),
+  };
+}
+
+/**
+ * Path, code and message with what changes between builds taken out (line
+ * numbers, quote style, spacing), so a warning keeps its fingerprint when
+ * code moves above it, in every cell and every commit.
+ */
+export function fingerprint(path: string, code: string | null, message: string): string {
+  const normalised = message
+    .replace(/[‘’`]/g, "'")
+    .replace(/[“”]/g, '"')
+    .replace(/:\d+(?::\d+)?\b/g, ":N")
+    .replace(/\s+/g, " ")
+    .trim();
+  return createHash("sha256")
+    .update(`${path}\u0000${code ?? ""}\u0000${normalised}`)
+    .digest("hex")
+    .slice(0, 20);
+}
+
+function cut(text: string): string {
+  if (Buffer.byteLength(text, "utf8") <= MAX_TEXT_BYTES) return text;
+  const budget = MAX_TEXT_BYTES - Buffer.byteLength(CUT, "utf8");
+  // Cut on a character boundary.
+  const buffer = Buffer.from(text, "utf8").subarray(0, budget);
+  return `${buffer.toString("utf8").replace(/\uFFFD$/, "")}${CUT}`;
+}
