@@ -1,8 +1,7 @@
 /** `heimdall-build diagnostics LOG`: a build log read as the worker reads it, printed compiler-style or as JSON. */
 import { createReadStream } from "node:fs";
 import { DiagnosticsStream } from "../diagnostics/engine.ts";
-import type { Diagnostic } from "../diagnostics/types.ts";
-import { type Annotation, annotate } from "../report/annotations.ts";
+import { type Annotation, Annotator } from "../report/annotations.ts";
 import type { CliIo } from "./program.ts";
 
 export interface DiagnosticsOptions {
@@ -15,24 +14,23 @@ export interface DiagnosticsOptions {
 
 export async function diagnosticsCommand(log: string, options: DiagnosticsOptions, io: CliIo): Promise<number> {
   const stream = new DiagnosticsStream(options.compiler ? { compiler: options.compiler } : {});
-  const diagnostics: Diagnostic[] = [];
-  try {
-    // Streamed: a log of gigabytes is read in chunks, never whole.
-    for await (const chunk of createReadStream(log === "-" ? "/dev/stdin" : log)) {
-      diagnostics.push(...stream.write(chunk as Buffer));
-    }
-  } catch (error) {
-    io.stderr(
-      `heimdall-build diagnostics: cannot read ${log}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`,
-    );
-    return 2;
-  }
-  diagnostics.push(...stream.end());
-  const { annotations, unplaced } = annotate(diagnostics, {
+  const annotator = new Annotator({
     roots: options.root,
     buildDirs: options.buildDir,
     ...(options.label ? { label: options.label } : {}),
   });
+  try {
+    // Streamed: a log of gigabytes is read in chunks, never whole.
+    for await (const chunk of createReadStream(log === "-" ? "/dev/stdin" : log)) {
+      for (const diagnostic of stream.write(chunk as Buffer)) annotator.add(diagnostic);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    io.stderr(`heimdall-build diagnostics: cannot read ${log}: ${code}\n`);
+    return 2;
+  }
+  for (const diagnostic of stream.end()) annotator.add(diagnostic);
+  const { annotations, unplaced, dropped } = annotator.result();
   if (options.json) {
     io.stdout(`${JSON.stringify(annotations, null, 2)}\n`);
     return 0;
@@ -46,8 +44,13 @@ export async function diagnosticsCommand(log: string, options: DiagnosticsOption
   }
   const count = (level: Annotation["annotation_level"]) =>
     annotations.filter((a) => a.annotation_level === level).length;
+  const more = dropped.failure + dropped.warning + dropped.notice;
   io.stderr(
-    `${count("failure")} errors, ${count("warning")} warnings, ${count("notice")} notes in the repository; ${unplaced.length} elsewhere\n`,
+    `${count("failure")} errors, ${count("warning")} warnings, ${count("notice")} notes in the repository; ${unplaced.length} elsewhere` +
+      (more > 0
+        ? `; ${more} more not kept (${dropped.failure} errors, ${dropped.warning} warnings, ${dropped.notice} notes)`
+        : "") +
+      "\n",
   );
   return 0;
 }

@@ -22,6 +22,8 @@ const SCOPE_LINE = /^(?<path>[^\s:][^:]*?|[A-Za-z]:[\\/][^:]*?): (?:In |At (?:gl
 const DRIVER_LINE =
   /^(?<tool>(?:\S*\/)?(?:[\w.]+-)*(?:cc1plus|cc1|cc1obj|g\+\+|gcc|c\+\+|cc|clang\+\+|clang|clang-tidy|lto-wrapper)(?:-\d+(?:\.\d+)*)?(?:\.exe)?): (?<severity>fatal error|error|warning|note): (?<message>.*)$/;
 const WERROR_SUMMARY = /^(?:\S*\/)?(?:cc1plus|cc1|cc1obj): (?:all|some) warnings being treated as errors$/;
+const FLAG_OR_CHECK = /^-[Wf][\w+=-]+$|^[a-z][\w.]*(?:-[\w.]+)+$/;
+const SEVERITY = /: (?:fatal error|error|warning|note|remark): /;
 const CLANG_SUMMARY = /^\d+ (?:warning|error)s? (?:and \d+ (?:warning|error)s? )?generated\.$/;
 const CLANG_TIDY_CHATTER =
   /^(?:Suppressed \d+ warnings|Use -header-filter=|\d+ warnings? treated as errors?$|Error while processing |Error: no checks enabled)/;
@@ -51,6 +53,8 @@ interface Assembling {
   frames: Frame[];
   /** The last location line was a note ending in ':' (GCC nests the next diagnostic in it). */
   nestsNext: boolean;
+  /** Index in `lines` of its own location line (after the context lines). */
+  locationIndex: number;
 }
 
 export interface GccClangOptions {
@@ -73,39 +77,86 @@ export class GccClangParser implements ToolParser {
   }
 
   accept(line: string, context: ParseContext): boolean {
-    this.noteEvidence(line);
-
-    if (CLANG_SUMMARY.test(line) || CLANG_TIDY_CHATTER.test(line)) {
+    // Dispatch on the line's shape first: most lines of a log are nobody's, and
+    // each pattern below runs only on lines that could match it.
+    const first = line.charCodeAt(0);
+    if (first === 32 || first === 9) return this.indented(line);
+    if (line.startsWith("In file included from ")) {
+      const match = INCLUDED_FROM.exec(line);
+      if (!match?.groups) return false;
+      // Context waits for the location line after it: a note's include chain
+      // belongs to the open diagnostic, an error's or warning's starts a new one.
+      const pending = this.pendingContext();
+      pending.lines.push(line);
+      pending.includes.push(frame("included-from", match.groups));
+      this.last = "other";
+      return true;
+    }
+    if (line.includes(": ")) return this.colonLine(line, context);
+    if (line.endsWith("generated.") && CLANG_SUMMARY.test(line)) {
+      if (!this.fixedCompiler) this.guessedCompiler = "clang";
       this.flush(context);
       return true;
     }
-    if (line === "compilation terminated." && this.current) return this.append(line, "other");
+    if (!this.current) return this.forgetPending();
+    if (line === "compilation terminated.") return this.append(line, "other");
+    if (CLANG_TIDY_CHATTER.test(line)) {
+      this.flush(context);
+      return true;
+    }
+    if (line === "" || OTHER_TOOL.test(line)) return false;
+    if (CARET.test(line)) return this.append(line, "caret");
+    // Clang (and GCC without line numbers) print the source line as it is, right after the location.
+    return this.last === "location" ? this.append(line, "excerpt") : false;
+  }
 
-    // Context lines wait for the location line after them: a note's include chain
-    // belongs to the open diagnostic, an error's or warning's starts a new one.
-    let match = INCLUDED_FROM.exec(line);
-    if (match?.groups) {
+  /** A line that starts with white space: include chain, source excerpt, carets, fix-it. */
+  private indented(line: string): boolean {
+    if (this.pending && /^\s+from /.test(line)) {
+      const match = INCLUDED_FROM_MORE.exec(line);
+      if (match?.groups) {
+        this.pending.lines.push(line);
+        this.pending.includes.push(frame("included-from", match.groups));
+        return true;
+      }
+    }
+    if (!this.current) return this.forgetPending();
+    const gutter = GUTTER.exec(line);
+    if (gutter) return this.append(line, CARET.test(line.slice(gutter[0].length)) ? "caret" : "excerpt");
+    if (CARET.test(line)) return line.trim() === "" ? false : this.append(line, "caret");
+    if (OTHER_TOOL.test(line)) return false;
+    if (this.last === "location" && line.trim() !== "") return this.append(line, "excerpt");
+    // A fix-it below the carets is indented to the column it applies to.
+    if (this.last === "caret" && line.trim() !== "") return this.append(line, "other");
+    return false;
+  }
+
+  /** A line with ": " in it: a location, a scope or instantiation context, a driver message. */
+  private colonLine(line: string, context: ParseContext): boolean {
+    if (SEVERITY.test(line)) {
+      const match = LOCATION_LINE.exec(line);
+      if (match?.groups) return this.locationLine(line, match.groups, context);
+      const driver = DRIVER_LINE.exec(line);
+      if (driver?.groups) {
+        this.flush(context);
+        const { code, message, werror } = splitCode(driver.groups.message ?? "");
+        this.start({
+          tool: toolOf(driver.groups.tool ?? "", code, this.compiler()),
+          severity: werror ? "error" : severityOf(driver.groups.severity ?? "error"),
+          location: null,
+          message,
+          code,
+          line,
+        });
+        return true;
+      }
+    }
+    if (SCOPE_LINE.test(line)) {
       this.pendingContext().lines.push(line);
-      this.pendingContext().includes.push(frame("included-from", match.groups));
       this.last = "other";
       return true;
     }
-    match = INCLUDED_FROM_MORE.exec(line);
-    if (match?.groups && this.pending) {
-      this.pending.lines.push(line);
-      this.pending.includes.push(frame("included-from", match.groups));
-      return true;
-    }
-    if (SCOPE_LINE.test(line) && !LOCATION_LINE.test(line)) {
-      this.pendingContext().lines.push(line);
-      this.last = "other";
-      return true;
-    }
-
-    match = LOCATION_LINE.exec(line);
-    if (match?.groups) return this.locationLine(line, match.groups, context);
-
-    match = CONTEXT_LOCATION.exec(line);
+    const match = line.includes(":  ") ? CONTEXT_LOCATION.exec(line) : null;
     if (match?.groups && !OTHER_TOOL.test(line)) {
       const step = frame("instantiated-from", match.groups);
       if (this.pending || !this.current) {
@@ -118,46 +169,21 @@ export class GccClangParser implements ToolParser {
       this.last = "other";
       return true;
     }
-
-    match = DRIVER_LINE.exec(line);
-    if (match?.groups) {
-      this.flush(context);
-      const { code, message, werror } = splitCode(match.groups.message ?? "");
-      this.start({
-        tool: toolOf(match.groups.tool ?? "", code, this.compiler()),
-        severity: werror ? "error" : severityOf(match.groups.severity ?? "error"),
-        location: null,
-        message,
-        code,
-        line,
-      });
-      return true;
-    }
     if (WERROR_SUMMARY.test(line)) {
       this.flush(context);
-      this.start({
-        tool: "gcc",
-        severity: "note",
-        location: null,
-        message: line.replace(/^\S*?: /, ""),
-        code: null,
-        line,
-      });
+      const message = line.slice(line.indexOf(": ") + 2);
+      this.start({ tool: "gcc", severity: "note", location: null, message, code: null, line });
       return true;
     }
-
-    if (!this.current) {
-      // Context that introduced nothing (the log moved on): forget it.
-      if (this.pending && !GUTTER.test(line)) this.pending = null;
-      return false;
-    }
-    if (GUTTER.test(line)) return this.append(line, CARET.test(line.replace(GUTTER, "")) ? "caret" : "excerpt");
-    if (CARET.test(line) && line.trim() !== "") return this.append(line, "caret");
+    if (!this.current) return this.forgetPending();
     if (OTHER_TOOL.test(line)) return false;
-    // Clang (and GCC without line numbers) print the source line as it is, right after the location.
-    if (this.last === "location" && line.trim() !== "") return this.append(line, "excerpt");
-    // A fix-it below the carets is indented to the column it applies to.
-    if (this.last === "caret" && /^\s+\S/.test(line)) return this.append(line, "other");
+    // Source excerpts often hold ": " too (`case 1: f();`).
+    return this.last === "location" ? this.append(line, "excerpt") : false;
+  }
+
+  /** Context that introduced nothing (the log moved on) is forgotten. */
+  private forgetPending(): false {
+    this.pending = null;
     return false;
   }
 
@@ -173,7 +199,7 @@ export class GccClangParser implements ToolParser {
     if (!d) return;
     if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
     const diagnostic: Diagnostic = {
-      tool: d.tool === "gcc" || d.tool === "clang" ? this.compilerOf(d.lines) : d.tool,
+      tool: d.tool === "gcc" || d.tool === "clang" ? this.compilerOf(d.lines, d.locationIndex) : d.tool,
       severity: d.severity,
       location: d.location,
       message: d.message,
@@ -240,6 +266,7 @@ export class GccClangParser implements ToolParser {
       dropped: 0,
       frames: [...(pending?.frames ?? []), ...includes],
       nestsNext: false,
+      locationIndex: pending?.lines.length ?? 0,
     };
     this.last = "location";
   }
@@ -273,12 +300,6 @@ export class GccClangParser implements ToolParser {
     }
   }
 
-  private noteEvidence(line: string) {
-    if (this.fixedCompiler) return;
-    if (CLANG_EVIDENCE.test(line)) this.guessedCompiler = "clang";
-    else if (GCC_EVIDENCE.test(line)) this.guessedCompiler = "gcc";
-  }
-
   private compiler(): "gcc" | "clang" {
     return this.fixedCompiler ?? this.guessedCompiler;
   }
@@ -288,13 +309,21 @@ export class GccClangParser implements ToolParser {
    * numbers its source excerpt (`  7 |`) and quotes with ‘’, Clang before 19
    * prints the bare source line; the log's other lines settle the rest.
    */
-  private compilerOf(lines: readonly string[]): "gcc" | "clang" {
+  private compilerOf(lines: readonly string[], location: number): "gcc" | "clang" {
     if (this.fixedCompiler) return this.fixedCompiler;
-    if (lines.some((l) => CLANG_EVIDENCE.test(l))) return "clang";
-    if (lines.some((l) => GCC_EVIDENCE.test(l))) return "gcc";
-    const excerpt = lines.findIndex((l) => LOCATION_LINE.test(l));
-    const after = lines[excerpt + 1];
-    const caret = lines[excerpt + 2];
+    // The context, the location line and the one after it tell; what one
+    // diagnostic shows also decides for the next ones that show nothing.
+    const telling = lines.slice(0, location + 2);
+    if (telling.some((l) => CLANG_EVIDENCE.test(l))) {
+      this.guessedCompiler = "clang";
+      return "clang";
+    }
+    if (telling.some((l) => GCC_EVIDENCE.test(l))) {
+      this.guessedCompiler = "gcc";
+      return "gcc";
+    }
+    const after = lines[location + 1];
+    const caret = lines[location + 2];
     if (after !== undefined && caret !== undefined && !GUTTER.test(after) && CARET.test(caret)) return "clang";
     if (after !== undefined && GUTTER.test(after)) return this.guessedCompiler === "clang" ? "clang" : "gcc";
     return this.guessedCompiler;
@@ -313,7 +342,8 @@ function locationOf(groups: Record<string, string | undefined>): Location {
   let endLine: number | null = null;
   let endColumn: number | null = null;
   // Clang's -fdiagnostics-print-source-range-info: the range that holds the caret gives the extent.
-  for (const range of (groups.ranges ?? "").matchAll(/\{(\d+):(\d+)-(\d+):(\d+)\}/g)) {
+  const ranges = groups.ranges ? groups.ranges.matchAll(/\{(\d+):(\d+)-(\d+):(\d+)\}/g) : [];
+  for (const range of ranges) {
     const [startLine, startColumn, lastLine, lastColumn] = range.slice(1).map(Number) as [
       number,
       number,
@@ -349,23 +379,25 @@ function frame(kind: Frame["kind"], groups: Record<string, string | undefined>):
  * warning promoted to an error; the code is the warning's flag either way.
  */
 export function splitCode(text: string): { message: string; code: string | null; werror: boolean } {
-  const match = /^(?<message>.*?) \[(?<code>[^\][]+)\]$/.exec(text);
-  if (!match?.groups) return { message: text, code: null, werror: false };
-  const parts = (match.groups.code ?? "").split(",").map((p) => p.trim());
+  const open = text.lastIndexOf(" [");
+  if (open === -1 || !text.endsWith("]")) return { message: text, code: null, werror: false };
+  const inside = text.slice(open + 2, -1);
+  if (inside.includes("[") || inside.includes("]")) return { message: text, code: null, werror: false };
   let werror = false;
   let code: string | null = null;
-  for (const part of parts) {
+  for (const raw of inside.split(",")) {
+    const part = raw.trim();
     if (part === "-Werror") werror = true;
     else if (part.startsWith("-Werror=")) {
       werror = true;
       code = `-W${part.slice("-Werror=".length)}`;
-    } else if (code === null && /^-[Wf][\w+=-]+$|^[a-z][\w.]*(?:-[\w.]+)+$/.test(part)) {
+    } else if (code === null && FLAG_OR_CHECK.test(part)) {
       code = part;
     }
   }
   // A bracket that holds no flag or check is part of the message ("[with T = int]").
   if (code === null && !werror) return { message: text, code: null, werror: false };
-  return { message: match.groups.message ?? text, code, werror };
+  return { message: text.slice(0, open), code, werror };
 }
 
 function toolOf(driver: string, code: string | null, compiler: "gcc" | "clang"): Tool {

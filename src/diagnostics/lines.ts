@@ -18,6 +18,7 @@ export function stripAnsi(text: string): string {
 
 /** The line as a terminal would finally show it. */
 export function cleanLine(raw: string): string {
+  if (raw.indexOf("\r") === -1 && raw.indexOf("\u001b") === -1) return raw;
   let line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   const cr = line.lastIndexOf("\r");
   if (cr !== -1) line = line.slice(cr + 1);
@@ -35,10 +36,14 @@ export class LineSplitter {
     const lines: string[] = [];
     let start = 0;
     for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      this.append(text.slice(start, nl));
-      lines.push(cleanLine(this.partial));
-      this.partial = "";
-      this.cutting = false;
+      if (this.partial === "" && !this.cutting && nl - start <= MAX_LINE_CHARS) {
+        lines.push(cleanLine(text.slice(start, nl)));
+      } else {
+        this.append(text.slice(start, nl));
+        lines.push(cleanLine(this.partial));
+        this.partial = "";
+        this.cutting = false;
+      }
       start = nl + 1;
     }
     this.append(text.slice(start));

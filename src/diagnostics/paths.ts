@@ -40,8 +40,21 @@ export class PathMapper {
     this.buildDirs = (mapping.buildDirs ?? []).map((r) => path.normalize(normalise(r)));
   }
 
+  /** Answers already given: a log names the same few files again and again. */
+  private readonly memo = new Map<string, string | null>();
+
   /** The repository-relative path, or null when the file is outside the repository. */
   toRepo(printed: string, directory: string | null = null): string | null {
+    const key = directory === null ? printed : `${directory}\u0000${printed}`;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    const answer = this.map(printed, directory);
+    if (this.memo.size >= 4096) this.memo.clear();
+    this.memo.set(key, answer);
+    return answer;
+  }
+
+  private map(printed: string, directory: string | null): string | null {
     let file = normalise(printed.trim());
     if (file === "" || file === "<stdin>" || file.startsWith("<")) return null;
     if (!isAbsolute(file) && directory) file = `${normalise(directory)}/${file}`;

@@ -29,12 +29,18 @@ export interface Annotation {
 export interface AnnotateOptions extends PathMapping {
   /** Names the compiler in titles, e.g. `gcc-12`; the tool's name when absent. */
   readonly label?: string;
+  /** Annotations kept at most; the rest are counted. GitHub shows a few hundred at best. */
+  readonly maxAnnotations?: number;
+  /** Diagnostics outside the repository kept for the summary at most; the rest are counted. */
+  readonly maxUnplaced?: number;
 }
 
 export interface Annotated {
   readonly annotations: Annotation[];
   /** Diagnostics with no place in the repository: for the summary only. */
   readonly unplaced: Diagnostic[];
+  /** Diagnostics past the limits, not kept, by level. */
+  readonly dropped: Readonly<Record<AnnotationLevel, number>>;
 }
 
 /** GitHub's limit for message and raw_details. */
@@ -47,31 +53,53 @@ const LEVEL: Readonly<Record<Diagnostic["severity"], AnnotationLevel>> = {
   note: "notice",
 };
 
-export function annotate(diagnostics: Iterable<Diagnostic>, options: AnnotateOptions): Annotated {
-  const mapper = new PathMapper(options);
-  const annotations: Annotation[] = [];
-  const unplaced: Diagnostic[] = [];
-  const seen = new Set<string>();
-  for (const diagnostic of diagnostics) {
-    const placed = place(diagnostic, mapper);
-    if (!placed) {
-      unplaced.push(diagnostic);
-      continue;
-    }
-    const annotation = toAnnotation(diagnostic, placed, options.label);
-    const key = [
-      annotation.path,
-      annotation.start_line,
-      annotation.start_column,
-      annotation.annotation_level,
-      annotation.code,
-      annotation.message,
-    ].join("\u0000");
-    if (seen.has(key)) continue;
-    seen.add(key);
-    annotations.push(annotation);
+/**
+ * Takes diagnostics one at a time, as the engine completes them; what it keeps
+ * is bounded by the limits, so a log of any size fits in memory.
+ */
+export class Annotator {
+  private readonly mapper: PathMapper;
+  private readonly options: AnnotateOptions;
+  private readonly annotations: Annotation[] = [];
+  private readonly unplaced: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  private readonly dropped: Record<AnnotationLevel, number> = { failure: 0, warning: 0, notice: 0 };
+
+  constructor(options: AnnotateOptions) {
+    this.options = options;
+    this.mapper = new PathMapper(options);
   }
-  return { annotations, unplaced };
+
+  add(diagnostic: Diagnostic): void {
+    const placed = place(diagnostic, this.mapper);
+    if (!placed) {
+      if (this.unplaced.length < (this.options.maxUnplaced ?? 200)) this.unplaced.push(diagnostic);
+      else this.dropped[LEVEL[diagnostic.severity]]++;
+      return;
+    }
+    // Decide on the cheap key before building anything: in a long log most
+    // diagnostics repeat one already kept, or come after the limit.
+    const level = LEVEL[diagnostic.severity];
+    const { line, column } = placed.location;
+    const key = `${placed.path}\u0000${line}\u0000${column}\u0000${level}\u0000${diagnostic.code}\u0000${diagnostic.message}\u0000${placed.reportedAt}`;
+    if (this.seen.has(key)) return;
+    if (this.annotations.length >= (this.options.maxAnnotations ?? 1000)) {
+      this.dropped[level]++;
+      return;
+    }
+    this.seen.add(key);
+    this.annotations.push(toAnnotation(diagnostic, placed, this.options.label));
+  }
+
+  result(): Annotated {
+    return { annotations: [...this.annotations], unplaced: [...this.unplaced], dropped: { ...this.dropped } };
+  }
+}
+
+export function annotate(diagnostics: Iterable<Diagnostic>, options: AnnotateOptions): Annotated {
+  const annotator = new Annotator(options);
+  for (const diagnostic of diagnostics) annotator.add(diagnostic);
+  return annotator.result();
 }
 
 interface Placement {
