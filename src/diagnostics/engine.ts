@@ -61,18 +61,18 @@ export class DiagnosticsStream {
   }
 
   private line(line: string) {
-    if (this.owner?.accept(line, this.context)) return;
+    const owner = this.owner;
+    if (owner?.accept(line, this.context)) return;
+    // The owner's diagnostic ends before any other grammar sees the line, so it
+    // is emitted with the state it belongs to (make's directory, say).
+    owner?.flush(this.context);
+    this.owner = null;
     for (const parser of this.parsers) {
-      if (parser === this.owner) continue;
-      if (parser.accept(line, this.context)) {
-        if (this.owner !== parser) this.owner?.flush(this.context);
+      if (parser !== owner && parser.accept(line, this.context)) {
         this.owner = parser;
         return;
       }
     }
-    // A line no grammar claims (progress, plain output) ends what was open.
-    this.owner?.flush(this.context);
-    this.owner = null;
   }
 
   private take(): Diagnostic[] {
