@@ -41,7 +41,12 @@ async function child(mode: Mode, file: string) {
       }
     }
   }
-  if (mode === "engine" || mode === "annotate") for (const d of stream.end()) if (mode === "annotate") annotator.add(d);
+  if (mode === "engine" || mode === "annotate") {
+    for (const diagnostic of stream.end()) {
+      count++;
+      if (mode === "annotate") annotator.add(diagnostic);
+    }
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const { maxRSS } = process.resourceUsage();
   process.stdout.write(JSON.stringify({ seconds, count, rssMiB: maxRSS / 1024 }));

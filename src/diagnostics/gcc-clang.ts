@@ -33,10 +33,11 @@ const CARET = /^[\s~^]*\^[\s~^]*$|^\s*~+\s*$/;
 const OTHER_TOOL =
   /^(?:make(?:\[\d+\])?: |ninja: |FAILED: |\[\s*\d+%\] |\[\d+\/\d+\] |-- |CMake |Consolidate compiler|Scanning dependencies|Linking |Building |\S*\bld(?:\.\w+)?(?:-\d+)?: |collect2: |>>> |\d+% tests passed|\d+\/\d+ Test )/;
 
+// A driver line names its compiler (`clang++-16: error: ...`, `x86_64-linux-gnu-g++-12: fatal error: ...`).
 const CLANG_EVIDENCE =
-  /^\d+ (?:warning|error)s? (?:and \d+ (?:warning|error)s? )?generated\.$|:\{\d+:\d+-\d+:\d+\}|\[-Werror,-W|: note: (?:in instantiation of|expanded from macro)/;
+  /^\d+ (?:warning|error)s? (?:and \d+ (?:warning|error)s? )?generated\.$|:\{\d+:\d+-\d+:\d+\}|\[-Werror,-W|: note: (?:in instantiation of|expanded from macro)|^(?:\S*\/)?(?:[\w.]+-)*clang(?:\+\+)?(?:-\d+(?:\.\d+)*)?(?:\.exe)?: /;
 const GCC_EVIDENCE =
-  /‘|^(?:\S*\/)?cc1(?:plus)?: |: In (?:function|member function|instantiation of)|: {3}required from/;
+  /‘|^(?:\S*\/)?cc1(?:plus)?: |: In (?:function|member function|instantiation of)|: {3}required from|^(?:\S*\/)?(?:[\w.]+-)*(?:g\+\+|gcc)(?:-\d+(?:\.\d+)*)?(?:\.exe)?: /;
 
 const MAX_REMEMBERED_CHAINS = 512;
 
@@ -70,6 +71,13 @@ export class GccClangParser implements ToolParser {
   private pending: { lines: string[]; frames: Frame[]; includes: Frame[] } | null = null;
   /** The last include chain printed for each header: GCC and Clang print it only when it changes. */
   private readonly chains = new Map<string, Frame[]>();
+  /**
+   * The instantiation context printed last, with the file of its diagnostic:
+   * GCC and Clang print a context only when it differs from the previous
+   * diagnostic's, so the next error in the same template shows none of its
+   * own. Forgotten on flush, when the log moves on to other output.
+   */
+  private lastInstantiation: { path: string; frames: Frame[] } | null = null;
   private last: LastLine = "other";
 
   constructor(options: GccClangOptions = {}) {
@@ -190,6 +198,7 @@ export class GccClangParser implements ToolParser {
   flush(context: ParseContext): void {
     this.emitCurrent(context);
     this.pending = null;
+    this.lastInstantiation = null;
   }
 
   private emitCurrent(context: ParseContext): void {
@@ -205,10 +214,22 @@ export class GccClangParser implements ToolParser {
       message: d.message,
       code: d.code,
       lines: d.lines,
-      frames: d.frames,
+      frames: this.withInstantiation(d),
       directory: context.directory,
     };
     context.emit(diagnostic);
+  }
+
+  /** Its frames, plus the last instantiation context when it shows none and is in the file that context's diagnostic was in. */
+  private withInstantiation(d: Assembling): Frame[] {
+    if (!d.location || d.severity === "note") return d.frames;
+    const own = d.frames.filter((f) => f.kind === "instantiated-from");
+    if (own.length > 0) {
+      this.lastInstantiation = { path: d.location.path, frames: own };
+      return d.frames;
+    }
+    const last = this.lastInstantiation;
+    return last && last.path === d.location.path ? [...d.frames, ...last.frames] : d.frames;
   }
 
   private locationLine(line: string, groups: Record<string, string | undefined>, context: ParseContext): boolean {

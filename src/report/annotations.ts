@@ -5,6 +5,7 @@
  * recognised across cells and commits, and cut to the Checks API's sizes.
  */
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
 import { PathMapper, type PathMapping } from "../diagnostics/paths.ts";
 import type { Diagnostic, Location } from "../diagnostics/types.ts";
 
@@ -114,18 +115,30 @@ function place(diagnostic: Diagnostic, mapper: PathMapper): Placement | null {
   if (!location || location.line === null) return null;
   const own = mapper.toRepo(location.path, directory);
   if (own) return { path: own, location, reportedAt: null };
-  for (const frame of diagnostic.frames) {
+  // The code that instantiated the template says more than the #include that
+  // brought the header in: Clang prints the include chain before the error
+  // and its `in instantiation of` notes after it.
+  const frames = [
+    ...diagnostic.frames.filter((f) => f.kind === "instantiated-from"),
+    ...diagnostic.frames.filter((f) => f.kind !== "instantiated-from"),
+  ];
+  for (const frame of frames) {
     if (frame.line === null) continue;
     const framePath = mapper.toRepo(frame.path, directory);
     if (framePath) {
       return {
         path: framePath,
         location: { ...frame, endLine: null, endColumn: null },
-        reportedAt: `${location.path}:${location.line}${location.column ? `:${location.column}` : ""}`,
+        reportedAt: `${shown(location.path)}:${location.line}${location.column ? `:${location.column}` : ""}`,
       };
     }
   }
   return null;
+}
+
+/** An absolute POSIX path without its `..` (Clang names libstdc++ headers `/usr/bin/../lib/gcc/.../../../../include/c++/12/...`). */
+function shown(file: string): string {
+  return file.startsWith("/") ? posix.normalize(file) : file;
 }
 
 function toAnnotation(d: Diagnostic, placed: Placement, label: string | undefined): Annotation {

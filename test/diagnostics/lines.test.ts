@@ -15,7 +15,9 @@ describe("LineSplitter", () => {
         fc.array(fc.string({ unit: "grapheme", maxLength: 30 }), { maxLength: 8 }),
         fc.array(fc.nat(), { maxLength: 6 }),
         (lines, cuts) => {
-          const text = lines.map((l) => l.replace(/[\r\n\u001b]/g, "")).join("\n");
+          const text = lines
+            .map((l) => l.replaceAll("\r", "").replaceAll("\n", "").replaceAll("\u001b", ""))
+            .join("\n");
           const bytes = Buffer.from(text, "utf8");
           const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
           const chunks: Uint8Array[] = [];
