@@ -3,19 +3,11 @@
  * say of their own (a recipe failed, a test failed) becomes a diagnostic with
  * no location; make's `Entering directory` lines move the engine's directory.
  */
-import { MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
-import type { Diagnostic, Frame, Location, Severity, Tool } from "./types.ts";
+import { type Draft, finish, keepLine, type ParseContext, type ToolParser } from "./parser.ts";
+import type { Location, Severity, Tool } from "./types.ts";
 
-interface Assembling {
-  severity: Severity;
-  location: Location | null;
-  message: string;
-  lines: string[];
-  dropped: number;
-  frames: Frame[];
-  /** make's directory when the diagnostic began (the line that ends it may be a `Leaving directory`). */
-  directory: string | null;
-}
+/** `directory` is make's when the diagnostic began (the line that ends it may be a `Leaving directory`). */
+type Assembling = Omit<Draft, "tool" | "code">;
 
 /** One diagnostic at a time, emitted when the next one starts or on flush. */
 class Builder {
@@ -34,8 +26,7 @@ class Builder {
   append(line: string): boolean {
     const d = this.current;
     if (!d) return false;
-    if (d.lines.length < MAX_LINES_PER_DIAGNOSTIC) d.lines.push(line);
-    else d.dropped++;
+    keepLine(d, line);
     return true;
   }
 
@@ -43,18 +34,7 @@ class Builder {
     const d = this.current;
     this.current = null;
     if (!d) return;
-    if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
-    const diagnostic: Diagnostic = {
-      tool: this.tool,
-      severity: d.severity,
-      location: d.location,
-      message: d.message,
-      code: null,
-      lines: d.lines,
-      frames: d.frames,
-      directory: d.directory,
-    };
-    context.emit(diagnostic);
+    context.emit(finish({ ...d, tool: this.tool, code: null }));
   }
 }
 

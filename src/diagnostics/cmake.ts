@@ -16,8 +16,8 @@
  *
  * Codes: `dev` for the (dev) ones, `deprecated` for the Deprecation ones, else none.
  */
-import { MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
-import type { Diagnostic, Frame, Location, Severity } from "./types.ts";
+import { finish, keepLine, MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
+import type { Frame, Location, Severity } from "./types.ts";
 
 const KIND = String.raw`(?<kind>Error|Warning|Internal Error|Deprecation Warning|Deprecation Error)(?<dev> \(dev\))?`;
 const HEADER_AT = new RegExp(String.raw`^CMake ${KIND} at (?<path>.+?):(?<line>\d+)(?: \((?<command>[^)]*)\))?:\s*$`);
@@ -114,8 +114,7 @@ export class CmakeParser implements ToolParser {
   }
 
   private append(d: Assembling, line: string): boolean {
-    if (d.lines.length < MAX_LINES_PER_DIAGNOSTIC) d.lines.push(line);
-    else d.dropped++;
+    keepLine(d, line);
     return true;
   }
 
@@ -125,19 +124,9 @@ export class CmakeParser implements ToolParser {
     if (!d) return;
     // The blank lines that close the block are the log's, not the message's.
     while (d.lines.length > 1 && d.lines.at(-1)?.trim() === "") d.lines.pop();
-    if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
     const header = d.lines[0] ?? "";
-    const diagnostic: Diagnostic = {
-      tool: "cmake",
-      severity: d.severity,
-      location: d.location,
-      message: d.inline ?? (messageOf(d.text) || header.replace(/:\s*$/, "")),
-      code: d.code,
-      lines: d.lines,
-      frames: d.frames,
-      directory: d.directory,
-    };
-    context.emit(diagnostic);
+    const message = d.inline ?? (messageOf(d.text) || header.replace(/:\s*$/, ""));
+    context.emit(finish({ ...d, tool: "cmake", message }));
   }
 }
 

@@ -5,8 +5,15 @@
  * fix-its, and the notes after it. The context comes *before* the location line,
  * so it is held until the diagnostic it belongs to appears.
  */
-import { MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
-import type { Diagnostic, Frame, Location, Severity, Tool } from "./types.ts";
+import {
+  type Draft,
+  finish,
+  keepLine,
+  MAX_LINES_PER_DIAGNOSTIC,
+  type ParseContext,
+  type ToolParser,
+} from "./parser.ts";
+import type { Frame, Location, Severity, Tool } from "./types.ts";
 
 // path:line[:col][:{l:c-l:c}...]: severity: message
 const LOCATION_LINE =
@@ -43,15 +50,8 @@ const MAX_REMEMBERED_CHAINS = 512;
 
 type LastLine = "location" | "excerpt" | "caret" | "other";
 
-interface Assembling {
-  tool: Tool;
-  severity: Severity;
-  location: Location | null;
-  message: string;
-  code: string | null;
-  lines: string[];
-  dropped: number;
-  frames: Frame[];
+/** `directory` is make's when it is emitted. */
+interface Assembling extends Draft {
   /** The last location line was a note ending in ':' (GCC nests the next diagnostic in it). */
   nestsNext: boolean;
   /** Index in `lines` of its own location line (after the context lines). */
@@ -206,18 +206,8 @@ export class GccClangParser implements ToolParser {
     this.current = null;
     this.last = "other";
     if (!d) return;
-    if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
-    const diagnostic: Diagnostic = {
-      tool: d.tool === "gcc" || d.tool === "clang" ? this.compilerOf(d.lines, d.locationIndex) : d.tool,
-      severity: d.severity,
-      location: d.location,
-      message: d.message,
-      code: d.code,
-      lines: d.lines,
-      frames: this.withInstantiation(d),
-      directory: context.directory,
-    };
-    context.emit(diagnostic);
+    const tool = d.tool === "gcc" || d.tool === "clang" ? this.compilerOf(d.lines, d.locationIndex) : d.tool;
+    context.emit(finish({ ...d, tool, frames: this.withInstantiation(d), directory: context.directory }));
   }
 
   /** Its frames, plus the last instantiation context when it shows none and is in the file that context's diagnostic was in. */
@@ -286,6 +276,7 @@ export class GccClangParser implements ToolParser {
       lines: [...(pending?.lines ?? []), d.line],
       dropped: 0,
       frames: [...(pending?.frames ?? []), ...includes],
+      directory: null,
       nestsNext: false,
       locationIndex: pending?.lines.length ?? 0,
     };
@@ -295,8 +286,7 @@ export class GccClangParser implements ToolParser {
   private append(line: string, kind: LastLine): boolean {
     const d = this.current;
     if (!d) return false;
-    if (d.lines.length < MAX_LINES_PER_DIAGNOSTIC) d.lines.push(line);
-    else d.dropped++;
+    keepLine(d, line);
     this.last = kind;
     return true;
   }

@@ -17,8 +17,15 @@
  * lld's `duplicate symbol:`), `cannot-find-library` (`cannot find -lfoo`,
  * lld's `unable to find library -lfoo`); anything else has none.
  */
-import { MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
-import type { Diagnostic, Frame, Location, Severity, Tool } from "./types.ts";
+import {
+  type Draft,
+  finish,
+  keepLine,
+  MAX_LINES_PER_DIAGNOSTIC,
+  type ParseContext,
+  type ToolParser,
+} from "./parser.ts";
+import type { Frame, Location, Severity, Tool } from "./types.ts";
 
 const DRIVER_SUFFIX = String.raw`(?:-\d+(?:\.\d+)*)?(?:\.exe)?`;
 // ld.lld: error: ...   ld.lld-16: warning: ...   /usr/bin/ld.lld: ...   lld-link: error: ...
@@ -61,18 +68,9 @@ const OBJECT_FILE = /\.(?:o|obj|lo|a|lib|so|dll|dylib)(?:\.\d+)*$|\)$/;
 
 type Kind = "bfd" | "gold" | "lld" | "summary";
 
-interface Assembling {
+/** `directory` is make's when it began: the line that ends it may be a `Leaving directory`. */
+interface Assembling extends Draft {
   kind: Kind;
-  tool: Tool;
-  severity: Severity;
-  location: Location | null;
-  message: string;
-  code: string | null;
-  lines: string[];
-  dropped: number;
-  frames: Frame[];
-  /** make's directory when it began: the line that ends it may be a `Leaving directory`. */
-  directory: string | null;
 }
 
 interface Start {
@@ -201,8 +199,7 @@ export class LinkerParser implements ToolParser {
   private append(line: string): boolean {
     const d = this.current;
     if (!d) return false;
-    if (d.lines.length < MAX_LINES_PER_DIAGNOSTIC) d.lines.push(line);
-    else d.dropped++;
+    keepLine(d, line);
     return true;
   }
 
@@ -220,18 +217,7 @@ export class LinkerParser implements ToolParser {
     const d = this.current;
     this.current = null;
     if (!d) return;
-    if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
-    const diagnostic: Diagnostic = {
-      tool: d.tool,
-      severity: d.severity,
-      location: d.location,
-      message: d.message,
-      code: d.code,
-      lines: d.lines,
-      frames: d.frames,
-      directory: d.directory,
-    };
-    context.emit(diagnostic);
+    context.emit(finish(d));
   }
 }
 

@@ -17,8 +17,8 @@
  * error and warning of the build; those repeats are claimed and not reported
  * twice.
  */
-import { MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
-import type { Diagnostic, Frame, Location, Severity, Tool } from "./types.ts";
+import { finish, MAX_LINES_PER_DIAGNOSTIC, type ParseContext, type ToolParser } from "./parser.ts";
+import type { Frame, Location, Severity, Tool } from "./types.ts";
 
 /** `   12>` or `  5:7>` before a line of `msbuild /m`: the project the line is from. */
 const NODE_PREFIX = /^\s*(\d+(?::\d+)?)>/;
@@ -138,18 +138,7 @@ export class MsvcParser implements ToolParser {
     const d = this.current;
     this.current = null;
     if (!d || d.repeat) return;
-    if (d.dropped > 0) d.lines.push(`[... ${d.dropped} more lines of this diagnostic not kept]`);
-    const diagnostic: Diagnostic = {
-      tool: d.tool,
-      severity: d.severity,
-      location: d.location,
-      message: d.message,
-      code: d.code,
-      lines: d.lines,
-      frames: d.frames,
-      directory: d.directory,
-    };
-    context.emit(diagnostic);
+    context.emit(finish(d));
   }
 
   private headerLine(
