@@ -324,6 +324,11 @@ export class GccClangParser implements ToolParser {
     if (this.fixedCompiler) return this.fixedCompiler;
     // The context, the location line and the one after it tell; what one
     // diagnostic shows also decides for the next ones that show nothing.
+    // GCC quotes with ‘’ in a UTF-8 locale: the cheapest and most common sign.
+    if (lines[location]?.includes("‘")) {
+      this.guessedCompiler = "gcc";
+      return "gcc";
+    }
     const telling = lines.slice(0, location + 2);
     if (telling.some((l) => CLANG_EVIDENCE.test(l))) {
       this.guessedCompiler = "clang";

@@ -15,7 +15,7 @@ export interface PathMapping {
 const WINDOWS_ABSOLUTE = /^[A-Za-z]:\//;
 
 function normalise(p: string): string {
-  const slashed = p.replace(/\\/g, "/");
+  const slashed = p.includes("\\") ? p.replaceAll("\\", "/") : p;
   // Windows drive letters compare without case.
   return WINDOWS_ABSOLUTE.test(slashed) ? `${slashed[0]?.toLowerCase()}${slashed.slice(1)}` : slashed;
 }
@@ -58,7 +58,8 @@ export class PathMapper {
     let file = normalise(printed.trim());
     if (file === "" || file === "<stdin>" || file.startsWith("<")) return null;
     if (!isAbsolute(file) && directory) file = `${normalise(directory)}/${file}`;
-    file = path.normalize(file);
+    // Most printed paths are already clean; normalising them is the costly part.
+    if (file.includes("/.") || file.includes("//") || file.startsWith(".")) file = path.normalize(file);
     if (isAbsolute(file)) {
       if (this.buildDirs.some((dir) => within(file, dir) !== null)) return null;
       for (const root of this.roots) {
