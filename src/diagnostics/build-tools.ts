@@ -200,6 +200,9 @@ export class CtestParser implements ToolParser {
   private section: "failed" | "not-run" | null = null;
 
   accept(line: string, context: ParseContext): boolean {
+    // ctest's summary lines start with a digit, "Errors" or "The following".
+    const first = line.charCodeAt(0);
+    if (!this.section && !(first >= 48 && first <= 57) && first !== 69 && first !== 84) return false;
     if (CTEST_SUMMARY.test(line) || CTEST_ERRORS.test(line)) {
       this.section = null;
       return true;

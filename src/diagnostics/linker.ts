@@ -89,6 +89,8 @@ export class LinkerParser implements ToolParser {
 
   accept(line: string, context: ParseContext): boolean {
     const current = this.current;
+    // Every line a linker starts has ": " in it; most lines of a log are not the linker's.
+    if (!current && !line.includes(": ")) return false;
     if (current?.kind === "lld" && line.startsWith(">>> ")) {
       this.lldPlace(current, line);
       return this.append(line);

@@ -111,6 +111,11 @@ export class MsvcParser implements ToolParser {
   private readonly reported = new Set<string>();
 
   accept(line: string, context: ParseContext): boolean {
+    // A line with neither a colon nor a `N>` prefix starts nothing here, and
+    // continues nothing when no diagnostic or summary is open.
+    if (!this.current && !this.summary && !line.includes(":") && !line.includes(">") && !line.startsWith("Build ")) {
+      return false;
+    }
     const prefix = NODE_PREFIX.exec(line);
     if (prefix) this.node = prefix[1] ?? null;
     const rest = prefix ? line.slice(prefix[0].length) : line;
