@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { catalogCommand } from "./catalog-command.ts";
 import { diagnosticsCommand } from "./diagnostics-command.ts";
+import { serverCommand } from "./server-command.ts";
 import { validateCommand } from "./validate-command.ts";
 
 export interface CliIo {
@@ -37,6 +38,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option("--json", "print the cells as JSON")
     .action(async (dir: string, options: { config?: string; json?: boolean }) => {
       exitCode = await validateCommand({ dir, ...options }, io);
+    });
+
+  program
+    .command("server")
+    .description("run the GitHub App: webhooks, check runs, the workers' events (settings: see .env.example)")
+    .action(async () => {
+      exitCode = await serverCommand(io);
     });
 
   program

@@ -1,0 +1,33 @@
+/** `heimdall-build server`: settings from the environment (Probot's own variables, plus .env.example's). */
+import { createProbot } from "probot";
+import type { CliIo } from "./program.ts";
+
+export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const missing = ["APP_ID", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL"].filter((name) => !env[name]);
+  if (!env.PRIVATE_KEY && !env.PRIVATE_KEY_PATH) missing.push("PRIVATE_KEY or PRIVATE_KEY_PATH");
+  if (missing.length > 0) {
+    io.stderr(`heimdall-build server: set ${missing.join(", ")} (see .env.example)\n`);
+    return 2;
+  }
+  const { startServer } = await import("../server.ts");
+  const { WriterOctokit } = await import("../github/octokit.ts");
+  // createProbot reads APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET, LOG_LEVEL, GHE_HOST, GHE_PROTOCOL...
+  const probot = createProbot({ overrides: { Octokit: WriterOctokit } });
+  const server = await startServer({
+    probot,
+    databaseUrl: env.DATABASE_URL ?? "",
+    redisUrl: env.REDIS_URL ?? "",
+    port: Number(env.PORT ?? 3000),
+    host: env.HOST ?? "0.0.0.0",
+    webhookPath: env.WEBHOOK_PATH ?? "/api/github/webhooks",
+    publicUrl: env.PUBLIC_URL ?? null,
+    ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
+  });
+  io.stderr(`heimdall-build server: listening on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+  });
+  io.stderr("heimdall-build server: stopping\n");
+  await server.close();
+  return 0;
+}

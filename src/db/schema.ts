@@ -1,0 +1,120 @@
+/** The tables as kysely sees them; `migrations/*.sql` is the source of truth. */
+import type { ColumnType, Insertable, Selectable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** pg returns BIGINT as a string; ids stay strings in TypeScript, numbers go in. */
+type BigId = ColumnType<string, number | string, number | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface InstallationsTable {
+  id: BigId;
+  account_login: string;
+  created_at: Timestamp;
+}
+
+export interface RepositoriesTable {
+  id: BigId;
+  installation_id: BigId;
+  full_name: string;
+  clone_url: string;
+  private: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: Timestamp;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  event: string;
+  received_at: Timestamp;
+}
+
+export type BuildState = "active" | "superseded" | "completed";
+
+export interface BuildsTable {
+  id: ColumnType<string, never, never>;
+  repository_id: BigId;
+  head_sha: string;
+  config_digest: string;
+  event: "push" | "pull_request";
+  branch: string | null;
+  pull_number: number | null;
+  head_repository: string;
+  clone_url: string;
+  fork: ColumnType<boolean, boolean | undefined, boolean>;
+  settings: Json<unknown>;
+  state: ColumnType<BuildState, BuildState | undefined, BuildState>;
+  superseded_by: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  matrix_check_run_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  created_at: Timestamp;
+}
+
+export interface CellsTable {
+  id: ColumnType<string, never, never>;
+  build_id: BigId;
+  key: string;
+  name: string;
+  platform: string;
+  spec: Json<unknown>;
+  skip_reason: string | null;
+}
+
+export type AttemptState = "waiting_approval" | "queued" | "in_progress" | "completed";
+
+export interface AttemptsTable {
+  id: ColumnType<string, never, never>;
+  cell_id: BigId;
+  number: number;
+  state: AttemptState;
+  conclusion: string | null;
+  check_run_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  synced: ColumnType<string | null, string | null | undefined, string | null>;
+  worker: string | null;
+  summary: string | null;
+  log_key: string | null;
+  created_at: Timestamp;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AnnotationsTable {
+  attempt_id: BigId;
+  fingerprint: string;
+  path: string;
+  start_line: number;
+  end_line: number;
+  level: string;
+  code: string | null;
+  message: string;
+  body: Json<unknown>;
+}
+
+export interface ConfigFailuresTable {
+  repository_id: BigId;
+  head_sha: string;
+  config_digest: string;
+  check_run_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  created_at: Timestamp;
+}
+
+export interface ApprovalsTable {
+  repository_id: BigId;
+  head_sha: string;
+  approved_by: string;
+  approved_at: Timestamp;
+}
+
+export interface Database {
+  installations: InstallationsTable;
+  repositories: RepositoriesTable;
+  deliveries: DeliveriesTable;
+  builds: BuildsTable;
+  cells: CellsTable;
+  attempts: AttemptsTable;
+  annotations: AnnotationsTable;
+  config_failures: ConfigFailuresTable;
+  approvals: ApprovalsTable;
+}
+
+export type Build = Selectable<BuildsTable>;
+export type CellRow = Selectable<CellsTable>;
+export type Attempt = Selectable<AttemptsTable>;
+export type NewBuild = Insertable<BuildsTable>;

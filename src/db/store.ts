@@ -1,0 +1,393 @@
+/**
+ * What the GitHub side reads and writes in PostgreSQL. Every write is safe to
+ * repeat: webhooks arrive twice and jobs run twice.
+ */
+import { sql } from "kysely";
+import type { Cell } from "../config/matrix.ts";
+import type { Annotation } from "../report/annotations.ts";
+import type { Db } from "./connect.ts";
+import type { Attempt, AttemptState, Build, CellRow } from "./schema.ts";
+
+/** True the first time a delivery id is seen. */
+export async function recordDelivery(db: Db, id: string, event: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto("deliveries")
+    .values({ id, event })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export interface RepositoryRecord {
+  readonly installationId: number;
+  readonly accountLogin: string;
+  readonly id: number;
+  readonly fullName: string;
+  readonly cloneUrl: string;
+  readonly private: boolean;
+}
+
+export async function saveRepository(db: Db, repo: RepositoryRecord): Promise<void> {
+  await db
+    .insertInto("installations")
+    .values({ id: repo.installationId, account_login: repo.accountLogin })
+    .onConflict((oc) => oc.column("id").doUpdateSet({ account_login: repo.accountLogin }))
+    .execute();
+  await db
+    .insertInto("repositories")
+    .values({
+      id: repo.id,
+      installation_id: repo.installationId,
+      full_name: repo.fullName,
+      clone_url: repo.cloneUrl,
+      private: repo.private,
+    })
+    .onConflict((oc) =>
+      oc.column("id").doUpdateSet({
+        installation_id: repo.installationId,
+        full_name: repo.fullName,
+        clone_url: repo.cloneUrl,
+        private: repo.private,
+        updated_at: sql`now()`,
+      }),
+    )
+    .execute();
+}
+
+export interface NewBuildInput {
+  readonly repositoryId: number;
+  readonly headSha: string;
+  readonly configDigest: string;
+  readonly event: "push" | "pull_request";
+  readonly branch: string | null;
+  readonly pullNumber: number | null;
+  readonly headRepository: string;
+  readonly cloneUrl: string;
+  readonly fork: boolean;
+  readonly settings: unknown;
+  readonly cells: readonly Cell[];
+  /** Cells that can run start `waiting_approval` instead of `queued` (fork pull requests). */
+  readonly waitForApproval: boolean;
+}
+
+export interface CreatedBuild {
+  readonly build: Build;
+  /** False when the same commit and config already had a build (push + pull request). */
+  readonly created: boolean;
+}
+
+/**
+ * The build for (repository, commit, config) with its cells and first
+ * attempts, made once: a second call returns the existing one.
+ */
+export async function createBuild(db: Db, input: NewBuildInput): Promise<CreatedBuild> {
+  return db.transaction().execute(async (tx) => {
+    const inserted = await tx
+      .insertInto("builds")
+      .values({
+        repository_id: input.repositoryId,
+        head_sha: input.headSha,
+        config_digest: input.configDigest,
+        event: input.event,
+        branch: input.branch,
+        pull_number: input.pullNumber,
+        head_repository: input.headRepository,
+        clone_url: input.cloneUrl,
+        fork: input.fork,
+        settings: JSON.stringify(input.settings),
+      })
+      .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!inserted) {
+      const existing = await tx
+        .selectFrom("builds")
+        .selectAll()
+        .where("repository_id", "=", String(input.repositoryId))
+        .where("head_sha", "=", input.headSha)
+        .where("config_digest", "=", input.configDigest)
+        .executeTakeFirstOrThrow();
+      // A pull request for a commit already pushed: remember it, for superseding.
+      if (existing.pull_number === null && input.pullNumber !== null) {
+        await tx.updateTable("builds").set({ pull_number: input.pullNumber }).where("id", "=", existing.id).execute();
+      }
+      return { build: existing, created: false };
+    }
+    for (const cell of input.cells) {
+      const row = await tx
+        .insertInto("cells")
+        .values({
+          build_id: inserted.id,
+          key: cell.id,
+          name: cell.name,
+          platform: cell.platform,
+          spec: JSON.stringify(cell),
+          skip_reason: cell.skipReason,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const state: AttemptState = cell.skipped ? "completed" : input.waitForApproval ? "waiting_approval" : "queued";
+      await tx
+        .insertInto("attempts")
+        .values({
+          cell_id: row.id,
+          number: 1,
+          state,
+          conclusion: cell.skipped ? "skipped" : input.waitForApproval ? "action_required" : null,
+          completed_at: cell.skipped ? new Date() : null,
+        })
+        .execute();
+    }
+    return { build: inserted, created: true };
+  });
+}
+
+/** A cell with its latest attempt. */
+export interface CellAttempt {
+  readonly cell: CellRow;
+  readonly attempt: Attempt;
+}
+
+/** Each cell of a build with its latest attempt, in the order the matrix made them. */
+export async function latestAttempts(db: Db, buildId: string): Promise<CellAttempt[]> {
+  const rows = await db
+    .selectFrom("cells")
+    .innerJoin("attempts", "attempts.cell_id", "cells.id")
+    .selectAll("cells")
+    .select([
+      "attempts.id as attempt_id",
+      "attempts.number",
+      "attempts.state",
+      "attempts.conclusion",
+      "attempts.check_run_id",
+      "attempts.synced",
+      "attempts.worker",
+      "attempts.summary",
+      "attempts.log_key",
+      "attempts.created_at",
+      "attempts.started_at",
+      "attempts.completed_at",
+    ])
+    .where("cells.build_id", "=", buildId)
+    .where(({ eb, selectFrom }) =>
+      eb(
+        "attempts.number",
+        "=",
+        selectFrom("attempts as a")
+          .select(({ fn }) => fn.max("a.number").as("n"))
+          .whereRef("a.cell_id", "=", "cells.id"),
+      ),
+    )
+    .orderBy("cells.id")
+    .execute();
+  return rows.map((r) => ({
+    cell: {
+      id: r.id,
+      build_id: r.build_id,
+      key: r.key,
+      name: r.name,
+      platform: r.platform,
+      spec: r.spec,
+      skip_reason: r.skip_reason,
+    },
+    attempt: {
+      id: r.attempt_id,
+      cell_id: r.id,
+      number: r.number,
+      state: r.state,
+      conclusion: r.conclusion,
+      check_run_id: r.check_run_id,
+      synced: r.synced,
+      worker: r.worker,
+      summary: r.summary,
+      log_key: r.log_key,
+      created_at: r.created_at,
+      started_at: r.started_at,
+      completed_at: r.completed_at,
+    },
+  }));
+}
+
+export async function getBuild(db: Db, id: string): Promise<Build | undefined> {
+  return db.selectFrom("builds").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export interface AttemptContext {
+  readonly attempt: Attempt;
+  readonly cell: CellRow;
+  readonly build: Build;
+  readonly installationId: string;
+  readonly repository: string;
+}
+
+/** An attempt with its cell, build and repository. */
+export async function attemptContext(db: Db, attemptId: string): Promise<AttemptContext | undefined> {
+  const attempt = await db.selectFrom("attempts").selectAll().where("id", "=", attemptId).executeTakeFirst();
+  if (!attempt) return undefined;
+  const cell = await db.selectFrom("cells").selectAll().where("id", "=", attempt.cell_id).executeTakeFirstOrThrow();
+  const build = await db.selectFrom("builds").selectAll().where("id", "=", cell.build_id).executeTakeFirstOrThrow();
+  const repo = await db
+    .selectFrom("repositories")
+    .select(["installation_id", "full_name"])
+    .where("id", "=", build.repository_id)
+    .executeTakeFirstOrThrow();
+  return { attempt, cell, build, installationId: repo.installation_id, repository: repo.full_name };
+}
+
+/** The next attempt of a cell, `queued` (or waiting for approval). */
+export async function addAttempt(db: Db, cellId: string, state: AttemptState = "queued"): Promise<Attempt> {
+  return db.transaction().execute(async (tx) => {
+    // Serialise attempts of one cell: two re-runs at once must not take one number.
+    await sql`SELECT id FROM cells WHERE id = ${cellId} FOR UPDATE`.execute(tx);
+    const last = await tx
+      .selectFrom("attempts")
+      .select(({ fn }) => fn.max("number").as("n"))
+      .where("cell_id", "=", cellId)
+      .executeTakeFirst();
+    return tx
+      .insertInto("attempts")
+      .values({
+        cell_id: cellId,
+        number: Number(last?.n ?? 0) + 1,
+        state,
+        conclusion: state === "waiting_approval" ? "action_required" : null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+export async function setCheckRun(db: Db, attemptId: string, checkRunId: number, synced: string): Promise<void> {
+  await db.updateTable("attempts").set({ check_run_id: checkRunId, synced }).where("id", "=", attemptId).execute();
+}
+
+export async function setSynced(db: Db, attemptId: string, synced: string): Promise<void> {
+  await db.updateTable("attempts").set({ synced }).where("id", "=", attemptId).execute();
+}
+
+export async function attemptByCheckRun(db: Db, checkRunId: number): Promise<Attempt | undefined> {
+  return db.selectFrom("attempts").selectAll().where("check_run_id", "=", String(checkRunId)).executeTakeFirst();
+}
+
+/** Marks an attempt started, unless it already ended (a cancel can overtake a start). */
+export async function markStarted(db: Db, attemptId: string, worker: string, at: Date): Promise<boolean> {
+  const updated = await db
+    .updateTable("attempts")
+    .set({ state: "in_progress", worker, started_at: at })
+    .where("id", "=", attemptId)
+    .where("state", "in", ["queued", "in_progress"])
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Ends an attempt once: the first conclusion stays (a late "finished" after a cancel changes nothing). */
+export async function markCompleted(
+  db: Db,
+  attemptId: string,
+  conclusion: string,
+  summary: string | null,
+  at: Date = new Date(),
+): Promise<boolean> {
+  const updated = await db
+    .updateTable("attempts")
+    .set({ state: "completed", conclusion, summary, completed_at: at })
+    .where("id", "=", attemptId)
+    .where("state", "!=", "completed")
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
+/** Active builds of the same branch or pull request made for other commits: a new commit supersedes them. */
+export async function supersededBy(db: Db, build: Build): Promise<Build[]> {
+  const refs = [];
+  if (build.branch !== null) refs.push(sql<boolean>`branch = ${build.branch}`);
+  if (build.pull_number !== null) refs.push(sql<boolean>`pull_number = ${build.pull_number}`);
+  if (refs.length === 0) return [];
+  return db
+    .selectFrom("builds")
+    .selectAll()
+    .where("repository_id", "=", build.repository_id)
+    .where("head_sha", "!=", build.head_sha)
+    .where("state", "=", "active")
+    .where("id", "<", build.id)
+    .where(sql<boolean>`(${sql.join(refs, sql` OR `)})`)
+    .execute();
+}
+
+export async function markSuperseded(db: Db, buildId: string, by: string): Promise<void> {
+  await db.updateTable("builds").set({ state: "superseded", superseded_by: by }).where("id", "=", buildId).execute();
+}
+
+export async function setMatrixCheckRun(db: Db, buildId: string, checkRunId: number): Promise<void> {
+  await db.updateTable("builds").set({ matrix_check_run_id: checkRunId }).where("id", "=", buildId).execute();
+}
+
+/** True the first time this commit's broken config (by content) is seen. */
+export async function recordConfigFailure(
+  db: Db,
+  repositoryId: number,
+  headSha: string,
+  digest: string,
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto("config_failures")
+    .values({ repository_id: repositoryId, head_sha: headSha, config_digest: digest })
+    .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
+    .returning("head_sha")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function buildsForCommit(db: Db, repositoryId: number, headSha: string): Promise<Build[]> {
+  return db
+    .selectFrom("builds")
+    .selectAll()
+    .where("repository_id", "=", String(repositoryId))
+    .where("head_sha", "=", headSha)
+    .execute();
+}
+
+export async function recordApproval(db: Db, repositoryId: number, headSha: string, by: string): Promise<void> {
+  await db
+    .insertInto("approvals")
+    .values({ repository_id: repositoryId, head_sha: headSha, approved_by: by })
+    .onConflict((oc) => oc.columns(["repository_id", "head_sha"]).doNothing())
+    .execute();
+}
+
+/** Keeps an attempt's annotations (repeats ignored). */
+export async function saveAnnotations(db: Db, attemptId: string, annotations: readonly Annotation[]): Promise<void> {
+  if (annotations.length === 0) return;
+  await db
+    .insertInto("annotations")
+    .values(
+      annotations.map((a) => ({
+        attempt_id: attemptId,
+        fingerprint: a.fingerprint,
+        path: a.path,
+        start_line: a.start_line,
+        end_line: a.end_line,
+        level: a.annotation_level,
+        code: a.code,
+        message: a.message,
+        body: JSON.stringify(a),
+      })),
+    )
+    .onConflict((oc) => oc.columns(["attempt_id", "fingerprint", "start_line"]).doNothing())
+    .execute();
+}
+
+/** An attempt's annotations, failures first, then by file and line. */
+export async function annotationsOf(db: Db, attemptId: string): Promise<Annotation[]> {
+  const rows = await db
+    .selectFrom("annotations")
+    .select("body")
+    .where("attempt_id", "=", attemptId)
+    // Failures first, so the first request of 50 carries what matters most.
+    .orderBy(sql`CASE level WHEN 'failure' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`)
+    .orderBy("path")
+    .orderBy("start_line")
+    .execute();
+  return rows.map((r) => r.body as Annotation);
+}

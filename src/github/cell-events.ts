@@ -1,0 +1,37 @@
+/**
+ * Applies what workers report (started, finished) to the database, then asks
+ * the reporter to carry it to GitHub. Workers never call GitHub themselves.
+ */
+import { type ConnectionOptions, Worker } from "bullmq";
+import type { Db } from "../db/connect.ts";
+import { attemptContext, markCompleted, markStarted, saveAnnotations } from "../db/store.ts";
+import { CELL_EVENTS_QUEUE, type CellEvent, type Queues } from "../queue/queues.ts";
+
+/** A matrix check is rewritten at most this often per build: cells finishing together make one write. */
+export const MATRIX_DEBOUNCE_MS = 3000;
+
+export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): Promise<void> {
+  const context = await attemptContext(db, event.attemptId);
+  if (!context) return;
+  if (event.type === "started") {
+    if (!(await markStarted(db, event.attemptId, event.worker, new Date(event.at)))) return;
+  } else {
+    await saveAnnotations(db, event.attemptId, event.annotations);
+    if (!(await markCompleted(db, event.attemptId, event.conclusion, event.summary, new Date(event.at)))) return;
+  }
+  await queues.requestSync({ kind: "attempt", attemptId: event.attemptId });
+  await queues.requestSync({ kind: "matrix", buildId: context.build.id }, MATRIX_DEBOUNCE_MS);
+}
+
+export function startCellEventConsumer(
+  db: Db,
+  queues: Queues,
+  connection: ConnectionOptions,
+  options: { prefix?: string } = {},
+): Worker<CellEvent> {
+  return new Worker<CellEvent>(CELL_EVENTS_QUEUE, (job) => applyCellEvent(db, queues, job.data), {
+    connection,
+    concurrency: 8,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+  });
+}

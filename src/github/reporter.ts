@@ -1,0 +1,177 @@
+/**
+ * The one writer of check runs. It brings GitHub up to what the database says
+ * of an attempt or a build: create the check run the first time, update it when
+ * its state changed since the last write, skip the write when nothing did.
+ * Intermediate states coalesce (a cell that starts and finishes before its sync
+ * runs is written once, completed), which keeps writes to about three a cell.
+ */
+import { type ConnectionOptions, Worker } from "bullmq";
+import type { ProbotOctokit } from "probot";
+import type { Cell } from "../config/matrix.ts";
+import type { Db } from "../db/connect.ts";
+import {
+  type AttemptContext,
+  annotationsOf,
+  attemptContext,
+  getBuild,
+  latestAttempts,
+  setCheckRun,
+  setMatrixCheckRun,
+  setSynced,
+} from "../db/store.ts";
+import { CHECK_SYNC_QUEUE, type SyncRequest } from "../queue/queues.ts";
+import { type AttemptView, annotationBatches, checkRunBody, syncSignature } from "../report/check-run.ts";
+import { type MatrixEntry, matrixSummary } from "../report/matrix-summary.ts";
+import type { GitHubWriter } from "./writer.ts";
+
+export type InstallationOctokit = InstanceType<typeof ProbotOctokit>;
+
+export interface ReporterDeps {
+  readonly db: Db;
+  readonly writer: GitHubWriter;
+  /** An Octokit authenticated as the installation (Probot's `auth(id)`). */
+  readonly auth: (installationId: number) => Promise<InstallationOctokit>;
+  /** Where a build's page is (the dashboard); check runs link to it. */
+  readonly publicUrl?: string | null;
+}
+
+export const MATRIX_CHECK_NAME = "heimdall-build / matrix";
+
+export class Reporter {
+  private readonly deps: ReporterDeps;
+
+  constructor(deps: ReporterDeps) {
+    this.deps = deps;
+  }
+
+  /** Runs the sync queue's jobs until closed. */
+  start(connection: ConnectionOptions, options: { prefix?: string; concurrency?: number } = {}): Worker<SyncRequest> {
+    return new Worker<SyncRequest>(
+      CHECK_SYNC_QUEUE,
+      async (job) => {
+        if (job.data.kind === "attempt") await this.syncAttempt(job.data.attemptId);
+        else await this.syncMatrix(job.data.buildId);
+      },
+      { connection, concurrency: options.concurrency ?? 4, ...(options.prefix ? { prefix: options.prefix } : {}) },
+    );
+  }
+
+  /** Brings one attempt's check run up to date; loops while the state moves under it. */
+  async syncAttempt(attemptId: string): Promise<void> {
+    for (let round = 0; round < 5; round++) {
+      const context = await attemptContext(this.deps.db, attemptId);
+      if (!context) return;
+      const view = this.view(context);
+      const signature = syncSignature(view);
+      if (context.attempt.check_run_id !== null && context.attempt.synced === signature) return;
+      await this.write(context, view, signature);
+    }
+  }
+
+  private async write(context: AttemptContext, view: AttemptView, signature: string): Promise<void> {
+    const { writer, db } = this.deps;
+    const installationId = Number(context.installationId);
+    const octokit = await this.deps.auth(installationId);
+    const [owner = "", repo = ""] = context.repository.split("/");
+    const body = checkRunBody(view);
+    const batches = view.state === "completed" ? annotationBatches(await annotationsOf(db, view.attemptId)) : [];
+    const [first, ...rest] = batches;
+    const output = { ...body.output, ...(first ? { annotations: first } : {}) };
+    let checkRunId: number;
+    if (context.attempt.check_run_id === null) {
+      const created = await writer.write(installationId, () =>
+        octokit.rest.checks.create({ owner, repo, ...body, output } as Parameters<
+          typeof octokit.rest.checks.create
+        >[0]),
+      );
+      checkRunId = created.data.id;
+      await setCheckRun(db, view.attemptId, checkRunId, signature);
+    } else {
+      const { head_sha: _sha, ...update } = body;
+      const id = Number(context.attempt.check_run_id);
+      checkRunId = id;
+      await writer.write(installationId, () =>
+        octokit.rest.checks.update({ owner, repo, check_run_id: id, ...update, output } as Parameters<
+          typeof octokit.rest.checks.update
+        >[0]),
+      );
+      await setSynced(db, view.attemptId, signature);
+    }
+    // Each further 50 annotations is one more request, as the Checks API allows.
+    for (const batch of rest) {
+      const id = checkRunId;
+      await writer.write(installationId, () =>
+        octokit.rest.checks.update({
+          owner,
+          repo,
+          check_run_id: id,
+          output: { title: body.output.title, summary: body.output.summary, annotations: batch },
+        } as Parameters<typeof octokit.rest.checks.update>[0]),
+      );
+    }
+  }
+
+  private view(context: AttemptContext): AttemptView {
+    const { attempt, cell, build } = context;
+    return {
+      attemptId: attempt.id,
+      number: attempt.number,
+      name: cell.name,
+      headSha: build.head_sha,
+      platform: cell.platform,
+      state: attempt.state,
+      conclusion: attempt.conclusion,
+      summary: attempt.summary,
+      skipReason: cell.skip_reason,
+      startedAt: attempt.started_at,
+      completedAt: attempt.completed_at,
+      detailsUrl: this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/$/, "")}/builds/${build.id}` : null,
+    };
+  }
+
+  /** The `heimdall-build / matrix` check of a build, made or updated from its cells' latest attempts. */
+  async syncMatrix(buildId: string): Promise<void> {
+    const { db, writer } = this.deps;
+    const build = await getBuild(db, buildId);
+    if (!build) return;
+    const repo = await db
+      .selectFrom("repositories")
+      .select(["installation_id", "full_name"])
+      .where("id", "=", build.repository_id)
+      .executeTakeFirstOrThrow();
+    const entries: MatrixEntry[] = (await latestAttempts(db, buildId)).map(({ cell, attempt }) => {
+      const spec = cell.spec as Cell;
+      return {
+        platform: spec.platform,
+        compiler: `${spec.compiler.family}-${spec.compiler.version}`,
+        cxxStandard: spec.cxxStandard,
+        buildType: spec.buildType,
+        tags: [...spec.sanitizers, ...(spec.coverage ? ["coverage"] : [])].join("+"),
+        state: attempt.state,
+        conclusion: attempt.conclusion,
+      };
+    });
+    const summary = matrixSummary(entries);
+    const installationId = Number(repo.installation_id);
+    const octokit = await this.deps.auth(installationId);
+    const [owner = "", name = ""] = repo.full_name.split("/");
+    const status = summary.conclusion === null ? ("in_progress" as const) : ("completed" as const);
+    const body = {
+      owner,
+      repo: name,
+      name: MATRIX_CHECK_NAME,
+      status,
+      ...(summary.conclusion ? { conclusion: summary.conclusion, completed_at: new Date().toISOString() } : {}),
+      output: { title: summary.title, summary: summary.summary },
+    };
+    if (build.matrix_check_run_id === null) {
+      const created = await writer.write(installationId, () =>
+        octokit.rest.checks.create({ ...body, head_sha: build.head_sha, external_id: `build-${build.id}` }),
+      );
+      await setMatrixCheckRun(db, buildId, created.data.id);
+    } else {
+      const id = Number(build.matrix_check_run_id);
+      await writer.write(installationId, () => octokit.rest.checks.update({ ...body, check_run_id: id }));
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The queues between the server and the workers, on one Redis:
+ *   cells-<platform>  a job per runnable cell attempt (workers take them)
+ *   cell-events       what workers report: started, finished
+ *   check-sync        the server's own work: bring a check run up to date
+ */
+import { type ConnectionOptions, type Job, Queue } from "bullmq";
+import type { Platform } from "../config/catalog.ts";
+import type { Cell } from "../config/matrix.ts";
+import type { Annotation } from "../report/annotations.ts";
+
+export const CELL_EVENTS_QUEUE = "cell-events";
+export const CHECK_SYNC_QUEUE = "check-sync";
+
+export function cellQueueName(platform: Platform): string {
+  return `cells-${platform}`;
+}
+
+/** Everything a worker needs to run one attempt of a cell; no token, no secret. */
+export interface CellJob {
+  readonly attemptId: string;
+  readonly buildId: string;
+  readonly repository: string;
+  readonly cloneUrl: string;
+  readonly headSha: string;
+  readonly installationId: string;
+  readonly fork: boolean;
+  readonly cell: Cell;
+  readonly settings: unknown;
+}
+
+export type CellEvent =
+  | { readonly type: "started"; readonly attemptId: string; readonly worker: string; readonly at: string }
+  | {
+      readonly type: "finished";
+      readonly attemptId: string;
+      readonly conclusion: "success" | "failure" | "cancelled" | "timed_out";
+      readonly summary: string;
+      readonly annotations: readonly Annotation[];
+      readonly at: string;
+    };
+
+export type SyncRequest =
+  | { readonly kind: "attempt"; readonly attemptId: string }
+  | { readonly kind: "matrix"; readonly buildId: string };
+
+/** A job's id from an attempt's: BullMQ refuses bare integers as custom ids. */
+export function attemptJobId(attemptId: string): string {
+  return `attempt-${attemptId}`;
+}
+
+export interface QueueOptions {
+  readonly connection: ConnectionOptions;
+  /** Redis key prefix of every queue (tests use their own). */
+  readonly prefix?: string;
+}
+
+export class Queues {
+  readonly events: Queue<CellEvent>;
+  readonly sync: Queue<SyncRequest>;
+  private readonly cells = new Map<Platform, Queue<CellJob>>();
+  private readonly options: QueueOptions;
+
+  constructor(options: QueueOptions) {
+    this.options = options;
+    const base = { connection: options.connection, ...(options.prefix ? { prefix: options.prefix } : {}) };
+    this.events = new Queue<CellEvent>(CELL_EVENTS_QUEUE, base);
+    this.sync = new Queue<SyncRequest>(CHECK_SYNC_QUEUE, base);
+  }
+
+  cellQueue(platform: Platform): Queue<CellJob> {
+    let queue = this.cells.get(platform);
+    if (!queue) {
+      queue = new Queue<CellJob>(cellQueueName(platform), {
+        connection: this.options.connection,
+        ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
+      });
+      this.cells.set(platform, queue);
+    }
+    return queue;
+  }
+
+  /** Queues an attempt for the workers; the same attempt twice is one job. */
+  async enqueueCell(job: CellJob): Promise<Job<CellJob>> {
+    return this.cellQueue(job.cell.platform).add("cell", job, {
+      jobId: attemptJobId(job.attemptId),
+      removeOnComplete: 1000,
+      removeOnFail: 1000,
+    });
+  }
+
+  /** Takes a waiting attempt off its queue; false when a worker already has it. */
+  async dequeueCell(platform: Platform, attemptId: string): Promise<boolean> {
+    const job = await this.cellQueue(platform).getJob(attemptJobId(attemptId));
+    if (!job) return false;
+    const state = await job.getState();
+    if (state !== "waiting" && state !== "delayed" && state !== "prioritized") return false;
+    await job.remove();
+    return true;
+  }
+
+  /**
+   * Asks the reporter to bring a check run up to date. Requests for one attempt
+   * coalesce while waiting; the reporter re-reads the state when it runs.
+   */
+  async requestSync(request: SyncRequest, delayMs = 0): Promise<void> {
+    const id = request.kind === "attempt" ? `attempt-${request.attemptId}` : `matrix-${request.buildId}`;
+    await this.sync.add(request.kind, request, {
+      jobId: id,
+      delay: delayMs,
+      // Removed either way, so a later request with the same id is not ignored.
+      removeOnComplete: true,
+      removeOnFail: true,
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.events.close(), this.sync.close(), ...[...this.cells.values()].map((q) => q.close())]);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * What a check run says for each state of an attempt: the body of the Checks
+ * API's create/update request. Pure: the reporter sends it.
+ */
+import type { Annotation } from "./annotations.ts";
+
+export type AttemptView = {
+  readonly attemptId: string;
+  readonly number: number;
+  readonly name: string;
+  readonly headSha: string;
+  readonly platform: string;
+  readonly state: "waiting_approval" | "queued" | "in_progress" | "completed";
+  readonly conclusion: string | null;
+  readonly summary: string | null;
+  readonly skipReason: string | null;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+  readonly detailsUrl: string | null;
+};
+
+export interface CheckRunAction {
+  readonly label: string;
+  readonly description: string;
+  readonly identifier: string;
+}
+
+export interface CheckRunBody {
+  name: string;
+  head_sha: string;
+  external_id: string;
+  details_url?: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion?: string;
+  started_at?: string;
+  completed_at?: string;
+  output: { title: string; summary: string; annotations?: CheckRunAnnotation[] };
+  actions?: CheckRunAction[];
+}
+
+/** An annotation as the Checks API takes it. */
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: "failure" | "warning" | "notice";
+  message: string;
+  title?: string;
+  raw_details?: string;
+}
+
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+export const RERUN_ACTION: CheckRunAction = {
+  label: "Re-run",
+  description: "Run this cell again",
+  identifier: "rerun",
+};
+
+export const APPROVE_ACTION: CheckRunAction = {
+  label: "Approve and run",
+  description: "Run this fork's commit (write access)",
+  identifier: "approve",
+};
+
+/** What GitHub has been told, to skip writes that would change nothing. */
+export function syncSignature(view: Pick<AttemptView, "state" | "conclusion">): string {
+  return `${view.state}:${view.conclusion ?? ""}`;
+}
+
+const MAX_SUMMARY = 65_535;
+
+export function checkRunBody(view: AttemptView): CheckRunBody {
+  const base = {
+    name: view.name,
+    head_sha: view.headSha,
+    external_id: view.attemptId,
+    ...(view.detailsUrl ? { details_url: view.detailsUrl } : {}),
+  };
+  const attempt = view.number > 1 ? ` (attempt ${view.number})` : "";
+  switch (view.state) {
+    case "queued":
+      return {
+        ...base,
+        status: "queued",
+        output: { title: `Queued${attempt}`, summary: `Waiting for a ${view.platform} worker.` },
+      };
+    case "waiting_approval":
+      return {
+        ...base,
+        status: "completed",
+        conclusion: "action_required",
+        completed_at: (view.completedAt ?? new Date()).toISOString(),
+        output: {
+          title: "Waiting for approval",
+          summary:
+            "This commit comes from a fork. Someone with write access to the repository can run it with **Approve and run**; until then nothing of it is built.",
+        },
+        actions: [APPROVE_ACTION],
+      };
+    case "in_progress":
+      return {
+        ...base,
+        status: "in_progress",
+        ...(view.startedAt ? { started_at: view.startedAt.toISOString() } : {}),
+        output: { title: `Building${attempt}`, summary: `Running on a ${view.platform} worker.` },
+      };
+    case "completed": {
+      const conclusion = view.conclusion ?? "neutral";
+      const summary =
+        conclusion === "skipped"
+          ? `Skipped: ${view.skipReason ?? "not built"}.`
+          : (view.summary ?? `Finished: ${conclusion}.`);
+      return {
+        ...base,
+        status: "completed",
+        conclusion,
+        ...(view.startedAt ? { started_at: view.startedAt.toISOString() } : {}),
+        completed_at: (view.completedAt ?? new Date()).toISOString(),
+        output: { title: completedTitle(conclusion, attempt), summary: summary.slice(0, MAX_SUMMARY) },
+        ...(conclusion === "failure" || conclusion === "cancelled" || conclusion === "timed_out"
+          ? { actions: [RERUN_ACTION] }
+          : {}),
+      };
+    }
+  }
+}
+
+function completedTitle(conclusion: string, attempt: string): string {
+  const words: Record<string, string> = {
+    success: "Passed",
+    failure: "Failed",
+    cancelled: "Cancelled",
+    timed_out: "Timed out",
+    skipped: "Skipped",
+    neutral: "Finished",
+  };
+  return `${words[conclusion] ?? conclusion}${attempt}`;
+}
+
+/** Annotations in the Checks API's shape, in batches of 50 (one request each). */
+export function annotationBatches(annotations: readonly Annotation[]): CheckRunAnnotation[][] {
+  const shaped = annotations.map(
+    (a): CheckRunAnnotation => ({
+      path: a.path,
+      start_line: a.start_line,
+      end_line: a.end_line,
+      ...(a.start_column !== null && a.start_line === a.end_line ? { start_column: a.start_column } : {}),
+      ...(a.end_column !== null && a.start_line === a.end_line ? { end_column: a.end_column } : {}),
+      annotation_level: a.annotation_level,
+      message: a.message,
+      title: a.title,
+      ...(a.raw_details ? { raw_details: a.raw_details } : {}),
+    }),
+  );
+  const batches: CheckRunAnnotation[][] = [];
+  for (let i = 0; i < shaped.length; i += ANNOTATIONS_PER_REQUEST)
+    batches.push(shaped.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  return batches;
+}

@@ -1,0 +1,105 @@
+/**
+ * `heimdall-build server`: the Probot app's webhook endpoint, the reporter that
+ * writes check runs, and the consumer of the workers' events, in one process.
+ * Any number of them can share one PostgreSQL and one Redis.
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { createNodeMiddleware, type Probot } from "probot";
+import { connect, type Db } from "./db/connect.ts";
+import { migrateToLatest } from "./db/migrate.ts";
+import { heimdallApp } from "./github/app.ts";
+import { startCellEventConsumer } from "./github/cell-events.ts";
+import { Reporter } from "./github/reporter.ts";
+import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
+import { Queues } from "./queue/queues.ts";
+
+export interface ServerOptions {
+  readonly probot: Probot;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  /** Redis key prefix for queues, limiter and channels (tests use their own). */
+  readonly prefix?: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly webhookPath?: string;
+  readonly publicUrl?: string | null;
+  readonly writer?: Omit<GitHubWriterOptions, "redis" | "keyPrefix">;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly db: Db;
+  readonly queues: Queues;
+  readonly writer: GitHubWriter;
+  close(): Promise<void>;
+}
+
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const prefix = options.prefix ?? "heimdall";
+  const db = connect(options.databaseUrl);
+  await migrateToLatest(db);
+
+  // BullMQ's workers block on Redis: they need a connection that never gives up a request.
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const publisher = new Redis(options.redisUrl);
+  const queues = new Queues({ connection, prefix });
+  const writer = createGitHubWriter({ ...options.writer, redis: publisher, keyPrefix: `${prefix}:github` });
+  const reporter = new Reporter({
+    db,
+    writer,
+    auth: (installationId) => options.probot.auth(installationId),
+    publicUrl: options.publicUrl ?? null,
+  });
+  const workers: Worker[] = [
+    reporter.start(connection, { prefix }),
+    startCellEventConsumer(db, queues, connection, { prefix }),
+  ];
+
+  const app = heimdallApp({
+    db,
+    queues,
+    writer,
+    cancelRunning: async (attemptId) => {
+      await publisher.publish(cancelChannel(prefix), attemptId);
+    },
+  });
+  const middleware = await createNodeMiddleware(app, {
+    probot: options.probot,
+    webhooksPath: options.webhookPath ?? "/api/github/webhooks",
+  });
+  const http: HttpServer = createServer((request, response) => {
+    if (request.url === "/healthz") {
+      response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return;
+    }
+    void middleware(request, response, () => {
+      response.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));
+  const { port } = http.address() as AddressInfo;
+  const host = options.host && options.host !== "0.0.0.0" ? options.host : "127.0.0.1";
+
+  return {
+    url: `http://${host}:${port}`,
+    db,
+    queues,
+    writer,
+    async close() {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      await writer.close();
+      await db.destroy();
+      connection.disconnect();
+      publisher.disconnect();
+    },
+  };
+}

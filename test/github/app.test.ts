@@ -1,0 +1,470 @@
+/**
+ * The GitHub App end to end: GitHub's own example payloads, signed and posted to
+ * the real HTTP endpoint; real PostgreSQL and Redis; GitHub mocked with nock,
+ * every request body validated against GitHub's OpenAPI description.
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import pino from "pino";
+import { Probot } from "probot";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { WriterOctokit } from "../../src/github/octokit.ts";
+import { attemptJobId, type CellEvent } from "../../src/queue/queues.ts";
+import type { Annotation } from "../../src/report/annotations.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
+import { examplePayload, type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
+import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+
+const SECRET = "webhook-secret";
+const INSTALLATION = 4242;
+const OWNER = "octo";
+const REPO = "lib";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+const CONFIG = `version: 1
+matrix:
+  compiler: [gcc@12, clang@16]
+  cxx_standard: [17, 23]
+  include:
+    - compiler: gcc@9
+      cxx_standard: 23
+`;
+// gcc@12 × {17, 23}, clang@16 × {17, 23}, and gcc@9 × 23, which the catalog skips.
+const RUNNABLE = 4;
+
+let database: TestDatabase;
+let server: RunningServer;
+let github: FakeGitHub;
+let prefix: string;
+let redis: Redis;
+
+function sha(n: number): string {
+  return n.toString(16).padStart(40, "0");
+}
+
+function repository() {
+  return {
+    id: 9001,
+    node_id: "R_1",
+    name: REPO,
+    full_name: `${OWNER}/${REPO}`,
+    private: false,
+    owner: { login: OWNER, id: 1, node_id: "U_1", type: "User" },
+    clone_url: `https://github.com/${OWNER}/${REPO}.git`,
+  };
+}
+
+function pushPayload(after: string, branch = "main") {
+  const payload = examplePayload("push");
+  return {
+    ...payload,
+    ref: `refs/heads/${branch}`,
+    after,
+    deleted: false,
+    created: false,
+    repository: { ...payload.repository, ...repository() },
+    installation: { id: INSTALLATION, node_id: "I_1" },
+  };
+}
+
+function pullRequestPayload(action: "opened" | "synchronize", head: string, fork: boolean, number = 7) {
+  const payload = examplePayload("pull_request.opened");
+  const base = { ...payload.pull_request.base.repo, ...repository() };
+  const headRepo = fork
+    ? { ...base, id: 9002, name: REPO, full_name: `forker/${REPO}`, clone_url: `https://github.com/forker/${REPO}.git` }
+    : base;
+  return {
+    ...payload,
+    action,
+    number,
+    pull_request: {
+      ...payload.pull_request,
+      number,
+      head: { ...payload.pull_request.head, sha: head, repo: headRepo },
+      base: { ...payload.pull_request.base, repo: base },
+    },
+    repository: { ...payload.repository, ...repository() },
+    installation: { id: INSTALLATION, node_id: "I_1" },
+  };
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 15_000,
+) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function runsFor(head: string) {
+  return [...github.checkRuns().values()].filter((r) => r.head_sha === head);
+}
+
+async function settled(head: string, count: number, ms?: number) {
+  return until(
+    `${count} check runs for ${head.slice(-4)}`,
+    () => {
+      const runs = runsFor(head);
+      return runs.length >= count ? runs : undefined;
+    },
+    ms,
+  );
+}
+
+async function jobsWaiting() {
+  return server.queues.cellQueue("linux").getJobs(["waiting", "delayed", "prioritized"]);
+}
+
+async function send(event: string, payload: unknown, deliveryId?: string) {
+  const status = await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, event as "push", payload as never, {
+    ...(deliveryId ? { deliveryId } : {}),
+  });
+  expect(status).toBeLessThan(300);
+}
+
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+});
+
+afterAll(() => {
+  redis?.disconnect();
+});
+
+beforeEach(async () => {
+  // Each test its own database: a build of one test must not supersede another's.
+  database = await freshDatabase(false);
+  prefix = `heimdall-test-${randomBytes(4).toString("hex")}`;
+  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
+  const probot = new Probot({
+    appId: 1,
+    privateKey: testPrivateKey(),
+    secret: SECRET,
+    log: pino({ level: "silent" }),
+    Octokit: WriterOctokit,
+  });
+  server = await startServer({
+    probot,
+    databaseUrl: database.url,
+    redisUrl: REDIS_URL,
+    prefix,
+    port: 0,
+    host: "127.0.0.1",
+    publicUrl: "https://heimdall.example.com",
+    writer: { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
+  });
+});
+
+afterEach(async () => {
+  await server?.close();
+  await database?.drop();
+  github.assertAllValid();
+  github.cleanup();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+});
+
+describe("push", () => {
+  test("each cell becomes a check run (queued, or skipped with its reason) and a job; a matrix check sums up", async () => {
+    const head = sha(1);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    const runs = await settled(head, RUNNABLE + 2);
+    await until("the matrix check", () => runsFor(head).some((r) => r.name === "heimdall-build / matrix"));
+
+    const cells = runsFor(head).filter((r) => r.name !== "heimdall-build / matrix");
+    expect(cells.map((r) => r.name).sort()).toEqual(
+      [
+        "linux / clang-16 / c++17 / Release",
+        "linux / clang-16 / c++23 / Release",
+        "linux / gcc-12 / c++17 / Release",
+        "linux / gcc-12 / c++23 / Release",
+        "linux / gcc-9 / c++23 / Release",
+      ].sort(),
+    );
+    const skipped = cells.find((r) => r.name === "linux / gcc-9 / c++23 / Release");
+    expect(skipped).toMatchObject({ status: "completed", conclusion: "skipped" });
+    expect(skipped?.output.summary).toContain("gcc 9 does not support C++23");
+    const queued = cells.filter((r) => r.status === "queued");
+    expect(queued).toHaveLength(RUNNABLE);
+    for (const run of cells) {
+      expect(run.external_id).toMatch(/^\d+$/);
+      expect(run.details_url).toMatch(/^https:\/\/heimdall\.example\.com\/builds\/\d+$/);
+    }
+
+    const jobs = await jobsWaiting();
+    expect(jobs.map((j) => j.id).sort()).toEqual(queued.map((r) => attemptJobId(r.external_id ?? "")).sort());
+    const job = jobs.find((j) => j.data.cell.name === "linux / clang-16 / c++23 / Release");
+    expect(job?.data).toMatchObject({ headSha: head, repository: `${OWNER}/${REPO}`, fork: false });
+    expect(job?.data.cell.stdFlag).toBe("-std=c++2b");
+    expect(JSON.stringify(job?.data)).not.toMatch(/token|ghs_/i);
+    expect(runs.length).toBeGreaterThanOrEqual(RUNNABLE + 2);
+  });
+
+  test("without .heimdall-build.yml nothing is created", async () => {
+    const head = sha(2);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, 404);
+    await send("push", pushPayload(head));
+    await until("the contents request", () => github.requests({ operation: "repos/get-content" }).length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(github.requests({ method: "POST", path: /check-runs/ })).toHaveLength(0);
+    expect(await jobsWaiting()).toHaveLength(0);
+  });
+
+  test("a bad config makes one failing configuration check with its errors on the file's lines", async () => {
+    const head = sha(3);
+    github.onGetContent(
+      OWNER,
+      REPO,
+      ".heimdall-build.yml",
+      head,
+      "version: 1\nmatrix:\n  compiler: [gcc@6]\n  cxx_standrd: [17]\n",
+    );
+    await send("push", pushPayload(head));
+    const [run] = await settled(head, 1);
+    expect(run).toMatchObject({ name: "heimdall-build / configuration", status: "completed", conclusion: "failure" });
+    const lines = run?.annotations.map((a) => `${a.path}:${a.start_line}:${a.start_column} ${a.annotation_level}`);
+    expect(lines?.sort()).toEqual([".heimdall-build.yml:3:14 failure", ".heimdall-build.yml:4:3 failure"]);
+    expect(run?.annotations.map((a) => a.message).join("\n")).toMatch(
+      /gcc versions known: 7-16[\s\S]*did you mean 'cxx_standard'/,
+    );
+    // The same commit again (a redelivery with a new id): no second check.
+    await send("push", pushPayload(head));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(runsFor(head)).toHaveLength(1);
+    expect(await jobsWaiting()).toHaveLength(0);
+  });
+
+  test("a badly signed webhook is refused and queues nothing", async () => {
+    const head = sha(4);
+    const status = await sendWebhook(
+      `${server.url}/api/github/webhooks`,
+      "wrong-secret",
+      "push",
+      pushPayload(head) as never,
+    );
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(await database.db.selectFrom("deliveries").selectAll().execute()).not.toContainEqual(
+      expect.objectContaining({ event: "push" }),
+    );
+    expect(github.requests()).toHaveLength(0);
+  });
+
+  test("the same delivery twice, and a pull request for the pushed commit, make one set of check runs", async () => {
+    const head = sha(5);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head, "feature"), "delivery-5");
+    await send("push", pushPayload(head, "feature"), "delivery-5");
+    await send("pull_request", pullRequestPayload("opened", head, false));
+    await settled(head, RUNNABLE + 2);
+    await new Promise((r) => setTimeout(r, 500));
+    const names = runsFor(head).map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(await jobsWaiting()).toHaveLength(RUNNABLE);
+  });
+
+  test("a newer commit on the branch cancels the older commit's queued cells, naming the newer commit", async () => {
+    const older = sha(6);
+    const newer = sha(7);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", older, CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", newer, CONFIG);
+    await send("push", pushPayload(older, "topic"));
+    await settled(older, RUNNABLE + 1);
+    await send("push", pushPayload(newer, "topic"));
+    await until("the older cells cancelled", () =>
+      runsFor(older).filter((r) => r.conclusion === "cancelled").length === RUNNABLE ? true : undefined,
+    );
+    for (const run of runsFor(older).filter((r) => r.conclusion === "cancelled")) {
+      expect(run.output.summary).toContain(`${newer.slice(0, 7)} superseded this commit on branch topic`);
+    }
+    const jobs = await jobsWaiting();
+    expect(jobs.map((j) => j.data.headSha)).toEqual(Array(RUNNABLE).fill(newer));
+  });
+});
+
+describe("reports from workers", () => {
+  test("started then finished: in progress, then failure with annotations in batches of 50 and a Re-run action", async () => {
+    const head = sha(8);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    await settled(head, RUNNABLE + 1);
+    const target = runsFor(head).find((r) => r.name === "linux / gcc-12 / c++17 / Release");
+    const attemptId = target?.external_id ?? "";
+    const started: CellEvent = { type: "started", attemptId, worker: "w1", at: new Date().toISOString() };
+    await server.queues.events.add("event", started);
+    await until("in_progress", () => github.checkRuns().get(target?.id ?? 0)?.status === "in_progress");
+
+    const annotations: Annotation[] = Array.from({ length: 60 }, (_, i) => ({
+      path: "src/a.cpp",
+      start_line: i + 1,
+      end_line: i + 1,
+      start_column: 3,
+      end_column: 7,
+      annotation_level: i === 0 ? "failure" : "warning",
+      title: "gcc-12: -Wunused-variable",
+      message: `unused variable 'x${i}'`,
+      raw_details: "",
+      code: "-Wunused-variable",
+      tool: "gcc",
+      fingerprint: `f${i}`,
+    }));
+    const finished: CellEvent = {
+      type: "finished",
+      attemptId,
+      conclusion: "failure",
+      summary: "1 error, 59 warnings",
+      annotations,
+      at: new Date().toISOString(),
+    };
+    await server.queues.events.add("event", finished);
+    const run = await until("completed with 60 annotations", () => {
+      const r = github.checkRuns().get(target?.id ?? 0);
+      return r?.status === "completed" && r.annotations.length === 60 ? r : undefined;
+    });
+    expect(run).toMatchObject({ conclusion: "failure" });
+    expect(run.output.summary).toBe("1 error, 59 warnings");
+    expect(run.actions).toEqual([expect.objectContaining({ identifier: "rerun", label: "Re-run" })]);
+    // create, in_progress, completed (+50), one more for the last 10
+    const writes = github
+      .requests({ path: new RegExp(`/check-runs(/${target?.id})?$`) })
+      .filter((r) => (r.method === "POST" ? (r.body as { external_id?: string }).external_id === attemptId : true));
+    expect(writes.map((w) => w.method)).toEqual(["POST", "PATCH", "PATCH", "PATCH"]);
+    expect(run.annotations[0]).toMatchObject({ annotation_level: "failure", start_line: 1 });
+  });
+});
+
+describe("re-runs", () => {
+  test("check_run.rerequested makes a new check run with the same name and a new job", async () => {
+    const head = sha(9);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    await settled(head, RUNNABLE + 1);
+    const target = runsFor(head).find((r) => r.name === "linux / clang-16 / c++17 / Release");
+    const payload = examplePayload("check_run.rerequested");
+    await send("check_run", {
+      ...payload,
+      check_run: { ...payload.check_run, id: target?.id, external_id: target?.external_id, head_sha: head },
+      repository: { ...payload.repository, ...repository() },
+      installation: { id: INSTALLATION, node_id: "I_1" },
+    });
+    const again = await until("a second check run of the cell", () => {
+      const same = runsFor(head).filter((r) => r.name === target?.name);
+      return same.length === 2 ? same : undefined;
+    });
+    const fresh = again.find((r) => r.id !== target?.id);
+    expect(fresh).toMatchObject({ status: "queued" });
+    expect(fresh?.output.title).toBe("Queued (attempt 2)");
+    expect((await jobsWaiting()).map((j) => j.id)).toContain(attemptJobId(fresh?.external_id ?? ""));
+  });
+
+  test("check_suite.rerequested runs every cell of the commit again, skipped ones excepted", async () => {
+    const head = sha(10);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    await settled(head, RUNNABLE + 1);
+    const payload = examplePayload("check_suite.rerequested" as "check_suite");
+    await send("check_suite", {
+      ...payload,
+      action: "rerequested",
+      check_suite: { ...payload.check_suite, head_sha: head },
+      repository: { ...payload.repository, ...repository() },
+      installation: { id: INSTALLATION, node_id: "I_1" },
+    });
+    await until("second attempts", () => (runsFor(head).length >= 2 * RUNNABLE + 2 ? true : undefined));
+    const queuedTitles = runsFor(head).filter((r) => r.output.title === "Queued (attempt 2)");
+    expect(queuedTitles).toHaveLength(RUNNABLE);
+    expect(await jobsWaiting()).toHaveLength(2 * RUNNABLE);
+  });
+});
+
+describe("fork pull requests", () => {
+  test("wait for approval; a reader cannot approve; a writer can, and the cells are queued", async () => {
+    const head = sha(11);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("pull_request", pullRequestPayload("opened", head, true));
+    const runs = await settled(head, RUNNABLE + 1);
+    const waiting = runs.filter((r) => r.conclusion === "action_required" && r.name !== "heimdall-build / matrix");
+    const cellRuns = () => runsFor(head).filter((r) => r.name !== "heimdall-build / matrix");
+    await until("all waiting", () => cellRuns().filter((r) => r.conclusion === "action_required").length === RUNNABLE);
+    expect(waiting[0]?.actions).toEqual([expect.objectContaining({ identifier: "approve" })]);
+    expect(await jobsWaiting()).toHaveLength(0);
+
+    const action = (login: string) => {
+      const payload = examplePayload("check_run.requested_action");
+      return {
+        ...payload,
+        requested_action: { identifier: "approve" },
+        check_run: { ...payload.check_run, id: waiting[0]?.id, external_id: waiting[0]?.external_id, head_sha: head },
+        sender: { ...payload.sender, login },
+        repository: { ...payload.repository, ...repository() },
+        installation: { id: INSTALLATION, node_id: "I_1" },
+      };
+    };
+    github.onGetCollaboratorPermission("reader", "read");
+    await send("check_run", action("reader"));
+    await until(
+      "the permission check",
+      () => github.requests({ operation: "repos/get-collaborator-permission-level" }).length === 1,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await jobsWaiting()).toHaveLength(0);
+
+    github.onGetCollaboratorPermission("maintainer", "write");
+    await send("check_run", action("maintainer"));
+    await until("queued after approval", async () => ((await jobsWaiting()).length === RUNNABLE ? true : undefined));
+    for (const job of await jobsWaiting()) expect(job.data.fork).toBe(true);
+    await until("queued check runs", () => cellRuns().filter((r) => r.status === "queued").length === RUNNABLE);
+  });
+});
+
+describe("writes to GitHub", () => {
+  test("a 256-cell matrix stays within the per-minute limit (time scaled: 80 writes a second)", async () => {
+    await server.close();
+    const probot = new Probot({
+      appId: 1,
+      privateKey: testPrivateKey(),
+      secret: SECRET,
+      log: pino({ level: "silent" }),
+      Octokit: WriterOctokit,
+    });
+    // The limit as in production (80 in any window), the window scaled from a minute to a second.
+    server = await startServer({
+      probot,
+      databaseUrl: database.url,
+      redisUrl: REDIS_URL,
+      prefix,
+      port: 0,
+      host: "127.0.0.1",
+      writer: { writesPerMinute: 80, windowMs: 1000, minSpacingMs: 0 },
+    });
+    const head = sha(12);
+    const config = `version: 1
+matrix:
+  platform: [linux, macos]
+  compiler: [gcc@11, gcc@12, gcc@13, gcc@14, clang@14, clang@15, clang@16, clang@17]
+  cxx_standard: [11, 14, 17, 20]
+  build_type: [Debug, Release, RelWithDebInfo, MinSizeRel]
+  include:
+    - {compiler: gcc@12, sanitizers: [address, undefined]}
+`;
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, config);
+    await send("push", pushPayload(head));
+    // 2 platforms x 8 compilers x 4 standards x 4 build types = 256 cells, and the matrix check.
+    const all = await settled(head, 257, 40_000);
+    expect(all.filter((r) => r.name !== "heimdall-build / matrix")).toHaveLength(256);
+    const times = github
+      .requests((r) => (r.method === "POST" || r.method === "PATCH") && /check-runs/.test(r.path))
+      .map((r) => r.time)
+      .sort((a, b) => a - b);
+    // The writer limits when writes start; they reach GitHub a little later, unevenly. 25 ms of a
+    // one-second window is 1.5 s of a real minute.
+    for (let i = 80; i < times.length; i++) {
+      expect((times[i] ?? 0) - (times[i - 80] ?? 0), `write ${i}`).toBeGreaterThanOrEqual(975);
+    }
+  }, 60_000);
+});
