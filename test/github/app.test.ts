@@ -177,6 +177,10 @@ describe("push", () => {
     const runs = await settled(head, RUNNABLE + 2);
     await until("the matrix check", () => runsFor(head).some((r) => r.name === "heimdall-build / matrix"));
 
+    const matrix = runsFor(head).find((r) => r.name === "heimdall-build / matrix");
+    expect(matrix?.output.title).toBe("5 cells: 0 passed, 0 failed, 4 to finish, 1 skipped");
+    expect(matrix?.output.summary).toContain("| linux / gcc-12 | ⏳ | ⏳ |");
+    expect(matrix?.output.summary).toContain("| linux / gcc-9 |   | ⏭️ |");
     const cells = runsFor(head).filter((r) => r.name !== "heimdall-build / matrix");
     expect(cells.map((r) => r.name).sort()).toEqual(
       [
@@ -287,6 +291,48 @@ describe("push", () => {
   });
 });
 
+describe("superseding a running cell", () => {
+  test("a running cell of the older commit is told to stop on the cancel channel and concluded cancelled", async () => {
+    const older = sha(20);
+    const newer = sha(21);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", older, CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", newer, CONFIG);
+    await send("push", pushPayload(older, "busy"));
+    await settled(older, RUNNABLE + 1);
+    const running = runsFor(older).find((r) => r.name === "linux / gcc-12 / c++23 / Release");
+    const attemptId = running?.external_id ?? "";
+    await server.queues.events.add("event", { type: "started", attemptId, worker: "w9", at: new Date().toISOString() });
+    await until("in_progress", () => github.checkRuns().get(running?.id ?? 0)?.status === "in_progress");
+
+    const listener = new Redis(REDIS_URL);
+    const cancelled: string[] = [];
+    await listener.subscribe(`${prefix}:cancel`);
+    listener.on("message", (_channel, message: string) => cancelled.push(message));
+    try {
+      await send("push", pushPayload(newer, "busy"));
+      await until("the cancel message", () => cancelled.includes(attemptId));
+      const run = await until("cancelled", () => {
+        const r = github.checkRuns().get(running?.id ?? 0);
+        return r?.conclusion === "cancelled" ? r : undefined;
+      });
+      expect(run.output.summary).toContain(newer.slice(0, 7));
+      // A late "finished" from the stopped worker changes nothing.
+      await server.queues.events.add("event", {
+        type: "finished",
+        attemptId,
+        conclusion: "success",
+        summary: "late",
+        annotations: [],
+        at: new Date().toISOString(),
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(github.checkRuns().get(running?.id ?? 0)?.conclusion).toBe("cancelled");
+    } finally {
+      listener.disconnect();
+    }
+  });
+});
+
 describe("reports from workers", () => {
   test("started then finished: in progress, then failure with annotations in batches of 50 and a Re-run action", async () => {
     const head = sha(8);
@@ -362,6 +408,37 @@ describe("re-runs", () => {
     expect((await jobsWaiting()).map((j) => j.id)).toContain(attemptJobId(fresh?.external_id ?? ""));
   });
 
+  test("the Re-run button of a failed cell (requested_action rerun) queues a new attempt", async () => {
+    const head = sha(22);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    await settled(head, RUNNABLE + 1);
+    const target = runsFor(head).find((r) => r.name === "linux / gcc-12 / c++17 / Release");
+    const attemptId = target?.external_id ?? "";
+    await server.queues.events.add("event", {
+      type: "finished",
+      attemptId,
+      conclusion: "failure",
+      summary: "failed",
+      annotations: [],
+      at: new Date().toISOString(),
+    });
+    await until("failed", () => github.checkRuns().get(target?.id ?? 0)?.conclusion === "failure");
+    const payload = examplePayload("check_run.requested_action");
+    await send("check_run", {
+      ...payload,
+      requested_action: { identifier: "rerun" },
+      check_run: { ...payload.check_run, id: target?.id, external_id: attemptId, head_sha: head },
+      repository: { ...payload.repository, ...repository() },
+      installation: { id: INSTALLATION, node_id: "I_1" },
+    });
+    const fresh = await until("a new attempt", () =>
+      runsFor(head).find((r) => r.name === target?.name && r.id !== target?.id && r.status === "queued"),
+    );
+    expect(fresh.output.title).toBe("Queued (attempt 2)");
+    expect((await jobsWaiting()).map((j) => j.id)).toContain(attemptJobId(fresh.external_id ?? ""));
+  });
+
   test("check_suite.rerequested runs every cell of the commit again, skipped ones excepted", async () => {
     const head = sha(10);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
@@ -419,6 +496,36 @@ describe("fork pull requests", () => {
     await until("queued after approval", async () => ((await jobsWaiting()).length === RUNNABLE ? true : undefined));
     for (const job of await jobsWaiting()) expect(job.data.fork).toBe(true);
     await until("queued check runs", () => cellRuns().filter((r) => r.status === "queued").length === RUNNABLE);
+  });
+});
+
+describe("GitHub Enterprise Server", () => {
+  test("the API base URL is configurable: a push is built against https://ghe.example.com/api/v3", async () => {
+    await server.close();
+    github.cleanup();
+    github = fakeGitHub("https://ghe.example.com/api/v3").onCreateCheckRun().onUpdateCheckRun();
+    const probot = new Probot({
+      appId: 1,
+      privateKey: testPrivateKey(),
+      secret: SECRET,
+      baseUrl: "https://ghe.example.com/api/v3",
+      log: pino({ level: "silent" }),
+      Octokit: WriterOctokit,
+    });
+    server = await startServer({
+      probot,
+      databaseUrl: database.url,
+      redisUrl: REDIS_URL,
+      prefix,
+      port: 0,
+      host: "127.0.0.1",
+      writer: { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
+    });
+    const head = sha(23);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    await settled(head, RUNNABLE + 1);
+    expect(github.requests().every((r) => r.url.startsWith("https://ghe.example.com/api/v3/"))).toBe(true);
   });
 });
 
