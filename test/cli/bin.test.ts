@@ -24,6 +24,8 @@ describe("heimdall-build (built bin; npm test builds it first)", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\s+validate \[options\] \[dir\]/m);
     expect(stdout).toMatch(/^\s+catalog \[options\]/m);
+    expect(stdout).toMatch(/^\s+server\s/m);
+    expect(stdout).toMatch(/^\s+diagnostics \[options\] <log>/m);
   });
 
   test("validate prints the example's matrix with the skipped cell's reason", async () => {
@@ -34,6 +36,18 @@ describe("heimdall-build (built bin; npm test builds it first)", () => {
     );
     expect(stdout).toMatch(/linux \/ gcc-9 \/ c\+\+23 \/ Debug .*skipped: gcc 9 does not support C\+\+23/);
     expect(stdout).toContain("examples/hello-cpp/.heimdall-build.yml: 5 cells, 4 to run, 1 skipped");
+  });
+
+  test("server without its settings says which are missing (exit 2)", async () => {
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
+    const result = await run(process.execPath, [bin, "server"], { cwd: root, env }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "set APP_ID, WEBHOOK_SECRET, DATABASE_URL, REDIS_URL, PRIVATE_KEY or PRIVATE_KEY_PATH (see .env.example)",
+    );
   });
 
   test("an unknown option is a usage error (exit 2)", async () => {
