@@ -24,6 +24,10 @@ export interface ContainerRun {
   readonly network?: boolean;
   readonly limits?: ContainerLimits;
   readonly timeoutMs?: number;
+  /** Host folders mounted in the container (`/host/path:/container/path[:ro]`). */
+  readonly binds?: readonly string[];
+  /** Stops the container (within seconds) when aborted: a cancelled cell. */
+  readonly signal?: AbortSignal;
   /** Each chunk the container prints, stdout and stderr interleaved. */
   readonly onOutput?: (chunk: string) => void;
   /** Output kept in the result, at most; the rest is only streamed. */
@@ -35,6 +39,7 @@ export interface ContainerResult {
   readonly output: string;
   readonly truncated: boolean;
   readonly timedOut: boolean;
+  readonly cancelled: boolean;
 }
 
 export async function runContainer(docker: Docker, run: ContainerRun): Promise<ContainerResult> {
@@ -60,6 +65,7 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
       MemorySwap: limits.memoryBytes,
       NanoCpus: Math.round(limits.cpus * 1e9),
       AutoRemove: false,
+      ...(run.binds ? { Binds: [...run.binds] } : {}),
     },
   });
   try {
@@ -85,20 +91,24 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
     await container.start();
 
     let timedOut = false;
+    let cancelled = false;
     let timer: NodeJS.Timeout | undefined;
     const waited = container.wait() as Promise<{ StatusCode: number }>;
-    const deadline = new Promise<"timeout">((resolve) => {
+    const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
       if (run.timeoutMs) timer = setTimeout(() => resolve("timeout"), run.timeoutMs);
+      if (run.signal?.aborted) resolve("cancelled");
+      run.signal?.addEventListener("abort", () => resolve("cancelled"), { once: true });
     });
-    const first = await Promise.race([waited, deadline]);
-    if (first === "timeout") {
-      timedOut = true;
+    const first = await Promise.race([waited, stopped]);
+    if (first === "timeout" || first === "cancelled") {
+      timedOut = first === "timeout";
+      cancelled = first === "cancelled";
       await container.kill().catch(() => undefined);
     }
-    const status = first === "timeout" ? await waited : first;
+    const status = typeof first === "string" ? await waited : first;
     clearTimeout(timer);
     await ended;
-    return { exitCode: status.StatusCode, output, truncated, timedOut };
+    return { exitCode: status.StatusCode, output, truncated, timedOut, cancelled };
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }

@@ -1,0 +1,138 @@
+/**
+ * The shell script that builds one cell inside its container: configure,
+ * build and test with the cell's flags (the catalog's `-std=` spelling, build
+ * type, sanitizers, coverage), or the config's own commands. Pure.
+ *
+ * Phase markers carry a per-run nonce; a build that forges one only misstates
+ * its own phase times. The conclusion never comes from the build's output.
+ */
+import type { Cell } from "../config/matrix.ts";
+import type { Config } from "../config/schema.ts";
+
+/** What the worker keeps of the config for a build (no matrix: the job carries its cell). */
+export type BuildSettings = Omit<Config, "matrix">;
+
+export const SOURCE_DIR = "/work/src";
+/** Where the script leaves results for the worker to read (inside the workspace). */
+export const RESULTS_DIR = `${SOURCE_DIR}/.heimdall`;
+export const JUNIT_FILE = `${RESULTS_DIR}/junit.xml`;
+
+export type Phase = "configure" | "build" | "test";
+
+export function phaseMarker(nonce: string, phase: Phase | "end", status?: number): string {
+  return `##heimdall[${nonce}] ${phase}${status === undefined ? "" : ` ${status}`}`;
+}
+
+/** POSIX shell single quotes: safe for any string. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+const SANITIZER_FLAG: Readonly<Record<string, string>> = {
+  address: "address",
+  undefined: "undefined",
+  thread: "thread",
+  memory: "memory",
+  leak: "leak",
+};
+
+/** Compiler and linker flags for the cell: the standard, sanitizers, coverage. */
+export function cellFlags(cell: Cell): { compile: string[]; link: string[] } {
+  const compile: string[] = [];
+  const link: string[] = [];
+  if (cell.sanitizers.length > 0) {
+    const list = cell.sanitizers.map((s) => SANITIZER_FLAG[s]).join(",");
+    compile.push(`-fsanitize=${list}`, "-fno-omit-frame-pointer");
+    link.push(`-fsanitize=${list}`);
+    // A sanitizer finding must fail the test, not just print.
+    if (cell.sanitizers.includes("undefined")) compile.push("-fno-sanitize-recover=undefined");
+  }
+  if (cell.coverage) {
+    compile.push("--coverage");
+    link.push("--coverage");
+  }
+  return { compile, link };
+}
+
+export interface ScriptOptions {
+  readonly cell: Cell;
+  readonly settings: BuildSettings;
+  /** Random per run: marks the phases in the output. */
+  readonly nonce: string;
+  /** Parallel jobs for the build tool. */
+  readonly jobs: number;
+}
+
+export function cellScript(options: ScriptOptions): string {
+  const { cell, settings, nonce } = options;
+  const lines = [
+    "set -u",
+    `mkdir -p ${shellQuote(RESULTS_DIR)}`,
+    `cd ${shellQuote(SOURCE_DIR)}`,
+    // Sanitizer reports go to the log and fail the process.
+    "export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1",
+    `export CMAKE_BUILD_PARALLEL_LEVEL=${options.jobs}`,
+    // Each phase runs in a subshell; its status is printed with the marker and
+    // a failed phase ends the script with that status.
+    `phase() { echo ${shellQuote(`##heimdall[${nonce}] `)}"$1"; ( set -e; eval "$2" ); s=$?; echo ${shellQuote(`##heimdall[${nonce}] end `)}"$s"; [ "$s" -eq 0 ] || exit "$s"; }`,
+  ];
+  if (settings.build.kind === "script") {
+    const commands = settings.build.script.commands.join("\n");
+    const env = Object.entries(settings.build.script.env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+    lines.push(
+      ...env,
+      `export CXXFLAGS=${shellQuote([cell.stdFlag ?? "", ...cellFlags(cell).compile].join(" ").trim())}`,
+    );
+    lines.push(`phase build ${shellQuote(commands)}`);
+    if (settings.tests.enabled && settings.tests.command)
+      lines.push(`phase test ${shellQuote(settings.tests.command)}`);
+    return `${lines.join("\n")}\n`;
+  }
+
+  const cmake = settings.build.cmake;
+  const flags = cellFlags(cell);
+  const cxxFlags = [cell.stdFlag ?? "", ...flags.compile].filter(Boolean).join(" ");
+  const cFlags = flags.compile.join(" ");
+  const linkFlags = flags.link.join(" ");
+  const buildDir = cmake.build_dir;
+  const configure = [
+    "cmake",
+    "-S",
+    cmake.source_dir,
+    "-B",
+    buildDir,
+    "-G",
+    cmake.generator,
+    `-DCMAKE_BUILD_TYPE=${cell.buildType}`,
+    `-DCMAKE_CXX_FLAGS=${cxxFlags}`,
+    `-DCMAKE_C_FLAGS=${cFlags}`,
+    `-DCMAKE_EXE_LINKER_FLAGS=${linkFlags}`,
+    `-DCMAKE_SHARED_LINKER_FLAGS=${linkFlags}`,
+    ...(settings.cache ? ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"] : []),
+    ...cmake.configure_args,
+  ];
+  const build = [
+    "cmake",
+    "--build",
+    buildDir,
+    ...(cmake.targets.length > 0 ? ["--target", ...cmake.targets] : []),
+    ...cmake.build_args,
+    // make interleaves parallel compilers' lines unless told to keep each job's output together.
+    ...(cmake.generator === "Unix Makefiles" ? ["--", "--output-sync=target"] : []),
+  ];
+  lines.push(`phase configure ${shellQuote(configure.map(shellQuote).join(" "))}`);
+  lines.push(`phase build ${shellQuote(build.map(shellQuote).join(" "))}`);
+  if (settings.tests.enabled && cell.tests) {
+    const test = settings.tests.command
+      ? settings.tests.command
+      : [
+          `cd ${shellQuote(buildDir)}`,
+          "&&",
+          ["ctest", "--output-on-failure", "--output-junit", JUNIT_FILE, ...(settings.tests.ctest_args ?? [])]
+            .map(shellQuote)
+            .join(" "),
+        ].join(" ");
+    lines.push(`phase test ${shellQuote(test)}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

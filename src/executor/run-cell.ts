@@ -1,0 +1,178 @@
+/**
+ * One attempt of a cell in a hardened container: the workspace mounted at
+ * /work/src, the cell's script run, the output streamed live into the
+ * diagnostics engine and to the caller's log sink, phases timed, the test
+ * results read back. The build's output and files are untrusted.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { open, realpath } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import type { Cell } from "../config/matrix.ts";
+import { DiagnosticsStream } from "../diagnostics/engine.ts";
+import { LineSplitter } from "../diagnostics/lines.ts";
+import { type Annotated, Annotator } from "../report/annotations.ts";
+import { type BuildSettings, cellScript, JUNIT_FILE, type Phase, SOURCE_DIR } from "./cell-script.ts";
+import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
+
+export interface CellRunRequest {
+  readonly docker: Docker;
+  /** The image to run in (already built or present). */
+  readonly image: string;
+  /** The cell's own copy of the checkout on the host, mounted read-write at /work/src. */
+  readonly workspace: string;
+  readonly cell: Cell;
+  readonly settings: BuildSettings;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** Network inside the container: only for trusted builds whose config asks for it. */
+  readonly network: boolean;
+  readonly jobs?: number;
+  /** Names the compiler in annotation titles, e.g. `gcc-12`. */
+  readonly label: string;
+  readonly limits?: ContainerLimits;
+  /** Every chunk of output, for the live log and storage. */
+  readonly onOutput?: (chunk: string) => void;
+}
+
+export interface PhaseResult {
+  readonly ms: number;
+  /** The phase's exit status; null when it did not finish (timeout, cancel). */
+  readonly status: number | null;
+}
+
+export interface CellRunResult {
+  readonly conclusion: "success" | "failure" | "timed_out" | "cancelled";
+  readonly exitCode: number;
+  readonly phases: Partial<Record<Phase, PhaseResult>>;
+  readonly failedPhase: Phase | null;
+  readonly diagnostics: Annotated;
+  /** ctest's JUnit XML, when the test phase wrote it. */
+  readonly junitXml: string | null;
+  readonly outputBytes: number;
+}
+
+/** The most of a JUnit file read back from the workspace. */
+const MAX_JUNIT_BYTES = 8 * 1024 * 1024;
+
+const run = promisify(execFile);
+
+export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
+  const nonce = randomBytes(8).toString("hex");
+  const script = cellScript({ cell: request.cell, settings: request.settings, nonce, jobs: request.jobs ?? 2 });
+  const user = await prepareWorkspace(request.workspace);
+
+  const diagnostics = new DiagnosticsStream(
+    request.cell.compiler.family === "gcc" || request.cell.compiler.family === "clang"
+      ? { compiler: request.cell.compiler.family }
+      : {},
+  );
+  const buildDir =
+    request.settings.build.kind === "cmake"
+      ? path.posix.join(SOURCE_DIR, request.settings.build.cmake.build_dir)
+      : `${SOURCE_DIR}/build`;
+  const annotator = new Annotator({ roots: [SOURCE_DIR], buildDirs: [buildDir], label: request.label });
+  const marker = `##heimdall[${nonce}] `;
+  const lines = new LineSplitter();
+  const phases: Partial<Record<Phase, PhaseResult>> = {};
+  let current: { phase: Phase; started: number } | null = null;
+  let failedPhase: Phase | null = null;
+  let outputBytes = 0;
+
+  const onLine = (line: string) => {
+    if (!line.startsWith(marker)) return;
+    const [word, status] = line.slice(marker.length).split(" ");
+    if (word === "end" && current) {
+      const code = Number(status);
+      phases[current.phase] = { ms: Date.now() - current.started, status: code };
+      if (code !== 0) failedPhase = current.phase;
+      current = null;
+    } else if (word === "configure" || word === "build" || word === "test") {
+      current = { phase: word, started: Date.now() };
+    }
+  };
+
+  const result = await runContainer(request.docker, {
+    image: request.image,
+    cmd: ["bash", "-c", script],
+    // Per workspace until the shared ccache volume: the image's /ccache is not the build user's.
+    env: { CCACHE_DIR: `${SOURCE_DIR}/.heimdall/ccache`, HOME: "/tmp" },
+    user,
+    workdir: SOURCE_DIR,
+    network: request.network,
+    limits: request.limits ?? DEFAULT_LIMITS,
+    timeoutMs: request.timeoutMs,
+    binds: [`${request.workspace}:${SOURCE_DIR}`],
+    ...(request.signal ? { signal: request.signal } : {}),
+    keepBytes: 0,
+    onOutput: (chunk) => {
+      outputBytes += Buffer.byteLength(chunk);
+      for (const d of diagnostics.write(chunk)) annotator.add(d);
+      for (const line of lines.push(chunk)) onLine(line);
+      request.onOutput?.(chunk);
+    },
+  });
+  for (const d of diagnostics.end()) annotator.add(d);
+  for (const line of lines.end()) onLine(line);
+  const unfinished = current as { phase: Phase; started: number } | null;
+  if (unfinished) phases[unfinished.phase] = { ms: Date.now() - unfinished.started, status: null };
+
+  const conclusion = result.cancelled
+    ? "cancelled"
+    : result.timedOut
+      ? "timed_out"
+      : result.exitCode === 0
+        ? "success"
+        : "failure";
+  return {
+    conclusion,
+    exitCode: result.exitCode,
+    phases,
+    failedPhase: failedPhase ?? (conclusion === "failure" ? (unfinished?.phase ?? null) : null),
+    diagnostics: annotator.result(),
+    junitXml: await readResultFile(request.workspace, JUNIT_FILE),
+    outputBytes,
+  };
+}
+
+/**
+ * The container runs as uid 1000 (the images' `builder`), never root: a
+ * workspace made by a root worker is handed to that uid; a non-root worker
+ * runs the container as itself.
+ */
+async function prepareWorkspace(workspace: string): Promise<string> {
+  const uid = process.getuid?.() ?? 1000;
+  const gid = process.getgid?.() ?? 1000;
+  if (uid !== 0) return `${uid}:${gid}`;
+  await run("chown", ["-R", "1000:1000", workspace]);
+  return "1000:1000";
+}
+
+/**
+ * A file the build left for the worker, read without following links: the
+ * container could have put a symlink to any host file there.
+ */
+async function readResultFile(workspace: string, containerPath: string): Promise<string | null> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    // A folder on the way may be a link out of the workspace too.
+    const root = await realpath(workspace);
+    const file = await realpath(path.join(workspace, path.posix.relative(SOURCE_DIR, containerPath)));
+    if (!file.startsWith(`${root}/`)) return null;
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return null;
+    const buffer = Buffer.alloc(Math.min(stat.size, MAX_JUNIT_BYTES));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } finally {
+    await handle.close();
+  }
+}
