@@ -12,14 +12,19 @@ import { WriterOctokit } from "../../src/github/octokit.ts";
 import { attemptJobId, type CellEvent } from "../../src/queue/queues.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
+import {
+  INSTALLATION,
+  OWNER,
+  pushPayload,
+  REDIS_URL,
+  REPO,
+  repository,
+  SECRET,
+  sha,
+  until,
+} from "../support/app-harness.ts";
 import { examplePayload, type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
-
-const SECRET = "webhook-secret";
-const INSTALLATION = 4242;
-const OWNER = "octo";
-const REPO = "lib";
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 const CONFIG = `version: 1
 matrix:
@@ -37,35 +42,6 @@ let server: RunningServer;
 let github: FakeGitHub;
 let prefix: string;
 let redis: Redis;
-
-function sha(n: number): string {
-  return n.toString(16).padStart(40, "0");
-}
-
-function repository() {
-  return {
-    id: 9001,
-    node_id: "R_1",
-    name: REPO,
-    full_name: `${OWNER}/${REPO}`,
-    private: false,
-    owner: { login: OWNER, id: 1, node_id: "U_1", type: "User" },
-    clone_url: `https://github.com/${OWNER}/${REPO}.git`,
-  };
-}
-
-function pushPayload(after: string, branch = "main") {
-  const payload = examplePayload("push");
-  return {
-    ...payload,
-    ref: `refs/heads/${branch}`,
-    after,
-    deleted: false,
-    created: false,
-    repository: { ...payload.repository, ...repository() },
-    installation: { id: INSTALLATION, node_id: "I_1" },
-  };
-}
 
 function pullRequestPayload(action: "opened" | "synchronize", head: string, fork: boolean, number = 7) {
   const payload = examplePayload("pull_request.opened");
@@ -86,20 +62,6 @@ function pullRequestPayload(action: "opened" | "synchronize", head: string, fork
     repository: { ...payload.repository, ...repository() },
     installation: { id: INSTALLATION, node_id: "I_1" },
   };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 15_000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function runsFor(head: string) {

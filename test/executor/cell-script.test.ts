@@ -1,0 +1,64 @@
+/** The build script of a cell, as text: the flags the catalog and config ask for, safely quoted. */
+import { execFileSync } from "node:child_process";
+import { describe, expect, test } from "vitest";
+import { parseConfig } from "../../src/config/parse.ts";
+import { type BuildSettings, cellFlags, cellScript, shellQuote } from "../../src/executor/cell-script.ts";
+
+function first(yaml: string) {
+  const parsed = parseConfig(yaml);
+  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("\n"));
+  const { matrix: _matrix, ...settings } = parsed.config;
+  const cell = parsed.cells.find((c) => !c.skipped);
+  if (!cell) throw new Error("no runnable cell");
+  return { cell, settings: settings as BuildSettings };
+}
+
+describe("cellScript", () => {
+  test("clang 16 with C++23, asan+ubsan and coverage: the catalog's c++2b spelling and the sanitizer flags", () => {
+    const { cell, settings } = first(
+      "version: 1\nmatrix:\n  compiler: [clang@16]\n  cxx_standard: [23]\n  build_type: [Debug]\nsanitizers: [address, undefined]\ncoverage: true\n",
+    );
+    const script = cellScript({ cell, settings, nonce: "n0", jobs: 3 });
+    expect(script).toContain(
+      "-DCMAKE_CXX_FLAGS=-std=c++2b -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined --coverage",
+    );
+    expect(script).toContain("-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined --coverage");
+    expect(script).toContain("-DCMAKE_BUILD_TYPE=Debug");
+    expect(script).toContain("CMAKE_BUILD_PARALLEL_LEVEL=3");
+    expect(script).toContain("--output-junit");
+    expect(cellFlags(cell).link).toEqual(["-fsanitize=address,undefined", "--coverage"]);
+  });
+
+  test("tests: false leaves out the test phase; cache: false leaves out ccache", () => {
+    const { cell, settings } = first("version: 1\nmatrix:\n  compiler: [gcc@12]\ntests: false\ncache: false\n");
+    const script = cellScript({ cell, settings, nonce: "n1", jobs: 2 });
+    expect(script).toContain("phase configure");
+    expect(script).toContain("phase build");
+    expect(script).not.toContain("phase test");
+    expect(script).not.toContain("ccache");
+  });
+
+  test("arguments from the config cannot break out of their quotes", () => {
+    const { cell, settings } = first(
+      'version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  cmake:\n    configure_args: ["-DX=it\'s $(touch /tmp/pwned) `id`"]\n',
+    );
+    const script = cellScript({ cell, settings, nonce: "n2", jobs: 2 });
+    // Run the configure line with cmake replaced by a printer of its arguments: the one
+    // argument arrives whole, and nothing in it runs.
+    const configure = /^phase configure .*$/m.exec(script)?.[0] ?? "";
+    const words = execFileSync(
+      "bash",
+      ["-c", `cmake() { printf '%s\\n' "$@"; }; phase() { eval "$2"; }; ${configure}`],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(words.trim().split("\n").at(-1)).toBe("-DX=it's $(touch /tmp/pwned) `id`");
+  });
+
+  test("shellQuote round-trips any string through bash", () => {
+    for (const value of ["plain", "it's", "a b\tc", "$(x) `y` \\z", "'''", "\n"]) {
+      expect(execFileSync("bash", ["-c", `printf %s ${shellQuote(value)}`], { encoding: "utf8" })).toBe(value);
+    }
+  });
+});
