@@ -14,7 +14,7 @@ import { heimdallApp } from "./github/app.ts";
 import { startCellEventConsumer } from "./github/cell-events.ts";
 import { Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
-import { Queues } from "./queue/queues.ts";
+import { cancelChannel, Queues } from "./queue/queues.ts";
 
 export interface ServerOptions {
   readonly probot: Probot;
@@ -35,10 +35,6 @@ export interface RunningServer {
   readonly queues: Queues;
   readonly writer: GitHubWriter;
   close(): Promise<void>;
-}
-
-export function cancelChannel(prefix: string): string {
-  return `${prefix}:cancel`;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {

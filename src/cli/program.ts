@@ -4,6 +4,7 @@ import { catalogCommand } from "./catalog-command.ts";
 import { diagnosticsCommand } from "./diagnostics-command.ts";
 import { serverCommand } from "./server-command.ts";
 import { validateCommand } from "./validate-command.ts";
+import { workerCommand } from "./worker-command.ts";
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -45,6 +46,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .description("run the GitHub App: webhooks, check runs, the workers' events (settings: see .env.example)")
     .action(async () => {
       exitCode = await serverCommand(io);
+    });
+
+  program
+    .command("worker")
+    .description("run cells from a platform's queue in hardened containers on this host (settings: see .env.example)")
+    .option("--platform <platform>", "the queue to take cells from", "linux")
+    .option("--concurrency <n>", "cells run at once (default: half the cores)")
+    .action(async (options: { platform: string; concurrency?: string }) => {
+      exitCode = await workerCommand(options, io);
     });
 
   program

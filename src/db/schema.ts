@@ -68,6 +68,7 @@ export interface AttemptsTable {
   check_run_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   synced: ColumnType<string | null, string | null | undefined, string | null>;
   worker: string | null;
+  title: ColumnType<string | null, string | null | undefined, string | null>;
   summary: string | null;
   log_key: string | null;
   created_at: Timestamp;

@@ -163,6 +163,7 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       "attempts.check_run_id",
       "attempts.synced",
       "attempts.worker",
+      "attempts.title",
       "attempts.summary",
       "attempts.log_key",
       "attempts.created_at",
@@ -200,6 +201,7 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       check_run_id: r.check_run_id,
       synced: r.synced,
       worker: r.worker,
+      title: r.title,
       summary: r.summary,
       log_key: r.log_key,
       created_at: r.created_at,
@@ -288,10 +290,11 @@ export async function markCompleted(
   conclusion: string,
   summary: string | null,
   at: Date = new Date(),
+  title: string | null = null,
 ): Promise<boolean> {
   const updated = await db
     .updateTable("attempts")
-    .set({ state: "completed", conclusion, summary, completed_at: at })
+    .set({ state: "completed", conclusion, summary, title, completed_at: at })
     .where("id", "=", attemptId)
     .where("state", "!=", "completed")
     .executeTakeFirst();

@@ -17,7 +17,15 @@ export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): 
     if (!(await markStarted(db, event.attemptId, event.worker, new Date(event.at)))) return;
   } else {
     await saveAnnotations(db, event.attemptId, event.annotations);
-    if (!(await markCompleted(db, event.attemptId, event.conclusion, event.summary, new Date(event.at)))) return;
+    const completed = await markCompleted(
+      db,
+      event.attemptId,
+      event.conclusion,
+      event.summary,
+      new Date(event.at),
+      event.title ?? null,
+    );
+    if (!completed) return;
   }
   await queues.requestSync({ kind: "attempt", attemptId: event.attemptId });
   await queues.requestSync({ kind: "matrix", buildId: context.build.id }, MATRIX_DEBOUNCE_MS);

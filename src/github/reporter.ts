@@ -121,6 +121,7 @@ export class Reporter {
       platform: cell.platform,
       state: attempt.state,
       conclusion: attempt.conclusion,
+      title: attempt.title,
       summary: attempt.summary,
       skipReason: cell.skip_reason,
       startedAt: attempt.started_at,

@@ -35,6 +35,8 @@ export type CellEvent =
       readonly type: "finished";
       readonly attemptId: string;
       readonly conclusion: "success" | "failure" | "cancelled" | "timed_out";
+      /** The check run's title, e.g. "Failed: 2 errors, 1 of 12 tests failed". */
+      readonly title?: string;
       readonly summary: string;
       readonly annotations: readonly Annotation[];
       readonly at: string;
@@ -43,6 +45,11 @@ export type CellEvent =
 export type SyncRequest =
   | { readonly kind: "attempt"; readonly attemptId: string }
   | { readonly kind: "matrix"; readonly buildId: string };
+
+/** The Redis channel on which the server tells workers to stop a running attempt. */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
 
 /** A job's id from an attempt's: BullMQ refuses bare integers as custom ids. */
 export function attemptJobId(attemptId: string): string {

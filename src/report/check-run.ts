@@ -12,6 +12,8 @@ export type AttemptView = {
   readonly platform: string;
   readonly state: "waiting_approval" | "queued" | "in_progress" | "completed";
   readonly conclusion: string | null;
+  /** The worker's title for a finished attempt; the conclusion's word when absent. */
+  readonly title: string | null;
   readonly summary: string | null;
   readonly skipReason: string | null;
   readonly startedAt: Date | null;
@@ -119,7 +121,10 @@ export function checkRunBody(view: AttemptView): CheckRunBody {
         conclusion,
         ...(view.startedAt ? { started_at: view.startedAt.toISOString() } : {}),
         completed_at: (view.completedAt ?? new Date()).toISOString(),
-        output: { title: completedTitle(conclusion, attempt), summary: summary.slice(0, MAX_SUMMARY) },
+        output: {
+          title: view.title ? `${view.title}${attempt}` : completedTitle(conclusion, attempt),
+          summary: summary.slice(0, MAX_SUMMARY),
+        },
         ...(conclusion === "failure" || conclusion === "cancelled" || conclusion === "timed_out"
           ? { actions: [RERUN_ACTION] }
           : {}),

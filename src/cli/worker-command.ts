@@ -1,0 +1,55 @@
+/** `heimdall-build worker`: runs cells from one platform's queue in containers on this host. */
+import os from "node:os";
+import path from "node:path";
+import { PLATFORMS, type Platform } from "../config/catalog.ts";
+import type { CliIo } from "./program.ts";
+
+export interface WorkerCommandOptions {
+  readonly platform: string;
+  readonly concurrency?: string;
+}
+
+export async function workerCommand(
+  options: WorkerCommandOptions,
+  io: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  if (!(PLATFORMS as readonly string[]).includes(options.platform)) {
+    io.stderr(`heimdall-build worker: --platform is one of ${PLATFORMS.join(", ")}, not '${options.platform}'\n`);
+    return 2;
+  }
+  const concurrency = options.concurrency === undefined ? undefined : Number(options.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) {
+    io.stderr("heimdall-build worker: --concurrency is a whole number from 1 to 64\n");
+    return 2;
+  }
+  if (!env.REDIS_URL) {
+    io.stderr("heimdall-build worker: set REDIS_URL (see .env.example)\n");
+    return 2;
+  }
+  const { default: Docker } = await import("dockerode");
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (error) {
+    io.stderr(`heimdall-build worker: no Docker engine answers (${String(error)})\n`);
+    return 2;
+  }
+  const { startWorker } = await import("../worker.ts");
+  const worker = await startWorker({
+    redisUrl: env.REDIS_URL,
+    platform: options.platform as Platform,
+    docker,
+    cacheDir: env.HEIMDALL_CACHE_DIR ?? path.join(os.homedir(), ".cache", "heimdall-build", "worker"),
+    ...(concurrency ? { concurrency } : {}),
+    ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
+    ...(env.HEIMDALL_APT_OPTIONS ? { aptOptions: env.HEIMDALL_APT_OPTIONS } : {}),
+  });
+  io.stderr(`heimdall-build worker ${worker.name}: taking ${options.platform} cells\n`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+  });
+  io.stderr("heimdall-build worker: finishing the running cells, then stopping\n");
+  await worker.close();
+  return 0;
+}

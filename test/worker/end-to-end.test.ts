@@ -1,0 +1,149 @@
+/**
+ * A push to a real C++ CMake project, end to end: the signed webhook reaches the
+ * server (GitHub mocked, bodies validated), the worker clones the commit from a
+ * real git repository, builds each cell in its compiler's container, and the
+ * check runs complete: one passing, one failing with its annotation and failed
+ * test named, one skipped by the catalog.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import { Redis } from "ioredis";
+import pino from "pino";
+import { Probot } from "probot";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { WriterOctokit } from "../../src/github/octokit.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
+import { type RunningWorker, startWorker } from "../../src/worker.ts";
+import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, until } from "../support/app-harness.ts";
+import { requireDocker } from "../support/docker.ts";
+import { type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
+import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+
+const CONFIG = `version: 1
+matrix:
+  compiler: [gcc@12]
+  cxx_standard: [17, 20]
+  build_type: [Debug]
+  include:
+    - compiler: gcc@7
+      cxx_standard: 17
+tests:
+  ctest_args: [--output-on-failure]
+`;
+
+let scratch: string;
+let database: TestDatabase;
+let server: RunningServer;
+let worker: RunningWorker;
+let github: FakeGitHub;
+let head: string;
+let cloneUrl: string;
+const prefix = `heimdall-e2e-${randomBytes(4).toString("hex")}`;
+
+function git(cwd: string, ...args: string[]) {
+  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+    cwd,
+    encoding: "utf8",
+  }).trim();
+}
+
+beforeAll(async () => {
+  const docker = (await requireDocker()) as Docker;
+  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-e2e-"));
+  // The example, changed so that one test fails in C++20 only.
+  const repo = path.join(scratch, "repo");
+  await cp(path.resolve(import.meta.dirname, "../../examples/hello-cpp"), repo, { recursive: true });
+  const test = path.join(repo, "tests/greeting_test.cpp");
+  const source = await readFile(test, "utf8");
+  await writeFile(
+    test,
+    source.replace(
+      'if (std::strcmp(argv[1], "words") == 0)',
+      'if (std::strcmp(argv[1], "words") == 0 && __cplusplus > 201703L) return expect_eq("C++20", "C++17");\n  if (std::strcmp(argv[1], "words") == 0)',
+    ),
+  );
+  await writeFile(path.join(repo, ".heimdall-build.yml"), CONFIG);
+  git(repo, "init", "-q", "-b", "main");
+  git(repo, "add", ".");
+  git(repo, "commit", "-q", "-m", "hello");
+  head = git(repo, "rev-parse", "HEAD");
+  cloneUrl = `file://${repo}`;
+
+  database = await freshDatabase(false);
+  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
+  github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+  const probot = new Probot({
+    appId: 1,
+    privateKey: testPrivateKey(),
+    secret: SECRET,
+    log: pino({ level: "silent" }),
+    Octokit: WriterOctokit,
+  });
+  server = await startServer({
+    probot,
+    databaseUrl: database.url,
+    redisUrl: REDIS_URL,
+    prefix,
+    port: 0,
+    host: "127.0.0.1",
+    writer: { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
+  });
+  worker = await startWorker({
+    redisUrl: REDIS_URL,
+    prefix,
+    platform: "linux",
+    concurrency: 2,
+    docker,
+    cacheDir: path.join(scratch, "cache"),
+    allowFileUrls: true,
+    ...(process.env.HEIMDALL_APT_OPTIONS ? { aptOptions: process.env.HEIMDALL_APT_OPTIONS } : {}),
+  });
+}, 900_000);
+
+afterAll(async () => {
+  await worker?.close();
+  await server?.close();
+  github?.assertAllValid();
+  github?.cleanup();
+  await database?.drop();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe("push → worker → check runs", () => {
+  test("one passes, one fails with its warning annotated and its failed test named, one is skipped", async () => {
+    const status = await sendWebhook(
+      `${server.url}/api/github/webhooks`,
+      SECRET,
+      "push",
+      pushPayload(head, "main", cloneUrl) as never,
+    );
+    expect(status).toBeLessThan(300);
+    const cells = () => [...github.checkRuns().values()].filter((r) => r.name !== "heimdall-build / matrix");
+    await until("three completed cells", () => cells().filter((r) => r.status === "completed").length === 3, 240_000);
+    const byName = new Map(cells().map((r) => [r.name, r]));
+    const passed = byName.get("linux / gcc-12 / c++17 / Debug");
+    const failed = byName.get("linux / gcc-12 / c++20 / Debug");
+    const skipped = byName.get("linux / gcc-7 / c++17 / Debug");
+    expect(passed, JSON.stringify(passed?.output)).toMatchObject({ conclusion: "success" });
+    expect(failed, JSON.stringify(failed?.output)).toMatchObject({ conclusion: "failure" });
+    expect(skipped).toMatchObject({ conclusion: "skipped" });
+    expect(failed?.output.summary).toContain("greeting.counts_words");
+    for (const run of [passed, failed]) {
+      expect(run?.annotations).toContainEqual(
+        expect.objectContaining({ path: "src/main.cpp", start_line: 7, annotation_level: "warning" }),
+      );
+    }
+    expect(failed?.actions).toEqual([expect.objectContaining({ identifier: "rerun" })]);
+    await until("the matrix check completed", () =>
+      [...github.checkRuns().values()].some((r) => r.name === "heimdall-build / matrix" && r.conclusion === "failure"),
+    );
+  }, 300_000);
+});
