@@ -5,13 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import pino from "pino";
-import { Probot } from "probot";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { WriterOctokit } from "../../src/github/octokit.ts";
 import { attemptJobId, type CellEvent } from "../../src/queue/queues.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
-import { type RunningServer, startServer } from "../../src/server.ts";
+import type { RunningServer } from "../../src/server.ts";
 import {
   INSTALLATION,
   OWNER,
@@ -21,9 +18,10 @@ import {
   repository,
   SECRET,
   sha,
+  startTestServer,
   until,
 } from "../support/app-harness.ts";
-import { examplePayload, type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
+import { examplePayload, type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const CONFIG = `version: 1
@@ -103,23 +101,7 @@ beforeEach(async () => {
   database = await freshDatabase(false);
   prefix = `heimdall-test-${randomBytes(4).toString("hex")}`;
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
-  const probot = new Probot({
-    appId: 1,
-    privateKey: testPrivateKey(),
-    secret: SECRET,
-    log: pino({ level: "silent" }),
-    Octokit: WriterOctokit,
-  });
-  server = await startServer({
-    probot,
-    databaseUrl: database.url,
-    redisUrl: REDIS_URL,
-    prefix,
-    port: 0,
-    host: "127.0.0.1",
-    publicUrl: "https://heimdall.example.com",
-    writer: { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
-  });
+  server = await startTestServer({ databaseUrl: database.url, prefix, publicUrl: "https://heimdall.example.com" });
 });
 
 afterEach(async () => {
@@ -466,23 +448,7 @@ describe("GitHub Enterprise Server", () => {
     await server.close();
     github.cleanup();
     github = fakeGitHub("https://ghe.example.com/api/v3").onCreateCheckRun().onUpdateCheckRun();
-    const probot = new Probot({
-      appId: 1,
-      privateKey: testPrivateKey(),
-      secret: SECRET,
-      baseUrl: "https://ghe.example.com/api/v3",
-      log: pino({ level: "silent" }),
-      Octokit: WriterOctokit,
-    });
-    server = await startServer({
-      probot,
-      databaseUrl: database.url,
-      redisUrl: REDIS_URL,
-      prefix,
-      port: 0,
-      host: "127.0.0.1",
-      writer: { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
-    });
+    server = await startTestServer({ databaseUrl: database.url, prefix, baseUrl: "https://ghe.example.com/api/v3" });
     const head = sha(23);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
@@ -494,21 +460,10 @@ describe("GitHub Enterprise Server", () => {
 describe("writes to GitHub", () => {
   test("a 256-cell matrix stays within the per-minute limit (time scaled: 80 writes a second)", async () => {
     await server.close();
-    const probot = new Probot({
-      appId: 1,
-      privateKey: testPrivateKey(),
-      secret: SECRET,
-      log: pino({ level: "silent" }),
-      Octokit: WriterOctokit,
-    });
     // The limit as in production (80 in any window), the window scaled from a minute to a second.
-    server = await startServer({
-      probot,
+    server = await startTestServer({
       databaseUrl: database.url,
-      redisUrl: REDIS_URL,
       prefix,
-      port: 0,
-      host: "127.0.0.1",
       writer: { writesPerMinute: 80, windowMs: 1000, minSpacingMs: 0 },
     });
     const head = sha(12);

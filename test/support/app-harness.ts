@@ -1,5 +1,10 @@
-/** What the GitHub App's end-to-end tests share: a repository, its payloads, waiting. */
-import { examplePayload } from "./github.ts";
+/** What the GitHub App's end-to-end tests share: a repository, its payloads, a server, waiting. */
+import pino from "pino";
+import { Probot } from "probot";
+import { WriterOctokit } from "../../src/github/octokit.ts";
+import type { GitHubWriterOptions } from "../../src/github/writer.ts";
+import { type RunningServer, startServer } from "../../src/server.ts";
+import { examplePayload, testPrivateKey } from "./github.ts";
 
 export const SECRET = "webhook-secret";
 export const INSTALLATION = 4242;
@@ -49,4 +54,33 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A server on a random local port with a test Probot (GitHub at `baseUrl`, mocked by the caller). */
+export function startTestServer(options: {
+  readonly databaseUrl: string;
+  readonly prefix: string;
+  readonly baseUrl?: string;
+  readonly publicUrl?: string;
+  /** Writes unlimited unless given: most tests are not about the limiter. */
+  readonly writer?: Omit<GitHubWriterOptions, "redis" | "keyPrefix">;
+}): Promise<RunningServer> {
+  const probot = new Probot({
+    appId: 1,
+    privateKey: testPrivateKey(),
+    secret: SECRET,
+    log: pino({ level: "silent" }),
+    Octokit: WriterOctokit,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
+  return startServer({
+    probot,
+    databaseUrl: options.databaseUrl,
+    redisUrl: REDIS_URL,
+    prefix: options.prefix,
+    port: 0,
+    host: "127.0.0.1",
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    writer: options.writer ?? { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
+  });
 }

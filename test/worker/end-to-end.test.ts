@@ -12,15 +12,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
-import pino from "pino";
-import { Probot } from "probot";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { WriterOctokit } from "../../src/github/octokit.ts";
-import { type RunningServer, startServer } from "../../src/server.ts";
+import type { RunningServer } from "../../src/server.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, until } from "../support/app-harness.ts";
+import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, startTestServer, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
+import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const CONFIG = `version: 1
@@ -76,22 +73,7 @@ beforeAll(async () => {
   database = await freshDatabase(false);
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
-  const probot = new Probot({
-    appId: 1,
-    privateKey: testPrivateKey(),
-    secret: SECRET,
-    log: pino({ level: "silent" }),
-    Octokit: WriterOctokit,
-  });
-  server = await startServer({
-    probot,
-    databaseUrl: database.url,
-    redisUrl: REDIS_URL,
-    prefix,
-    port: 0,
-    host: "127.0.0.1",
-    writer: { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
-  });
+  server = await startTestServer({ databaseUrl: database.url, prefix });
   worker = await startWorker({
     redisUrl: REDIS_URL,
     prefix,
