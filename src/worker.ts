@@ -4,11 +4,14 @@
  * GitHub). A cell whose worker dies is taken again by another (BullMQ's
  * stalled-job recovery); closing finishes the running cells first.
  */
+
+import { createReadStream } from "node:fs";
 import os from "node:os";
 import { type Job, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import { findCompiler, imageTag, type Platform } from "./config/catalog.ts";
+import { collectArtifacts } from "./executor/artifacts.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
 import { ensureImage, imageSpec } from "./executor/images.ts";
 import { runCell } from "./executor/run-cell.ts";
@@ -16,6 +19,9 @@ import { SourceCache } from "./executor/source.ts";
 import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
 import { cellSummary } from "./report/cell-summary.ts";
 import { parseJunit } from "./report/junit.ts";
+import { cellSbom, type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
+import { artifactKey, sbomKey } from "./storage/keys.ts";
+import type { ObjectStore } from "./storage/object-store.ts";
 
 export interface WorkerOptions {
   readonly redisUrl: string;
@@ -33,7 +39,13 @@ export interface WorkerOptions {
   readonly allowFileUrls?: boolean;
   /** Parallel jobs inside one build. */
   readonly buildJobs?: number;
+  /** Where artifacts, SBOMs and logs go; without one they are not kept. */
+  readonly store?: ObjectStore;
+  /** Where the API is, to make a filesystem store's paths into links (PUBLIC_URL). */
+  readonly publicUrl?: string;
 }
+
+const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
 
 export interface RunningWorker {
   readonly name: string;
@@ -51,6 +63,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(options.allowFileUrls ? { allowFileUrls: true } : {}),
   });
   const running = new Map<string, AbortController>();
+  const packages = new Map<string, Promise<ImagePackage[]>>();
+  const packagesOf = (image: string) => {
+    let known = packages.get(image);
+    if (!known) {
+      known = imagePackagesOf(options.docker, image);
+      known.catch(() => packages.delete(image));
+      packages.set(image, known);
+    }
+    return known;
+  };
 
   // A superseded or cancelled cell: whichever worker holds it stops its container.
   await subscriber.subscribe(cancelChannel(prefix));
@@ -67,7 +89,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       running.set(data.attemptId, controller);
       try {
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
-        const finished = await runJob(options, source, data, controller.signal);
+        const finished = await runJob(options, source, data, controller.signal, packagesOf);
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
       } finally {
         running.delete(data.attemptId);
@@ -100,6 +122,7 @@ async function runJob(
   source: SourceCache,
   job: CellJob,
   signal: AbortSignal,
+  packagesOf: (image: string) => Promise<ImagePackage[]>,
 ): Promise<Finished> {
   const { cell } = job;
   const settings = job.settings as BuildSettings;
@@ -129,6 +152,9 @@ async function runJob(
       label,
     });
     const tests = result.junitXml ? parseJunit(result.junitXml) : null;
+    const links = options.store
+      ? await keepOutputs(options.store, job, workspace.path, image, packagesOf, options.publicUrl ?? "")
+      : {};
     const summary = cellSummary({
       cell: {
         name: cell.name,
@@ -148,7 +174,7 @@ async function runJob(
       annotations: result.diagnostics.annotations,
       dropped: result.diagnostics.dropped,
       tests: tests && !("error" in tests) ? tests : null,
-      links: {},
+      links,
       ...(result.conclusion === "timed_out" ? { reason: `timed out after ${settings.timeout_minutes} min` } : {}),
     });
     return {
@@ -160,6 +186,56 @@ async function runJob(
   } finally {
     await workspace.release();
   }
+}
+
+/**
+ * The cell's artifacts (its config's globs; links and anything outside the
+ * workspace refused) and its SBOM, into the object store; their links for the summary.
+ */
+async function keepOutputs(
+  store: ObjectStore,
+  job: CellJob,
+  workspace: string,
+  image: string,
+  packagesOf: (image: string) => Promise<ImagePackage[]>,
+  publicUrl: string,
+) {
+  // A filesystem store's URLs are paths of the API: links need its address.
+  const link = async (key: string) => {
+    const url = await store.url(key);
+    return url.startsWith("/") ? `${publicUrl.replace(/\/$/, "")}${url}` : url;
+  };
+  const settings = job.settings as BuildSettings;
+  const attempt = Number(job.attemptId);
+  const collected = await collectArtifacts(workspace, settings.artifacts);
+  const artifacts: { name: string; size: number; url?: string }[] = [];
+  for (const artifact of collected.artifacts) {
+    const key = artifactKey(job.buildId, job.cell.id, attempt, artifact.path);
+    // The container is gone: nothing can swap the file the collector checked.
+    await store.put(key, createReadStream(artifact.absolute));
+    artifacts.push({ name: artifact.path, size: artifact.size, url: await link(key) });
+  }
+  let sbom: string | undefined;
+  if (settings.sbom.enabled) {
+    const document = cellSbom({
+      repository: job.repository,
+      headSha: job.headSha,
+      cell: {
+        name: job.cell.name,
+        compiler: job.cell.compiler.family,
+        version: job.cell.compiler.version,
+        stdFlag: job.cell.stdFlag,
+        image,
+      },
+      imagePackages: await packagesOf(image),
+      artifacts: collected.artifacts.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+      tool: TOOL,
+    });
+    const key = sbomKey(job.buildId, job.cell.id, attempt);
+    await store.put(key, document, { contentType: "application/vnd.cyclonedx+json" });
+    sbom = await link(key);
+  }
+  return { artifacts, ...(sbom ? { sbom } : {}) };
 }
 
 /** The catalog's image, built on first use; or the config's own, which must be on this host. */

@@ -36,7 +36,11 @@ export async function workerCommand(
     return 2;
   }
   const { startWorker } = await import("../worker.ts");
+  const { createObjectStore } = await import("../storage/object-store.ts");
   const worker = await startWorker({
+    // S3 when S3_BUCKET is set, else a folder (STORAGE_DIR) the API serves.
+    store: createObjectStore(env),
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
     redisUrl: env.REDIS_URL,
     platform: options.platform as Platform,
     docker,

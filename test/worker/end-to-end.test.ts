@@ -14,6 +14,7 @@ import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunningServer } from "../../src/server.ts";
+import { FsStore } from "../../src/storage/fs-store.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, startTestServer, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
@@ -30,6 +31,7 @@ matrix:
       cxx_standard: 17
 tests:
   ctest_args: [--output-on-failure]
+artifacts: [build/hello]
 `;
 
 let scratch: string;
@@ -39,6 +41,7 @@ let worker: RunningWorker;
 let github: FakeGitHub;
 let head: string;
 let cloneUrl: string;
+let store: FsStore;
 const prefix = `heimdall-e2e-${randomBytes(4).toString("hex")}`;
 
 function git(cwd: string, ...args: string[]) {
@@ -74,7 +77,10 @@ beforeAll(async () => {
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
   server = await startTestServer({ databaseUrl: database.url, prefix });
+  store = new FsStore(path.join(scratch, "objects"));
   worker = await startWorker({
+    store,
+    publicUrl: "https://heimdall.example.com",
     redisUrl: REDIS_URL,
     prefix,
     platform: "linux",
@@ -124,6 +130,19 @@ describe("push → worker → check runs", () => {
       );
     }
     expect(failed?.actions).toEqual([expect.objectContaining({ identifier: "rerun" })]);
+    // Each built cell kept its program and a CycloneDX SBOM, linked from its summary.
+    const objects = (await store.list("")).map((o) => o.key);
+    expect(objects.filter((k) => k.endsWith("/build/hello"))).toHaveLength(2);
+    expect(objects.filter((k) => k.startsWith("sboms/") && k.endsWith(".cdx.json"))).toHaveLength(2);
+    expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/artifacts/");
+    expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/sboms/");
+    const sbomKey = objects.find((k) => k.startsWith("sboms/")) ?? "";
+    const sbom = JSON.parse(await readFile(path.join(scratch, "objects", sbomKey), "utf8")) as {
+      bomFormat: string;
+      components: { name: string }[];
+    };
+    expect(sbom.bomFormat).toBe("CycloneDX");
+    expect(sbom.components.map((c) => c.name)).toContain("g++-12");
     await until("the matrix check completed", () =>
       [...github.checkRuns().values()].some((r) => r.name === "heimdall-build / matrix" && r.conclusion === "failure"),
     );
