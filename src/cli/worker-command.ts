@@ -39,7 +39,15 @@ export async function workerCommand(
   const { createObjectStore } = await import("../storage/object-store.ts");
   const worker = await startWorker({
     // S3 when S3_BUCKET is set, else a folder (STORAGE_DIR) the API serves.
-    store: createObjectStore(env),
+    store: createObjectStore({
+      S3_ENDPOINT: env.S3_ENDPOINT,
+      S3_BUCKET: env.S3_BUCKET,
+      S3_REGION: env.S3_REGION,
+      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
+      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
+      S3_FORCE_PATH_STYLE: env.S3_FORCE_PATH_STYLE,
+      STORAGE_DIR: env.STORAGE_DIR,
+    }),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
     redisUrl: env.REDIS_URL,
     platform: options.platform as Platform,
