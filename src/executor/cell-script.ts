@@ -74,7 +74,8 @@ export function cellScript(options: ScriptOptions): string {
     `export CMAKE_BUILD_PARALLEL_LEVEL=${options.jobs}`,
     // Each phase runs in a subshell; its status is printed with the marker and
     // a failed phase ends the script with that status.
-    `phase() { echo ${shellQuote(`##heimdall[${nonce}] `)}"$1"; ( set -e; eval "$2" ); s=$?; echo ${shellQuote(`##heimdall[${nonce}] end `)}"$s"; [ "$s" -eq 0 ] || exit "$s"; }`,
+    // The end marker starts on a line of its own even when the phase's output did not end one.
+    `phase() { echo ${shellQuote(`##heimdall[${nonce}] `)}"$1"; ( set -e; eval "$2" ); s=$?; printf '\\n%s%s\\n' ${shellQuote(`##heimdall[${nonce}] end `)} "$s"; [ "$s" -eq 0 ] || exit "$s"; }`,
   ];
   if (settings.build.kind === "script") {
     const commands = settings.build.script.commands.join("\n");

@@ -17,6 +17,7 @@ import { LineSplitter } from "../diagnostics/lines.ts";
 import { type Annotated, Annotator } from "../report/annotations.ts";
 import { type BuildSettings, cellScript, JUNIT_FILE, type Phase, SOURCE_DIR } from "./cell-script.ts";
 import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
+import { CappedLog, type CappedLogOptions, type LogSummary } from "./log-sink.ts";
 
 export interface CellRunRequest {
   readonly docker: Docker;
@@ -34,8 +35,14 @@ export interface CellRunRequest {
   /** Names the compiler in annotation titles, e.g. `gcc-12`. */
   readonly label: string;
   readonly limits?: ContainerLimits;
-  /** Every chunk of output, for the live log and storage. */
+  /** Every chunk of output, as text (all of it: the log's cap does not apply). */
   readonly onOutput?: (chunk: string) => void;
+  /**
+   * The log's storage: forwarded to `writable` up to `maxBytes` (512 MiB by
+   * default), then cut with a marker line; a slow writable slows the build.
+   * Pass a CappedLog to read its live tail while the cell runs.
+   */
+  readonly log?: CappedLog | CappedLogOptions;
 }
 
 export interface PhaseResult {
@@ -53,7 +60,13 @@ export interface CellRunResult {
   /** ctest's JUnit XML, when the test phase wrote it. */
   readonly junitXml: string | null;
   readonly outputBytes: number;
+  /** The kernel killed a process of the build for the memory limit. */
+  readonly oomKilled: boolean;
+  readonly log: LogSummary;
 }
+
+/** Output read for diagnostics at most (characters). */
+export const DIAGNOSED_CHARS = 256 * 1024 * 1024;
 
 /** The most of a JUnit file read back from the workspace. */
 const MAX_JUNIT_BYTES = 8 * 1024 * 1024;
@@ -76,11 +89,12 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
       : `${SOURCE_DIR}/build`;
   const annotator = new Annotator({ roots: [SOURCE_DIR], buildDirs: [buildDir], label: request.label });
   const marker = `##heimdall[${nonce}] `;
+  let diagnosed = 0;
   const lines = new LineSplitter();
   const phases: Partial<Record<Phase, PhaseResult>> = {};
   let current: { phase: Phase; started: number } | null = null;
   let failedPhase: Phase | null = null;
-  let outputBytes = 0;
+  const log = request.log instanceof CappedLog ? request.log : new CappedLog(request.log);
 
   const onLine = (line: string) => {
     if (!line.startsWith(marker)) return;
@@ -95,7 +109,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     }
   };
 
-  const result = await runContainer(request.docker, {
+  const container = runContainer(request.docker, {
     image: request.image,
     cmd: ["bash", "-c", script],
     // Per workspace until the shared ccache volume: the image's /ccache is not the build user's.
@@ -108,13 +122,22 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     binds: [`${request.workspace}:${SOURCE_DIR}`],
     ...(request.signal ? { signal: request.signal } : {}),
     keepBytes: 0,
+    onBytes: (chunk) => log.write(chunk),
     onOutput: (chunk) => {
-      outputBytes += Buffer.byteLength(chunk);
-      for (const d of diagnostics.write(chunk)) annotator.add(d);
+      // Diagnostics come from the first part of a log; past it, a build printing
+      // gigabytes of short lines would only cost the worker a CPU.
+      diagnosed += chunk.length;
+      if (diagnosed <= DIAGNOSED_CHARS) for (const d of diagnostics.write(chunk)) annotator.add(d);
       for (const line of lines.push(chunk)) onLine(line);
       request.onOutput?.(chunk);
     },
   });
+  // The log is ended (its writable too) whatever happens to the run.
+  const result = await container.catch(async (error: unknown) => {
+    await log.end();
+    throw error;
+  });
+  const logSummary = await log.end();
   for (const d of diagnostics.end()) annotator.add(d);
   for (const line of lines.end()) onLine(line);
   const unfinished = current as { phase: Phase; started: number } | null;
@@ -134,7 +157,9 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     failedPhase: failedPhase ?? (conclusion === "failure" ? (unfinished?.phase ?? null) : null),
     diagnostics: annotator.result(),
     junitXml: await readResultFile(request.workspace, JUNIT_FILE),
-    outputBytes,
+    outputBytes: result.outputBytes,
+    oomKilled: result.oomKilled,
+    log: logSummary,
   };
 }
 

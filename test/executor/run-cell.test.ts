@@ -150,6 +150,26 @@ describe("runCell in a real container", () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 120_000);
 
+  test("a phase whose output does not end its line still has its status read", async () => {
+    const { cells, settings } = configured(
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ['printf abc']\ntests: false\n",
+    );
+    const cell = cells[0];
+    if (!cell) throw new Error("no cell");
+    const result = await runCell({
+      docker,
+      image,
+      workspace: await workspace("no-newline"),
+      cell,
+      settings,
+      timeoutMs: 60_000,
+      network: false,
+      label: "gcc-12",
+    });
+    expect(result.conclusion).toBe("success");
+    expect(result.phases.build?.status).toBe(0);
+  }, 120_000);
+
   test("a JUnit file the build replaced with a link to a host file is not read", async () => {
     const { cells, settings } = configured(
       "version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ['mkdir -p .heimdall && ln -sf /etc/passwd .heimdall/junit.xml']\ntests: false\n",
