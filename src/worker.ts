@@ -7,6 +7,7 @@
 
 import { createReadStream } from "node:fs";
 import os from "node:os";
+import { PassThrough } from "node:stream";
 import { type Job, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
@@ -20,7 +21,7 @@ import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } fr
 import { cellSummary } from "./report/cell-summary.ts";
 import { parseJunit } from "./report/junit.ts";
 import { cellSbom, type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
-import { artifactKey, sbomKey } from "./storage/keys.ts";
+import { artifactKey, logKey, sbomKey } from "./storage/keys.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 
 export interface WorkerOptions {
@@ -43,6 +44,8 @@ export interface WorkerOptions {
   readonly store?: ObjectStore;
   /** Where the API is, to make a filesystem store's paths into links (PUBLIC_URL). */
   readonly publicUrl?: string;
+  /** A cell's log is cut past this many bytes (default 512 MiB). */
+  readonly logMaxBytes?: number;
 }
 
 const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
@@ -137,6 +140,16 @@ async function runJob(
     .catch((error: unknown) => ({ error: String(error) }));
   if (typeof checkout !== "string") return failed(`The source could not be fetched: ${checkout.error}`);
   const workspace = await source.workspace(checkout, `attempt-${job.attemptId}`);
+  // The log streams into the store as the build prints it, cut at the log limit.
+  const store = options.store;
+  const log = store ? new PassThrough() : null;
+  const logUpload =
+    store && log
+      ? store
+          .put(logKey(job.buildId, cell.id, Number(job.attemptId)), log, { contentType: "text/plain; charset=utf-8" })
+          .then(() => logKey(job.buildId, cell.id, Number(job.attemptId)))
+          .catch(() => null)
+      : Promise.resolve(null);
   try {
     const result = await runCell({
       docker: options.docker,
@@ -150,10 +163,12 @@ async function runJob(
       network: settings.network && !job.fork,
       jobs: options.buildJobs ?? 2,
       label,
+      ...(log ? { log: { writable: log, maxBytes: options.logMaxBytes ?? 512 * 1024 * 1024 } } : {}),
     });
+    const logStored = await logUpload;
     const tests = result.junitXml ? parseJunit(result.junitXml) : null;
-    const links = options.store
-      ? await keepOutputs(options.store, job, workspace.path, image, packagesOf, options.publicUrl ?? "")
+    const links = store
+      ? await keepOutputs(store, job, workspace.path, image, packagesOf, options.publicUrl ?? "", logStored)
       : {};
     const summary = cellSummary({
       cell: {
@@ -199,6 +214,7 @@ async function keepOutputs(
   image: string,
   packagesOf: (image: string) => Promise<ImagePackage[]>,
   publicUrl: string,
+  storedLog: string | null,
 ) {
   // A filesystem store's URLs are paths of the API: links need its address.
   const link = async (key: string) => {
@@ -235,7 +251,7 @@ async function keepOutputs(
     await store.put(key, document, { contentType: "application/vnd.cyclonedx+json" });
     sbom = await link(key);
   }
-  return { artifacts, ...(sbom ? { sbom } : {}) };
+  return { artifacts, ...(sbom ? { sbom } : {}), ...(storedLog ? { log: await link(storedLog) } : {}) };
 }
 
 /** The catalog's image, built on first use; or the config's own, which must be on this host. */

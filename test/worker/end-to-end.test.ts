@@ -136,6 +136,9 @@ describe("push → worker → check runs", () => {
     expect(objects.filter((k) => k.startsWith("sboms/") && k.endsWith(".cdx.json"))).toHaveLength(2);
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/artifacts/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/sboms/");
+    expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/logs/");
+    const logKey = objects.find((k) => k.startsWith("logs/")) ?? "";
+    expect(await readFile(path.join(scratch, "objects", logKey), "utf8")).toMatch(/Building CXX object|Linking CXX/);
     const sbomKey = objects.find((k) => k.startsWith("sboms/")) ?? "";
     const sbom = JSON.parse(await readFile(path.join(scratch, "objects", sbomKey), "utf8")) as {
       bomFormat: string;
