@@ -380,7 +380,7 @@ describe("a hostile build in a real container", () => {
     const { result, ms } = outcome;
     // The phase markers the cell script prints are output too: `##heimdall[<16 hex>] build` and `... end 0`.
     const first = "##heimdall[0123456789abcdef] build\n".length;
-    const bytes = 2 ** 31 + first + "##heimdall[0123456789abcdef] end 0\n".length;
+    const bytes = 2 ** 31 + first + "\n##heimdall[0123456789abcdef] end 0\n".length;
     // The cut falls in a line of x: what of it was kept.
     const partial = (10 * MiB - first) % 128;
     expect(result.conclusion).toBe("success");
@@ -392,7 +392,7 @@ describe("a hostile build in a real container", () => {
     expect(state.last.toString().endsWith(`\n${"x".repeat(partial)}${cutMarker(10 * MiB, bytes)}`)).toBe(true);
     expect(state.ended).toBe(true);
     expect(result.log.tail).toHaveLength(64 * 1024);
-    expect(result.log.tail).toMatch(/x{127}\n##heimdall\[[0-9a-f]{16}\] end 0\n$/);
+    expect(result.log.tail).toMatch(/x{127}\n\n##heimdall\[[0-9a-f]{16}\] end 0\n$/);
     expect(result.diagnostics.annotations).toEqual([]);
     const growth = rssPeak - rssBefore;
     console.info(
@@ -431,7 +431,9 @@ describe("a hostile build in a real container", () => {
     const log = new CappedLog({ writable, stallMs: 1000 });
     const { result, ms } = await script("stalled-writable", `head -c ${32 * MiB} /dev/zero | tr '\\0' y`, { log });
     expect(result.conclusion).toBe("success");
-    expect(result.log.bytes).toBe(32 * MiB + 70);
+    // The output plus the two phase markers (35 bytes each) and the newline that
+    // puts the end marker on a line of its own after output that ended none.
+    expect(result.log.bytes).toBe(32 * MiB + 71);
     expect(result.log.truncated).toBe(true);
     expect(result.log.kept).toBeLessThan(MiB);
     expect(log.problem).toBe("the log's writable took nothing for 1000 ms");
