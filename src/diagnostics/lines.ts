@@ -3,6 +3,7 @@
  * terminal colour and cursor codes removed, a carriage-return progress line
  * reduced to what it finally shows.
  */
+import { Utf8Chunks } from "./utf8.ts";
 
 /** A line longer than this is cut: a minified blob must not hold the whole log in memory. */
 export const MAX_LINE_CHARS = 16 * 1024;
@@ -28,12 +29,11 @@ export function cleanLine(raw: string): string {
 export class LineSplitter {
   private partial = "";
   private cutting = false;
-  /** The bytes of a character split between two chunks. */
-  private carry: Buffer | null = null;
+  private readonly decoder = new Utf8Chunks();
 
   /** The complete lines in this chunk; a trailing partial line waits for the next chunk. */
   push(chunk: string | Uint8Array): string[] {
-    const text = typeof chunk === "string" ? chunk : this.decode(chunk);
+    const text = typeof chunk === "string" ? chunk : this.decoder.write(chunk);
     const lines: string[] = [];
     let start = 0;
     for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
@@ -53,37 +53,12 @@ export class LineSplitter {
 
   /** The last line, if the log did not end with a newline. */
   end(): string[] {
-    const rest = this.carry ? this.carry.toString("utf8") : "";
-    this.carry = null;
+    const rest = this.decoder.end();
     this.append(rest);
     const last = this.partial;
     this.partial = "";
     this.cutting = false;
     return last === "" ? [] : [cleanLine(last)];
-  }
-
-  /**
-   * UTF-8 bytes to text, holding back a character cut by the chunk's end.
-   * (Buffer's own decoder is several times faster than TextDecoder or StringDecoder.)
-   */
-  private decode(chunk: Uint8Array): string {
-    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.carry) {
-      bytes = Buffer.concat([this.carry, bytes]);
-      this.carry = null;
-    }
-    // A lead byte in the last three bytes whose sequence runs past the end.
-    for (let back = 1; back <= 3 && back <= bytes.length; back++) {
-      const byte = bytes[bytes.length - back] ?? 0;
-      if ((byte & 0xc0) === 0x80) continue; // continuation byte: look further back
-      const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-      if (needed > back) {
-        this.carry = Buffer.from(bytes.subarray(bytes.length - back));
-        bytes = bytes.subarray(0, bytes.length - back);
-      }
-      break;
-    }
-    return bytes.toString("utf8");
   }
 
   private append(piece: string) {
