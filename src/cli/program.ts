@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { catalogCommand } from "./catalog-command.ts";
 import { diagnosticsCommand } from "./diagnostics-command.ts";
+import { imagesCommand } from "./images-command.ts";
 import { serverCommand } from "./server-command.ts";
 import { validateCommand } from "./validate-command.ts";
 import { workerCommand } from "./worker-command.ts";
@@ -55,6 +56,24 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option("--concurrency <n>", "cells run at once (default: half the cores)")
     .action(async (options: { platform: string; concurrency?: string }) => {
       exitCode = await workerCommand(options, io);
+    });
+
+  const images = program
+    .command("images")
+    .description("the catalog's compiler images: list them, or build them ahead of the first cell");
+  images
+    .command("list")
+    .description("each recipe's image and whether it is built from the recipe as it is now")
+    .option("--compiler <name>", "only this compiler, e.g. gcc@12 (repeatable)", collect, [])
+    .action(async (options: { compiler: string[] }) => {
+      exitCode = await imagesCommand("list", options, io);
+    });
+  images
+    .command("build")
+    .description("build the images that are missing or made from an older recipe (all, or --compiler)")
+    .option("--compiler <name>", "only this compiler, e.g. gcc@12 (repeatable)", collect, [])
+    .action(async (options: { compiler: string[] }) => {
+      exitCode = await imagesCommand("build", options, io);
     });
 
   program

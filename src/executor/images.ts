@@ -72,13 +72,21 @@ export function ensureImage(docker: Docker, spec: ImageSpec, options: ImageBuild
   return work;
 }
 
-async function buildIfStale(docker: Docker, spec: ImageSpec, options: ImageBuildOptions): Promise<string> {
-  const digest = await recipeDigest(spec);
+export type ImageState = "current" | "stale" | "missing";
+
+/** Whether the image is built from the recipe as it is now. */
+export async function imageState(docker: Docker, spec: ImageSpec): Promise<ImageState> {
   const existing = await docker
     .getImage(spec.tag)
     .inspect()
     .catch(() => null);
-  if (existing?.Config?.Labels?.[DIGEST_LABEL] === digest) return spec.tag;
+  if (!existing) return "missing";
+  return existing.Config?.Labels?.[DIGEST_LABEL] === (await recipeDigest(spec)) ? "current" : "stale";
+}
+
+async function buildIfStale(docker: Docker, spec: ImageSpec, options: ImageBuildOptions): Promise<string> {
+  if ((await imageState(docker, spec)) === "current") return spec.tag;
+  const digest = await recipeDigest(spec);
 
   const base = await docker
     .getImage(spec.base)
