@@ -5,10 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
 import { type CompilerRelease, imageTag } from "../config/catalog.ts";
+import { lockFile } from "./file-lock.ts";
 
 /** `images/` in the installed package (src/executor → ../../images, also from dist/). */
 export const DEFAULT_IMAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../images");
@@ -84,8 +86,26 @@ export async function imageState(docker: Docker, spec: ImageSpec): Promise<Image
   return existing.Config?.Labels?.[DIGEST_LABEL] === (await recipeDigest(spec)) ? "current" : "stale";
 }
 
+/** How long one image build may take; a lock older than this is broken. */
+const BUILD_LIMIT_MS = 60 * 60_000;
+
 async function buildIfStale(docker: Docker, spec: ImageSpec, options: ImageBuildOptions): Promise<string> {
   if ((await imageState(docker, spec)) === "current") return spec.tag;
+  // Workers on one host share its engine: one builds, the others wait and reuse.
+  const lock = path.join(
+    os.tmpdir(),
+    `heimdall-build-image-${createHash("sha256").update(spec.tag).digest("hex").slice(0, 16)}.lock`,
+  );
+  const unlock = await lockFile(lock, Date.now() + BUILD_LIMIT_MS, BUILD_LIMIT_MS);
+  try {
+    if ((await imageState(docker, spec)) === "current") return spec.tag;
+    return await build(docker, spec, options);
+  } finally {
+    await unlock();
+  }
+}
+
+async function build(docker: Docker, spec: ImageSpec, options: ImageBuildOptions): Promise<string> {
   const digest = await recipeDigest(spec);
 
   const base = await docker

@@ -22,9 +22,10 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, unlink, utimes } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { lockFile } from "./file-lock.ts";
 
 export interface SourceOptions {
   /** Mirrors and checkouts live here (one filesystem: checkouts hard-link the mirrors' objects). */
@@ -323,7 +324,12 @@ export class SourceCache {
     try {
       await previous;
       await mkdir(path.dirname(mirror), { recursive: true });
-      const unlock = await lockFile(`${mirror}.lock`, target.deadline, this.#timeoutMs);
+      const unlock = await lockFile(
+        `${mirror}.lock`,
+        target.deadline,
+        this.#timeoutMs,
+        (file) => new SourceError(`${file} is held by another process past the time limit`),
+      );
       try {
         await this.#ensureMirror(mirror, target);
         await this.#ensureCommit(mirror, target);
@@ -593,48 +599,6 @@ function runProcess(
       resolve({ code: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), stdout, stderr, timedOut });
     });
   });
-}
-
-/**
- * An exclusive lock file (`open(…, "wx")`), polled until `deadline`. A lock
- * left by a dead process on this host, or older than the time any holder may
- * take, is broken.
- */
-async function lockFile(file: string, deadline: number, holdMs: number): Promise<() => Promise<void>> {
-  const me = `${process.pid} ${os.hostname()}`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(file, "wx");
-      try {
-        await handle.writeFile(`${me}\n`);
-      } finally {
-        await handle.close();
-      }
-      return () => unlink(file).catch(() => undefined);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    if (await isStale(file, holdMs)) {
-      await unlink(file).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() >= deadline) throw new SourceError(`${file} is held by another process past the time limit`);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** Math.min(attempt, 3), 400)));
-  }
-}
-
-async function isStale(file: string, holdMs: number): Promise<boolean> {
-  const [content, info] = await Promise.all([readFile(file, "utf8").catch(() => null), stat(file).catch(() => null)]);
-  if (content === null || info === null) return false; // released meanwhile: just try again
-  if (Date.now() - info.mtimeMs > holdMs + 60_000) return true;
-  const [pid, host] = content.trim().split(" ");
-  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
 }
 
 async function isDir(dir: string): Promise<boolean> {
