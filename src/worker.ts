@@ -15,7 +15,7 @@ import { findCompiler, imageTag, type Platform } from "./config/catalog.ts";
 import { collectArtifacts } from "./executor/artifacts.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
 import { ensureImage, imageSpec } from "./executor/images.ts";
-import { runCell } from "./executor/run-cell.ts";
+import { cacheVolumeName, runCell } from "./executor/run-cell.ts";
 import { SourceCache } from "./executor/source.ts";
 import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
 import { cellSummary } from "./report/cell-summary.ts";
@@ -46,6 +46,8 @@ export interface WorkerOptions {
   readonly publicUrl?: string;
   /** A cell's log is cut past this many bytes (default 512 MiB). */
   readonly logMaxBytes?: number;
+  /** The size cap of each shared compiler cache (CCACHE_MAXSIZE, e.g. `5G`; 5G by default). */
+  readonly cacheMaxSize?: string;
 }
 
 const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
@@ -163,6 +165,13 @@ async function runJob(
       network: settings.network && !job.fork,
       jobs: options.buildJobs ?? 2,
       label,
+      // One cache per image and trust: a fork's build never shares one with trusted builds.
+      cache: settings.cache
+        ? {
+            volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),
+            ...(options.cacheMaxSize ? { maxSize: options.cacheMaxSize } : {}),
+          }
+        : null,
       ...(log ? { log: { writable: log, maxBytes: options.logMaxBytes ?? 512 * 1024 * 1024 } } : {}),
     });
     const logStored = await logUpload;
@@ -185,7 +194,7 @@ async function runJob(
         ...(result.phases.build ? { build: result.phases.build.ms } : {}),
         ...(result.phases.test ? { test: result.phases.test.ms } : {}),
       },
-      cacheHitRate: null,
+      cacheHitRate: result.cache?.rate ?? null,
       annotations: result.diagnostics.annotations,
       dropped: result.diagnostics.dropped,
       tests: tests && !("error" in tests) ? tests : null,

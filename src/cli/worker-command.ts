@@ -56,6 +56,7 @@ export async function workerCommand(
     ...(concurrency ? { concurrency } : {}),
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
     ...(env.HEIMDALL_APT_OPTIONS ? { aptOptions: env.HEIMDALL_APT_OPTIONS } : {}),
+    ...(env.HEIMDALL_CCACHE_MAXSIZE ? { cacheMaxSize: env.HEIMDALL_CCACHE_MAXSIZE } : {}),
   });
   io.stderr(`heimdall-build worker ${worker.name}: taking ${options.platform} cells\n`);
   await new Promise<void>((resolve) => {

@@ -23,6 +23,16 @@ export function phaseMarker(nonce: string, phase: Phase | "end", status?: number
   return `##heimdall[${nonce}] ${phase}${status === undefined ? "" : ` ${status}`}`;
 }
 
+/**
+ * ccache's counters, printed before the build and at the script's exit on
+ * marker lines: `##heimdall[<nonce>] ccache before|after <direct hits>
+ * <preprocessed hits> <misses>`. The cache folder may be shared with other
+ * builds, so its counters are never zeroed: the build's own are the difference.
+ * Nothing is printed when ccache cannot print them (no ccache, or one older
+ * than 4.4 without --print-stats).
+ */
+const CCACHE_COUNTERS = `awk -F '\\t' '$1=="direct_cache_hit"{d=$2} $1=="preprocessed_cache_hit"{p=$2} $1=="cache_miss"{m=$2} END{if(d!="")print d+0, p+0, m+0}'`;
+
 /** POSIX shell single quotes: safe for any string. */
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'"'"'`)}'`;
@@ -77,6 +87,16 @@ export function cellScript(options: ScriptOptions): string {
     // The end marker starts on a line of its own even when the phase's output did not end one.
     `phase() { echo ${shellQuote(`##heimdall[${nonce}] `)}"$1"; ( set -e; eval "$2" ); s=$?; printf '\\n%s%s\\n' ${shellQuote(`##heimdall[${nonce}] end `)} "$s"; [ "$s" -eq 0 ] || exit "$s"; }`,
   ];
+  // Only CMake builds go through ccache (its compiler launcher); a script's own build does not.
+  if (settings.cache && settings.build.kind === "cmake") {
+    // The counters before the build, and at exit whichever way the script ends
+    // (a failed phase exits early); the exit status is kept.
+    lines.push(
+      `ccache_stats() { c=$(ccache --print-stats 2>/dev/null | ${CCACHE_COUNTERS}); [ -z "$c" ] || echo ${shellQuote(`##heimdall[${nonce}] ccache `)}"$1 $c"; }`,
+      "ccache_stats before",
+      "trap 'ccache_stats after' EXIT",
+    );
+  }
   if (settings.build.kind === "script") {
     const commands = settings.build.script.commands.join("\n");
     const env = Object.entries(settings.build.script.env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);

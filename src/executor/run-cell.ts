@@ -5,7 +5,7 @@
  * results read back. The build's output and files are untrusted.
  */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants } from "node:fs";
 import { open, realpath } from "node:fs/promises";
 import path from "node:path";
@@ -43,6 +43,30 @@ export interface CellRunRequest {
    * Pass a CappedLog to read its live tail while the cell runs.
    */
   readonly log?: CappedLog | CappedLogOptions;
+  /**
+   * The compiler cache shared between builds: a Docker named volume mounted
+   * at /ccache (see cacheVolumeName), used only when the config asks for a
+   * cache. null or absent: a cache of the workspace's own, as good as none.
+   */
+  readonly cache?: CellCache | null;
+}
+
+export interface CellCache {
+  /** The named volume (made and handed to the build user on first use). */
+  readonly volume: string;
+  /** ccache's size cap (CCACHE_MAXSIZE, e.g. `5G`); DEFAULT_CACHE_MAX_SIZE by default. */
+  readonly maxSize?: string;
+}
+
+export const DEFAULT_CACHE_MAX_SIZE = "5G";
+export const CACHE_DIR = "/ccache";
+
+/** This build's own use of ccache: the difference of its counters over the build. */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses); null when nothing was compiled through the cache. */
+  readonly rate: number | null;
 }
 
 export interface PhaseResult {
@@ -63,6 +87,8 @@ export interface CellRunResult {
   /** The kernel killed a process of the build for the memory limit. */
   readonly oomKilled: boolean;
   readonly log: LogSummary;
+  /** ccache's hits and misses for this build; null without a cache (or without its counters). */
+  readonly cache: CacheStats | null;
 }
 
 /** Output read for diagnostics at most (characters). */
@@ -77,6 +103,8 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
   const nonce = randomBytes(8).toString("hex");
   const script = cellScript({ cell: request.cell, settings: request.settings, nonce, jobs: request.jobs ?? 2 });
   const user = await prepareWorkspace(request.workspace);
+  const shared = request.settings.cache && request.cache ? request.cache : null;
+  if (shared) await prepareCacheVolume(request.docker, request.image, shared.volume, user);
 
   const diagnostics = new DiagnosticsStream(
     request.cell.compiler.family === "gcc" || request.cell.compiler.family === "clang"
@@ -94,12 +122,20 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
   const phases: Partial<Record<Phase, PhaseResult>> = {};
   let current: { phase: Phase; started: number } | null = null;
   let failedPhase: Phase | null = null;
+  // ccache's counters (direct hits, preprocessed hits, misses): the first before, the last after.
+  let cacheBefore: number[] | null = null;
+  let cacheAfter: number[] | null = null;
   const log = request.log instanceof CappedLog ? request.log : new CappedLog(request.log);
 
   const onLine = (line: string) => {
     if (!line.startsWith(marker)) return;
-    const [word, status] = line.slice(marker.length).split(" ");
-    if (word === "end" && current) {
+    const [word, status, ...rest] = line.slice(marker.length).split(" ");
+    if (word === "ccache") {
+      const counts = rest.map(Number);
+      if (counts.length !== 3 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return;
+      if (status === "before") cacheBefore ??= counts;
+      else if (status === "after") cacheAfter = counts;
+    } else if (word === "end" && current) {
       const code = Number(status);
       phases[current.phase] = { ms: Date.now() - current.started, status: code };
       if (code !== 0) failedPhase = current.phase;
@@ -112,14 +148,18 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
   const container = runContainer(request.docker, {
     image: request.image,
     cmd: ["bash", "-c", script],
-    // Per workspace until the shared ccache volume: the image's /ccache is not the build user's.
-    env: { CCACHE_DIR: `${SOURCE_DIR}/.heimdall/ccache`, HOME: "/tmp" },
+    // Without a shared volume, the cache is the workspace's own (gone with it).
+    env: {
+      CCACHE_DIR: shared ? CACHE_DIR : `${SOURCE_DIR}/.heimdall/ccache`,
+      CCACHE_MAXSIZE: shared?.maxSize ?? DEFAULT_CACHE_MAX_SIZE,
+      HOME: "/tmp",
+    },
     user,
     workdir: SOURCE_DIR,
     network: request.network,
     limits: request.limits ?? DEFAULT_LIMITS,
     timeoutMs: request.timeoutMs,
-    binds: [`${request.workspace}:${SOURCE_DIR}`],
+    binds: [`${request.workspace}:${SOURCE_DIR}`, ...(shared ? [`${shared.volume}:${CACHE_DIR}`] : [])],
     ...(request.signal ? { signal: request.signal } : {}),
     keepBytes: 0,
     onBytes: (chunk) => log.write(chunk),
@@ -160,7 +200,84 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     outputBytes: result.outputBytes,
     oomKilled: result.oomKilled,
     log: logSummary,
+    cache: cacheStats(cacheBefore, cacheAfter),
   };
+}
+
+function cacheStats(before: number[] | null, after: number[] | null): CacheStats | null {
+  if (!before || !after) return null;
+  const [hitsBefore = 0, preHitsBefore = 0, missesBefore = 0] = before;
+  const [hitsAfter = 0, preHitsAfter = 0, missesAfter = 0] = after;
+  // Another build's cleanup or a `ccache -z` can only lower the counters: never below zero.
+  const hits = Math.max(0, hitsAfter + preHitsAfter - hitsBefore - preHitsBefore);
+  const misses = Math.max(0, missesAfter - missesBefore);
+  return { hits, misses, rate: hits + misses > 0 ? hits / (hits + misses) : null };
+}
+
+/**
+ * The shared cache's volume: one per image and trust, so a fork's build never
+ * writes where a trusted build reads (a poisoned entry would be compiled in).
+ */
+export function cacheVolumeName(image: string, trust: "trusted" | "fork", owner: string): string {
+  // One cache per image, trust and repository owner: a repository can write
+  // entries under another's keys, so caches are shared only where the code is.
+  const hash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+  return `heimdall-ccache-${hash(image)}-${hash(owner.toLowerCase())}-${trust}`;
+}
+
+/** Volumes (by name and creation time) already handed to the build user by this process. */
+const preparedVolumes = new Map<string, Promise<void>>();
+
+/**
+ * Makes the cache volume if it is missing and gives its root folder to the
+ * build's user. A new named volume is root's and the build never is, so a
+ * one-shot container does it: root, but with every capability dropped except
+ * CAP_CHOWN (no DAC override, no setuid), no network, a read-only root, its
+ * entrypoint replaced by `chown <user> /ccache` (not recursive: only the
+ * volume's root). Once per volume per process: a volume removed and made again
+ * (another creation time) is handed over again.
+ */
+async function prepareCacheVolume(docker: Docker, image: string, volume: string, user: string): Promise<void> {
+  await docker.createVolume({ Name: volume, Labels: { "heimdall-build.cache": "ccache" } });
+  const info = (await docker.getVolume(volume).inspect()) as { CreatedAt?: string };
+  const key = `${volume}@${info.CreatedAt ?? ""}:${user}`;
+  let prepared = preparedVolumes.get(key);
+  if (!prepared) {
+    prepared = chownVolume(docker, image, volume, user);
+    prepared.catch(() => preparedVolumes.delete(key));
+    preparedVolumes.set(key, prepared);
+  }
+  await prepared;
+}
+
+async function chownVolume(docker: Docker, image: string, volume: string, user: string): Promise<void> {
+  const container = await docker.createContainer({
+    Image: image,
+    Entrypoint: ["chown"],
+    Cmd: [user, CACHE_DIR],
+    User: "0:0",
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: "none",
+      CapDrop: ["ALL"],
+      CapAdd: ["CHOWN"],
+      SecurityOpt: ["no-new-privileges"],
+      ReadonlyRootfs: true,
+      PidsLimit: 16,
+      Memory: 64 * 1024 ** 2,
+      MemorySwap: 64 * 1024 ** 2,
+      LogConfig: { Type: "none", Config: {} },
+      Binds: [`${volume}:${CACHE_DIR}`],
+    },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    if (StatusCode !== 0)
+      throw new Error(`could not give the cache volume ${volume} to ${user} (chown: ${StatusCode})`);
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
 }
 
 /**

@@ -1,5 +1,8 @@
 /** The build script of a cell, as text: the flags the catalog and config ask for, safely quoted. */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
 import { type BuildSettings, cellFlags, cellScript, shellQuote } from "../../src/executor/cell-script.ts";
@@ -36,6 +39,37 @@ describe("cellScript", () => {
     expect(script).toContain("phase build");
     expect(script).not.toContain("phase test");
     expect(script).not.toContain("ccache");
+  });
+
+  test("cache: true prints ccache's counters before the build and at exit, keeping the exit status", () => {
+    const { cell, settings } = first("version: 1\nmatrix:\n  compiler: [gcc@12]\n");
+    const script = cellScript({ cell, settings, nonce: "n3", jobs: 2 });
+    expect(script).toContain("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache");
+    const dir = mkdtempSync(path.join(tmpdir(), "heimdall-cell-script-"));
+    // The script's preamble with a fake ccache (its counters growing each call) and a failing phase.
+    const preamble = script
+      .split("\n")
+      .filter((l) => !l.startsWith("phase ") && !l.startsWith("cd ") && !l.startsWith("mkdir "));
+    const fake = [
+      // Called in a command substitution (a subshell): the count lives in a file.
+      `calls=${shellQuote(path.join(dir, "calls"))}`,
+      `ccache() { echo >> "$calls"; n=$(wc -l < "$calls"); printf 'cache_miss\\t%d\\ndirect_cache_hit\\t%d\\npreprocessed_cache_hit\\t1\\nfiles_in_cache\\t9\\n' $((n*5)) $((n*2)); }`,
+    ];
+    const body = [...fake, ...preamble, "phase build 'exit 3'"].join("\n");
+    let output = "";
+    let status = 0;
+    try {
+      execFileSync("bash", ["-c", body], { encoding: "utf8" });
+    } catch (error) {
+      const failed = error as { stdout: string; status: number };
+      output = failed.stdout;
+      status = failed.status;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(status).toBe(3);
+    const lines = output.split("\n").filter((l) => l.includes("ccache"));
+    expect(lines).toEqual(["##heimdall[n3] ccache before 2 1 5", "##heimdall[n3] ccache after 4 1 10"]);
   });
 
   test("arguments from the config cannot break out of their quotes", () => {

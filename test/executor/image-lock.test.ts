@@ -30,7 +30,16 @@ test("concurrent first builds of one image in two processes build it once", asyn
   // A recipe that takes a moment and records each build in its label.
   await writeFile(
     path.join(recipe, "Dockerfile"),
-    "ARG BASE=debian:bookworm\nFROM ${BASE}\nARG PACKAGES\nARG CC\nARG CXX\nARG APT_OPTIONS\nRUN sleep 2\n",
+    [
+      "ARG BASE=debian:bookworm",
+      "FROM $BASE",
+      "ARG PACKAGES",
+      "ARG CC",
+      "ARG CXX",
+      "ARG APT_OPTIONS",
+      "RUN sleep 2",
+      "",
+    ].join("\n"),
   );
   const images = path.resolve(import.meta.dirname, "../../src/executor/images.ts");
   const script = `

@@ -10,9 +10,10 @@ import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type Docker from "dockerode";
+import Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cacheVolumeName } from "../../src/executor/run-cell.ts";
 import type { RunningServer } from "../../src/server.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
@@ -52,7 +53,7 @@ function git(cwd: string, ...args: string[]) {
 }
 
 beforeAll(async () => {
-  const docker = (await requireDocker()) as Docker;
+  const docker = await requireDocker();
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-e2e-"));
   // The example, changed so that one test fails in C++20 only.
   const repo = path.join(scratch, "repo");
@@ -94,6 +95,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
+  // The shared compiler cache the cells made (owner "octo", trusted).
+  const docker = new Docker();
+  await docker
+    .getVolume(cacheVolumeName("heimdall-build/gcc-12:bookworm", "trusted", OWNER))
+    .remove()
+    .catch(() => undefined);
   await server?.close();
   github?.assertAllValid();
   github?.cleanup();

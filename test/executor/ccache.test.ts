@@ -1,0 +1,126 @@
+/**
+ * The shared compiler cache in real containers: examples/hello-cpp built twice
+ * from two workspaces into one volume (the second build hits), a fork's volume
+ * apart from the trusted one (no hits), and `cache: false` without ccache.
+ */
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { findCompiler } from "../../src/config/catalog.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { BuildSettings } from "../../src/executor/cell-script.ts";
+import { runContainer } from "../../src/executor/container.ts";
+import { ensureImage, imageSpec } from "../../src/executor/images.ts";
+import { type CellRunResult, cacheVolumeName, runCell } from "../../src/executor/run-cell.ts";
+import { requireDocker } from "../support/docker.ts";
+
+const example = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
+const run = randomBytes(4).toString("hex");
+const trusted = `heimdall-ccache-test-${run}-trusted`;
+const fork = `heimdall-ccache-test-${run}-fork`;
+let docker: Docker;
+let image: string;
+let scratch: string;
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  const gcc12 = findCompiler("gcc", 12);
+  if (!gcc12) throw new Error("gcc 12 missing from the catalog");
+  image = await ensureImage(docker, imageSpec(gcc12, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
+  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-ccache-"));
+}, 900_000);
+
+afterAll(async () => {
+  for (const volume of [trusted, fork])
+    await docker
+      ?.getVolume(volume)
+      .remove({ force: true })
+      .catch(() => undefined);
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+function configured(extra = "") {
+  const parsed = parseConfig(
+    `version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\n  build_type: [Debug]\n${extra}`,
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("\n"));
+  const { matrix: _matrix, ...settings } = parsed.config;
+  const cell = parsed.cells[0];
+  if (!cell) throw new Error("no cell");
+  return { cell, settings: settings as BuildSettings };
+}
+
+async function build(name: string, volume: string | null, extra = ""): Promise<CellRunResult & { dir: string }> {
+  const { cell, settings } = configured(extra);
+  const dir = path.join(scratch, name);
+  await cp(example, dir, { recursive: true });
+  let log = "";
+  const result = await runCell({
+    docker,
+    image,
+    workspace: dir,
+    cell,
+    settings,
+    timeoutMs: 300_000,
+    network: false,
+    label: "gcc-12",
+    cache: volume ? { volume, maxSize: "500M" } : null,
+    onOutput: (chunk) => {
+      log += chunk;
+    },
+  });
+  expect(result.conclusion, log.slice(-3000)).toBe("success");
+  return { ...result, dir };
+}
+
+describe("the shared ccache volume", () => {
+  test("one volume per image, repository owner and trust", () => {
+    const gcc12 = "heimdall-build/gcc-12:bookworm";
+    expect(cacheVolumeName(gcc12, "trusted", "octo")).toMatch(/^heimdall-ccache-[0-9a-f]{12}-[0-9a-f]{12}-trusted$/);
+    expect(cacheVolumeName(gcc12, "fork", "octo")).toMatch(/^heimdall-ccache-[0-9a-f]{12}-[0-9a-f]{12}-fork$/);
+    expect(cacheVolumeName(gcc12, "trusted", "octo")).not.toBe(
+      cacheVolumeName("heimdall-build/gcc-13:bookworm", "trusted", "octo"),
+    );
+    expect(cacheVolumeName(gcc12, "trusted", "octo")).not.toBe(cacheVolumeName(gcc12, "trusted", "other"));
+    expect(cacheVolumeName(gcc12, "trusted", "Octo")).toBe(cacheVolumeName(gcc12, "trusted", "octo"));
+  });
+
+  test("the same cell from a second workspace hits; a fork's volume does not see the trusted one's entries", async () => {
+    const first = await build("first", trusted);
+    expect(first.cache?.misses).toBeGreaterThan(0);
+    expect(first.cache?.hits).toBe(0);
+    expect(first.cache?.rate).toBe(0);
+
+    const second = await build("second", trusted);
+    expect(second.cache?.hits).toBeGreaterThan(0);
+    expect(second.cache?.rate).toBeGreaterThan(0.5);
+
+    const forked = await build("fork", fork);
+    expect(forked.cache?.hits).toBe(0);
+    expect(forked.cache?.misses).toBeGreaterThan(0);
+    expect(forked.cache?.rate).toBe(0);
+    console.log(
+      `ccache hit rates: first ${first.cache?.rate} (${first.cache?.hits}/${first.cache?.misses}), second ${second.cache?.rate} (${second.cache?.hits}/${second.cache?.misses}), fork ${forked.cache?.rate}`,
+    );
+
+    // The volume's root is the build user's (the one-shot chown), and the entries are in it.
+    const listing = await runContainer(docker, {
+      image,
+      cmd: ["sh", "-c", "stat -c %u /ccache; find /ccache -type f | wc -l"],
+      binds: [`${trusted}:/ccache:ro`],
+    });
+    const [owner, files] = listing.output.trim().split("\n").map(Number);
+    expect(owner).toBe(process.getuid?.() === 0 ? 1000 : process.getuid?.());
+    expect(files).toBeGreaterThan(0);
+  }, 900_000);
+
+  test("cache: false leaves ccache out: no launcher, no counters", async () => {
+    const off = await build("off", trusted, "cache: false\n");
+    expect(off.cache).toBeNull();
+    const cmakeCache = await readFile(path.join(off.dir, "build/CMakeCache.txt"), "utf8");
+    expect(cmakeCache).not.toContain("COMPILER_LAUNCHER:STRING=ccache");
+  }, 600_000);
+});
