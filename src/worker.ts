@@ -44,6 +44,10 @@ export interface WorkerOptions {
   readonly store?: ObjectStore;
   /** Where the API is, to make a filesystem store's paths into links (PUBLIC_URL). */
   readonly publicUrl?: string;
+  /** How long a job's lock lasts unrenewed (BullMQ's lockDuration, default 30 s): a dead worker's cells wait this long. */
+  readonly lockDurationMs?: number;
+  /** How often stalled jobs are looked for (BullMQ's stalledInterval, default 30 s). */
+  readonly stalledIntervalMs?: number;
   /** A cell's log is cut past this many bytes (default 512 MiB). */
   readonly logMaxBytes?: number;
   /** The size cap of each shared compiler cache (CCACHE_MAXSIZE, e.g. `5G`; 5G by default). */
@@ -93,6 +97,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const controller = new AbortController();
       running.set(data.attemptId, controller);
       try {
+        // A worker that died here left its container running: stop it before building again.
+        await removeContainersOf(options.docker, data.attemptId);
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
         const finished = await runJob(options, source, data, controller.signal, packagesOf);
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
@@ -104,8 +110,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       connection,
       prefix,
       concurrency: options.concurrency ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
-      // A worker that dies mid-build leaves its job stalled; another takes it again.
+      // A worker that dies mid-build stops renewing its job's lock: the job is
+      // stalled and another worker takes it again (twice at most).
       maxStalledCount: 2,
+      ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     },
   );
 
@@ -155,6 +164,7 @@ async function runJob(
   try {
     const result = await runCell({
       docker: options.docker,
+      labels: { [ATTEMPT_LABEL]: job.attemptId },
       image,
       workspace: workspace.path,
       cell,
@@ -261,6 +271,21 @@ async function keepOutputs(
     sbom = await link(key);
   }
   return { artifacts, ...(sbom ? { sbom } : {}), ...(storedLog ? { log: await link(storedLog) } : {}) };
+}
+
+/** Marks a build container with its attempt, so a later worker can find it. */
+export const ATTEMPT_LABEL = "dev.heimdall-build.attempt";
+
+async function removeContainersOf(docker: Docker, attemptId: string): Promise<void> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** The catalog's image, built on first use; or the config's own, which must be on this host. */

@@ -57,6 +57,10 @@ export async function workerCommand(
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
     ...(env.HEIMDALL_APT_OPTIONS ? { aptOptions: env.HEIMDALL_APT_OPTIONS } : {}),
     ...(env.HEIMDALL_CCACHE_MAXSIZE ? { cacheMaxSize: env.HEIMDALL_CCACHE_MAXSIZE } : {}),
+    ...(env.HEIMDALL_JOB_LOCK_MS ? { lockDurationMs: Number(env.HEIMDALL_JOB_LOCK_MS) } : {}),
+    // Local mirrors and tests only: a production worker clones over https.
+    ...(env.HEIMDALL_ALLOW_FILE_URLS === "1" ? { allowFileUrls: true } : {}),
+    ...(env.HEIMDALL_STALLED_INTERVAL_MS ? { stalledIntervalMs: Number(env.HEIMDALL_STALLED_INTERVAL_MS) } : {}),
   });
   io.stderr(`heimdall-build worker ${worker.name}: taking ${options.platform} cells\n`);
   await new Promise<void>((resolve) => {

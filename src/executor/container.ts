@@ -52,6 +52,8 @@ export interface ContainerRun {
   readonly timeoutMs?: number;
   /** Host folders mounted in the container (`/host/path:/container/path[:ro]`). */
   readonly binds?: readonly string[];
+  /** Docker labels, so a worker can find the containers of an attempt (a dead worker's). */
+  readonly labels?: Readonly<Record<string, string>>;
   /** In-memory writable folders (each limits.tmpBytes at most); DEFAULT_SCRATCH by default. */
   readonly scratch?: readonly string[];
   /** Stops the container (within seconds) when aborted: a cancelled cell. */
@@ -89,6 +91,7 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
   const nofile = limits.nofile ?? DEFAULT_NOFILE;
   const container = await docker.createContainer({
     Image: run.image,
+    ...(run.labels ? { Labels: { ...run.labels } } : {}),
     Cmd: [...run.cmd],
     Env: Object.entries(run.env ?? {}).map(([k, v]) => `${k}=${v}`),
     WorkingDir: run.workdir ?? "/work",

@@ -49,6 +49,8 @@ export interface CellRunRequest {
    * cache. null or absent: a cache of the workspace's own, as good as none.
    */
   readonly cache?: CellCache | null;
+  /** Docker labels on the build's container. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface CellCache {
@@ -160,6 +162,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     limits: request.limits ?? DEFAULT_LIMITS,
     timeoutMs: request.timeoutMs,
     binds: [`${request.workspace}:${SOURCE_DIR}`, ...(shared ? [`${shared.volume}:${CACHE_DIR}`] : [])],
+    ...(request.labels ? { labels: request.labels } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     keepBytes: 0,
     onBytes: (chunk) => log.write(chunk),

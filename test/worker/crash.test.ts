@@ -1,0 +1,132 @@
+/**
+ * A worker killed mid-cell (SIGKILL, a real process): its job's lock runs out,
+ * another worker takes the cell, removes the dead worker's container, builds
+ * it, and the check run completes; it is never left in progress.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import type { RunningServer } from "../../src/server.ts";
+import { ATTEMPT_LABEL, type RunningWorker, startWorker } from "../../src/worker.ts";
+import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, startTestServer, until } from "../support/app-harness.ts";
+import { requireDocker } from "../support/docker.ts";
+import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
+import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+
+const CONFIG = `version: 1
+matrix:
+  compiler: [gcc@12]
+build:
+  script:
+    commands: ["sleep 6"]
+tests: false
+cache: false
+`;
+const root = path.resolve(import.meta.dirname, "../..");
+const prefix = `heimdall-crash-${randomBytes(4).toString("hex")}`;
+let scratch: string;
+let database: TestDatabase;
+let server: RunningServer;
+let github: FakeGitHub;
+let doomed: ChildProcess | undefined;
+let survivor: RunningWorker | undefined;
+let docker: Docker;
+
+beforeAll(async () => {
+  docker = await requireDocker();
+  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-crash-"));
+  database = await freshDatabase(false);
+  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
+  server = await startTestServer({ databaseUrl: database.url, prefix });
+}, 120_000);
+
+afterAll(async () => {
+  doomed?.kill("SIGKILL");
+  await survivor?.close();
+  await server?.close();
+  github?.assertAllValid();
+  github?.cleanup();
+  await database?.drop();
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+test("a SIGKILLed worker's cell is taken by another worker and completes", async () => {
+  const repo = path.join(scratch, "repo");
+  await cp(path.join(root, "examples/hello-cpp"), repo, { recursive: true });
+  await writeFile(path.join(repo, ".heimdall-build.yml"), CONFIG);
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+      cwd: repo,
+      encoding: "utf8",
+    }).trim();
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("commit", "-q", "-m", "slow");
+  const head = git("rev-parse", "HEAD");
+  github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+
+  const env = {
+    ...process.env,
+    REDIS_URL,
+    HEIMDALL_REDIS_PREFIX: prefix,
+    HEIMDALL_CACHE_DIR: path.join(scratch, "cache-a"),
+    STORAGE_DIR: path.join(scratch, "objects"),
+    HEIMDALL_ALLOW_FILE_URLS: "1",
+    HEIMDALL_JOB_LOCK_MS: "3000",
+    HEIMDALL_STALLED_INTERVAL_MS: "1000",
+  };
+  doomed = spawn(process.execPath, [path.join(root, "src/cli/main.ts"), "worker", "--platform", "linux"], {
+    env,
+    stdio: "ignore",
+  });
+
+  const status = await sendWebhook(
+    `${server.url}/api/github/webhooks`,
+    SECRET,
+    "push",
+    pushPayload(head, "main", `file://${repo}`) as never,
+  );
+  expect(status).toBeLessThan(300);
+  const cell = () => [...github.checkRuns().values()].find((r) => r.name === "linux / gcc-12 / c++17 / Release");
+  await until("the first worker building", () => cell()?.status === "in_progress", 120_000);
+  const attemptId = cell()?.external_id ?? "";
+  const orphans = () => docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
+  const [orphan] = await until("its container", async () => {
+    const found = await orphans();
+    return found.length > 0 ? found : undefined;
+  });
+
+  doomed.kill("SIGKILL");
+  survivor = await startWorker({
+    redisUrl: REDIS_URL,
+    prefix,
+    platform: "linux",
+    docker,
+    cacheDir: path.join(scratch, "cache-b"),
+    allowFileUrls: true,
+    lockDurationMs: 3000,
+    stalledIntervalMs: 1000,
+    name: "survivor",
+  });
+
+  await until("completed by the other worker", () => cell()?.status === "completed", 90_000);
+  expect(cell()?.conclusion).toBe("success");
+  const attempt = await database.db
+    .selectFrom("attempts")
+    .selectAll()
+    .where("id", "=", attemptId)
+    .executeTakeFirstOrThrow();
+  expect(attempt).toMatchObject({ state: "completed", conclusion: "success", worker: "survivor" });
+  // The dead worker's container was removed before the cell was built again.
+  const left = (await orphans()).map((c) => c.Id);
+  expect(left).not.toContain(orphan?.Id);
+}, 240_000);
