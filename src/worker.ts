@@ -21,7 +21,7 @@ import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } fr
 import { cellSummary } from "./report/cell-summary.ts";
 import { parseJunit } from "./report/junit.ts";
 import { cellSbom, type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
-import { artifactKey, logKey, sbomKey } from "./storage/keys.ts";
+import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 
 export interface WorkerOptions {
@@ -269,6 +269,16 @@ async function keepOutputs(
     const key = sbomKey(job.buildId, job.cell.id, attempt);
     await store.put(key, document, { contentType: "application/vnd.cyclonedx+json" });
     sbom = await link(key);
+    // The project's own SBOM script's documents, kept beside ours (links refused like artifacts').
+    if (settings.sbom.script) {
+      const own = await collectArtifacts(workspace, [".heimdall/sbom/**"]);
+      for (const file of own.artifacts) {
+        const name = file.path.replace(/^\.heimdall\/sbom\//, "");
+        const fileKey = projectSbomKey(job.buildId, job.cell.id, attempt, name);
+        await store.put(fileKey, createReadStream(file.absolute), { contentType: "application/json" });
+        artifacts.push({ name: `SBOM from the project: ${name}`, size: file.size, url: await link(fileKey) });
+      }
+    }
   }
   return { artifacts, ...(sbom ? { sbom } : {}), ...(storedLog ? { log: await link(storedLog) } : {}) };
 }

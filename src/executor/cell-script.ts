@@ -16,8 +16,10 @@ export const SOURCE_DIR = "/work/src";
 /** Where the script leaves results for the worker to read (inside the workspace). */
 export const RESULTS_DIR = `${SOURCE_DIR}/.heimdall`;
 export const JUNIT_FILE = `${RESULTS_DIR}/junit.xml`;
+/** Where the config's SBOM script leaves its documents (`$HEIMDALL_SBOM_DIR`). */
+export const SBOM_DIR = `${RESULTS_DIR}/sbom`;
 
-export type Phase = "configure" | "build" | "test";
+export type Phase = "configure" | "build" | "test" | "sbom";
 
 export function phaseMarker(nonce: string, phase: Phase | "end", status?: number): string {
   return `##heimdall[${nonce}] ${phase}${status === undefined ? "" : ` ${status}`}`;
@@ -107,6 +109,7 @@ export function cellScript(options: ScriptOptions): string {
     lines.push(`phase build ${shellQuote(commands)}`);
     if (settings.tests.enabled && settings.tests.command)
       lines.push(`phase test ${shellQuote(settings.tests.command)}`);
+    lines.push(...sbomPhase(settings));
     return `${lines.join("\n")}\n`;
   }
 
@@ -155,5 +158,16 @@ export function cellScript(options: ScriptOptions): string {
         ].join(" ");
     lines.push(`phase test ${shellQuote(test)}`);
   }
+  lines.push(...sbomPhase(settings));
   return `${lines.join("\n")}\n`;
+}
+
+/** The project's own SBOM script, last, from the repository root; its documents go in $HEIMDALL_SBOM_DIR. */
+function sbomPhase(settings: BuildSettings): string[] {
+  if (!settings.sbom.enabled || !settings.sbom.script) return [];
+  return [
+    `export HEIMDALL_SBOM_DIR=${shellQuote(SBOM_DIR)}`,
+    `mkdir -p "$HEIMDALL_SBOM_DIR"`,
+    `phase sbom ${shellQuote(`cd ${shellQuote(SOURCE_DIR)} && ${settings.sbom.script}`)}`,
+  ];
 }

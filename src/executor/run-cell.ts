@@ -142,7 +142,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
       phases[current.phase] = { ms: Date.now() - current.started, status: code };
       if (code !== 0) failedPhase = current.phase;
       current = null;
-    } else if (word === "configure" || word === "build" || word === "test") {
+    } else if (word === "configure" || word === "build" || word === "test" || word === "sbom") {
       current = { phase: word, started: Date.now() };
     }
   };

@@ -117,3 +117,12 @@ export function artifactKey(buildId: string | number, cellKey: string, attempt: 
 export function sbomKey(buildId: string | number, cellKey: string, attempt: number): string {
   return assertKey(`sboms/${part("build id", buildId)}/${part("cell key", cellKey)}/${attemptPart(attempt)}.cdx.json`);
 }
+
+/** `sboms/<build>/<cell>/<attempt>/project/<file>`: a document the project's own SBOM script made. */
+export function projectSbomKey(buildId: string | number, cellKey: string, attempt: number, file: string): string {
+  const problem = keyProblem(file);
+  if (problem !== undefined) throw new InvalidKeyError(file, `SBOM file: ${problem}`);
+  return assertKey(
+    `sboms/${part("build id", buildId)}/${part("cell key", cellKey)}/${attemptPart(attempt)}/project/${file}`,
+  );
+}

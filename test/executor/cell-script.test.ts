@@ -72,6 +72,20 @@ describe("cellScript", () => {
     expect(lines).toEqual(["##heimdall[n3] ccache before 2 1 5", "##heimdall[n3] ccache after 4 1 10"]);
   });
 
+  test("the project's SBOM script runs last, from the repository root, with $HEIMDALL_SBOM_DIR", () => {
+    const { cell, settings } = first(
+      'version: 1\nmatrix:\n  compiler: [gcc@12]\nsbom:\n  script: ./tools/sbom.sh --out "$HEIMDALL_SBOM_DIR"\n',
+    );
+    const script = cellScript({ cell, settings, nonce: "n3", jobs: 2 });
+    const phases = [...script.matchAll(/^phase (\w+) /gm)].map((m) => m[1]);
+    expect(phases).toEqual(["configure", "build", "test", "sbom"]);
+    expect(script).toContain("export HEIMDALL_SBOM_DIR='/work/src/.heimdall/sbom'");
+    const plain = first("version: 1\nmatrix:\n  compiler: [gcc@12]\n");
+    expect(cellScript({ cell: plain.cell, settings: plain.settings, nonce: "n4", jobs: 2 })).not.toContain(
+      "phase sbom",
+    );
+  });
+
   test("arguments from the config cannot break out of their quotes", () => {
     const { cell, settings } = first(
       'version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  cmake:\n    configure_args: ["-DX=it\'s $(touch /tmp/pwned) `id`"]\n',

@@ -33,6 +33,8 @@ matrix:
 tests:
   ctest_args: [--output-on-failure]
 artifacts: [build/hello]
+sbom:
+  script: printf '{"bomFormat":"CycloneDX","specVersion":"1.6"}' > "$HEIMDALL_SBOM_DIR/project.cdx.json"
 `;
 
 let scratch: string;
@@ -140,13 +142,15 @@ describe("push → worker → check runs", () => {
     // Each built cell kept its program and a CycloneDX SBOM, linked from its summary.
     const objects = (await store.list("")).map((o) => o.key);
     expect(objects.filter((k) => k.endsWith("/build/hello"))).toHaveLength(2);
-    expect(objects.filter((k) => k.startsWith("sboms/") && k.endsWith(".cdx.json"))).toHaveLength(2);
+    expect(objects.filter((k) => /^sboms\/[^/]+\/[^/]+\/\d+\.cdx\.json$/.test(k))).toHaveLength(2);
+    // The project's own SBOM script ran where the build passed (the failing cell stops at its tests).
+    expect(objects.filter((k) => k.endsWith("/project/project.cdx.json"))).toHaveLength(1);
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/artifacts/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/sboms/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/logs/");
     const logKey = objects.find((k) => k.startsWith("logs/")) ?? "";
     expect(await readFile(path.join(scratch, "objects", logKey), "utf8")).toMatch(/Building CXX object|Linking CXX/);
-    const sbomKey = objects.find((k) => k.startsWith("sboms/")) ?? "";
+    const sbomKey = objects.find((k) => /^sboms\/[^/]+\/[^/]+\/\d+\.cdx\.json$/.test(k)) ?? "";
     const sbom = JSON.parse(await readFile(path.join(scratch, "objects", sbomKey), "utf8")) as {
       bomFormat: string;
       components: { name: string }[];
