@@ -16,6 +16,7 @@ import { collectArtifacts } from "./executor/artifacts.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
 import { ensureImage, imageSpec } from "./executor/images.ts";
 import { cacheVolumeName, runCell } from "./executor/run-cell.ts";
+import { runCellOnHost } from "./executor/run-cell-host.ts";
 import { SourceCache } from "./executor/source.ts";
 import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
 import { cellSummary } from "./report/cell-summary.ts";
@@ -29,7 +30,10 @@ export interface WorkerOptions {
   readonly prefix?: string;
   readonly platform: Platform;
   readonly concurrency?: number;
-  readonly docker: Docker;
+  /** Where cells run: in containers (the default), or natively on this host (macOS, Windows: trusted builds only). */
+  readonly executor?: "docker" | "host";
+  /** The engine, for the docker executor. */
+  readonly docker?: Docker;
   /** Git mirrors and checkouts. */
   readonly cacheDir: string;
   /** This worker's name in check runs and logs. */
@@ -76,7 +80,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const packagesOf = (image: string) => {
     let known = packages.get(image);
     if (!known) {
-      known = imagePackagesOf(options.docker, image);
+      known = options.docker ? imagePackagesOf(options.docker, image) : Promise.resolve([]);
       known.catch(() => packages.delete(image));
       packages.set(image, known);
     }
@@ -98,7 +102,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       running.set(data.attemptId, controller);
       try {
         // A worker that died here left its container running: stop it before building again.
-        await removeContainersOf(options.docker, data.attemptId);
+        if (options.docker) await removeContainersOf(options.docker, data.attemptId);
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
         const finished = await runJob(options, source, data, controller.signal, packagesOf);
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
@@ -143,7 +147,16 @@ async function runJob(
   const label = `${cell.compiler.family}-${cell.compiler.version}`;
   const failed = (summary: string): Finished => ({ conclusion: "failure", summary, annotations: [] });
 
-  const image = await resolveImage(options, job).catch((error: unknown) => ({ error: String(error) }));
+  const host = options.executor === "host";
+  if (host && job.fork) {
+    return failed("A fork's commit runs only in a container; this worker builds on its host, which isolates nothing.");
+  }
+  const docker = options.docker;
+  if (!host && !docker) return failed("This worker has no Docker engine.");
+  const image =
+    host || !docker
+      ? `host ${os.hostname()}`
+      : await resolveImage(docker, options, job).catch((error: unknown) => ({ error: String(error) }));
   if (typeof image !== "string") return failed(`The image could not be made: ${image.error}`);
 
   const checkout = await source
@@ -162,32 +175,46 @@ async function runJob(
           .catch(() => null)
       : Promise.resolve(null);
   try {
-    const result = await runCell({
-      docker: options.docker,
-      labels: { [ATTEMPT_LABEL]: job.attemptId },
-      image,
+    const common = {
       workspace: workspace.path,
       cell,
       settings,
       timeoutMs: settings.timeout_minutes * 60_000,
       signal,
-      // Forks never get the network, whatever their config says.
-      network: settings.network && !job.fork,
       jobs: options.buildJobs ?? 2,
       label,
-      // One cache per image and trust: a fork's build never shares one with trusted builds.
-      cache: settings.cache
-        ? {
-            volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),
-            ...(options.cacheMaxSize ? { maxSize: options.cacheMaxSize } : {}),
-          }
-        : null,
       ...(log ? { log: { writable: log, maxBytes: options.logMaxBytes ?? 512 * 1024 * 1024 } } : {}),
-    });
+    };
+    const result =
+      host || !docker
+        ? await runCellOnHost(common)
+        : await runCell({
+            ...common,
+            docker,
+            labels: { [ATTEMPT_LABEL]: job.attemptId },
+            image,
+            // Forks never get the network, whatever their config says.
+            network: settings.network && !job.fork,
+            // One cache per image, owner and trust: a fork's build never shares one with trusted builds.
+            cache: settings.cache
+              ? {
+                  volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),
+                  ...(options.cacheMaxSize ? { maxSize: options.cacheMaxSize } : {}),
+                }
+              : null,
+          });
     const logStored = await logUpload;
     const tests = result.junitXml ? parseJunit(result.junitXml) : null;
     const links = store
-      ? await keepOutputs(store, job, workspace.path, image, packagesOf, options.publicUrl ?? "", logStored)
+      ? await keepOutputs(
+          store,
+          job,
+          workspace.path,
+          image,
+          host ? async () => [] : packagesOf,
+          options.publicUrl ?? "",
+          logStored,
+        )
       : {};
     const summary = cellSummary({
       cell: {
@@ -299,14 +326,14 @@ async function removeContainersOf(docker: Docker, attemptId: string): Promise<vo
 }
 
 /** The catalog's image, built on first use; or the config's own, which must be on this host. */
-async function resolveImage(options: WorkerOptions, job: CellJob): Promise<string> {
+async function resolveImage(docker: Docker, options: WorkerOptions, job: CellJob): Promise<string> {
   const { cell } = job;
   const release = findCompiler(cell.compiler.family, cell.compiler.version);
   if (!cell.image) throw new Error(`${cell.name} has no image`);
   if (release && imageTag(release) === cell.image) {
-    return ensureImage(options.docker, imageSpec(release, { aptOptions: options.aptOptions ?? "" }));
+    return ensureImage(docker, imageSpec(release, { aptOptions: options.aptOptions ?? "" }));
   }
-  await options.docker
+  await docker
     .getImage(cell.image)
     .inspect()
     .catch(() => {

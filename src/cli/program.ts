@@ -54,7 +54,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .description("run cells from a platform's queue in hardened containers on this host (settings: see .env.example)")
     .option("--platform <platform>", "the queue to take cells from", "linux")
     .option("--concurrency <n>", "cells run at once (default: half the cores)")
-    .action(async (options: { platform: string; concurrency?: string }) => {
+    .option("--executor <executor>", "docker (hardened containers) or host (natively; trusted builds only)", "docker")
+    .action(async (options: { platform: string; concurrency?: string; executor: string }) => {
       exitCode = await workerCommand(options, io);
     });
 

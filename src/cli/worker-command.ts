@@ -7,6 +7,7 @@ import type { CliIo } from "./program.ts";
 export interface WorkerCommandOptions {
   readonly platform: string;
   readonly concurrency?: string;
+  readonly executor: string;
 }
 
 export async function workerCommand(
@@ -23,14 +24,18 @@ export async function workerCommand(
     io.stderr("heimdall-build worker: --concurrency is a whole number from 1 to 64\n");
     return 2;
   }
+  if (options.executor !== "docker" && options.executor !== "host") {
+    io.stderr(`heimdall-build worker: --executor is docker or host, not '${options.executor}'\n`);
+    return 2;
+  }
   if (!env.REDIS_URL) {
     io.stderr("heimdall-build worker: set REDIS_URL (see .env.example)\n");
     return 2;
   }
   const { default: Docker } = await import("dockerode");
-  const docker = new Docker();
+  const docker = options.executor === "docker" ? new Docker() : undefined;
   try {
-    await docker.ping();
+    await docker?.ping();
   } catch (error) {
     io.stderr(`heimdall-build worker: no Docker engine answers (${String(error)})\n`);
     return 2;
@@ -51,7 +56,8 @@ export async function workerCommand(
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
     redisUrl: env.REDIS_URL,
     platform: options.platform as Platform,
-    docker,
+    executor: options.executor,
+    ...(docker ? { docker } : {}),
     cacheDir: env.HEIMDALL_CACHE_DIR ?? path.join(os.homedir(), ".cache", "heimdall-build", "worker"),
     ...(concurrency ? { concurrency } : {}),
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),

@@ -12,12 +12,25 @@ import type { Config } from "../config/schema.ts";
 /** What the worker keeps of the config for a build (no matrix: the job carries its cell). */
 export type BuildSettings = Omit<Config, "matrix">;
 
+/** The source folder in a container (the default of ScriptOptions.sourceDir). */
 export const SOURCE_DIR = "/work/src";
-/** Where the script leaves results for the worker to read (inside the workspace). */
-export const RESULTS_DIR = `${SOURCE_DIR}/.heimdall`;
-export const JUNIT_FILE = `${RESULTS_DIR}/junit.xml`;
-/** Where the config's SBOM script leaves its documents (`$HEIMDALL_SBOM_DIR`). */
-export const SBOM_DIR = `${RESULTS_DIR}/sbom`;
+/** Where the script leaves results for the worker to read, relative to the source folder. */
+export const RESULTS_SUBDIR = ".heimdall";
+/** ctest's JUnit file, relative to the source folder. */
+export const JUNIT_PATH = `${RESULTS_SUBDIR}/junit.xml`;
+/** Where the config's SBOM script leaves its documents (`$HEIMDALL_SBOM_DIR`), relative to the source folder. */
+export const SBOM_PATH = `${RESULTS_SUBDIR}/sbom`;
+
+/** The results folders under a source folder (POSIX paths: the script is bash's). */
+export function resultPaths(sourceDir: string): { results: string; junit: string; sbom: string } {
+  const base = sourceDir.endsWith("/") ? sourceDir.slice(0, -1) : sourceDir;
+  return { results: `${base}/${RESULTS_SUBDIR}`, junit: `${base}/${JUNIT_PATH}`, sbom: `${base}/${SBOM_PATH}` };
+}
+
+/** The same, in a container (the workspace mounted at SOURCE_DIR). */
+export const RESULTS_DIR = resultPaths(SOURCE_DIR).results;
+export const JUNIT_FILE = resultPaths(SOURCE_DIR).junit;
+export const SBOM_DIR = resultPaths(SOURCE_DIR).sbom;
 
 export type Phase = "configure" | "build" | "test" | "sbom";
 
@@ -73,14 +86,18 @@ export interface ScriptOptions {
   readonly nonce: string;
   /** Parallel jobs for the build tool. */
   readonly jobs: number;
+  /** The checkout the script builds in: SOURCE_DIR (a container's mount) by default. */
+  readonly sourceDir?: string;
 }
 
 export function cellScript(options: ScriptOptions): string {
   const { cell, settings, nonce } = options;
+  const sourceDir = options.sourceDir ?? SOURCE_DIR;
+  const results = resultPaths(sourceDir);
   const lines = [
     "set -u",
-    `mkdir -p ${shellQuote(RESULTS_DIR)}`,
-    `cd ${shellQuote(SOURCE_DIR)}`,
+    `mkdir -p ${shellQuote(results.results)}`,
+    `cd ${shellQuote(sourceDir)}`,
     // Sanitizer reports go to the log and fail the process.
     "export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1",
     `export CMAKE_BUILD_PARALLEL_LEVEL=${options.jobs}`,
@@ -109,7 +126,7 @@ export function cellScript(options: ScriptOptions): string {
     lines.push(`phase build ${shellQuote(commands)}`);
     if (settings.tests.enabled && settings.tests.command)
       lines.push(`phase test ${shellQuote(settings.tests.command)}`);
-    lines.push(...sbomPhase(settings));
+    lines.push(...sbomPhase(settings, sourceDir));
     return `${lines.join("\n")}\n`;
   }
 
@@ -152,22 +169,22 @@ export function cellScript(options: ScriptOptions): string {
       : [
           `cd ${shellQuote(buildDir)}`,
           "&&",
-          ["ctest", "--output-on-failure", "--output-junit", JUNIT_FILE, ...(settings.tests.ctest_args ?? [])]
+          ["ctest", "--output-on-failure", "--output-junit", results.junit, ...(settings.tests.ctest_args ?? [])]
             .map(shellQuote)
             .join(" "),
         ].join(" ");
     lines.push(`phase test ${shellQuote(test)}`);
   }
-  lines.push(...sbomPhase(settings));
+  lines.push(...sbomPhase(settings, sourceDir));
   return `${lines.join("\n")}\n`;
 }
 
 /** The project's own SBOM script, last, from the repository root; its documents go in $HEIMDALL_SBOM_DIR. */
-function sbomPhase(settings: BuildSettings): string[] {
+function sbomPhase(settings: BuildSettings, sourceDir: string): string[] {
   if (!settings.sbom.enabled || !settings.sbom.script) return [];
   return [
-    `export HEIMDALL_SBOM_DIR=${shellQuote(SBOM_DIR)}`,
+    `export HEIMDALL_SBOM_DIR=${shellQuote(resultPaths(sourceDir).sbom)}`,
     `mkdir -p "$HEIMDALL_SBOM_DIR"`,
-    `phase sbom ${shellQuote(`cd ${shellQuote(SOURCE_DIR)} && ${settings.sbom.script}`)}`,
+    `phase sbom ${shellQuote(`cd ${shellQuote(sourceDir)} && ${settings.sbom.script}`)}`,
   ];
 }

@@ -15,7 +15,7 @@ import type { Cell } from "../config/matrix.ts";
 import { DiagnosticsStream } from "../diagnostics/engine.ts";
 import { LineSplitter } from "../diagnostics/lines.ts";
 import { type Annotated, Annotator } from "../report/annotations.ts";
-import { type BuildSettings, cellScript, JUNIT_FILE, type Phase, SOURCE_DIR } from "./cell-script.ts";
+import { type BuildSettings, cellScript, JUNIT_PATH, type Phase, SOURCE_DIR } from "./cell-script.ts";
 import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
 import { CappedLog, type CappedLogOptions, type LogSummary } from "./log-sink.ts";
 
@@ -108,44 +108,15 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
   const shared = request.settings.cache && request.cache ? request.cache : null;
   if (shared) await prepareCacheVolume(request.docker, request.image, shared.volume, user);
 
-  const diagnostics = new DiagnosticsStream(
-    request.cell.compiler.family === "gcc" || request.cell.compiler.family === "clang"
-      ? { compiler: request.cell.compiler.family }
-      : {},
-  );
-  const buildDir =
-    request.settings.build.kind === "cmake"
-      ? path.posix.join(SOURCE_DIR, request.settings.build.cmake.build_dir)
-      : `${SOURCE_DIR}/build`;
-  const annotator = new Annotator({ roots: [SOURCE_DIR], buildDirs: [buildDir], label: request.label });
-  const marker = `##heimdall[${nonce}] `;
-  let diagnosed = 0;
-  const lines = new LineSplitter();
-  const phases: Partial<Record<Phase, PhaseResult>> = {};
-  let current: { phase: Phase; started: number } | null = null;
-  let failedPhase: Phase | null = null;
-  // ccache's counters (direct hits, preprocessed hits, misses): the first before, the last after.
-  let cacheBefore: number[] | null = null;
-  let cacheAfter: number[] | null = null;
-  const log = request.log instanceof CappedLog ? request.log : new CappedLog(request.log);
-
-  const onLine = (line: string) => {
-    if (!line.startsWith(marker)) return;
-    const [word, status, ...rest] = line.slice(marker.length).split(" ");
-    if (word === "ccache") {
-      const counts = rest.map(Number);
-      if (counts.length !== 3 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return;
-      if (status === "before") cacheBefore ??= counts;
-      else if (status === "after") cacheAfter = counts;
-    } else if (word === "end" && current) {
-      const code = Number(status);
-      phases[current.phase] = { ms: Date.now() - current.started, status: code };
-      if (code !== 0) failedPhase = current.phase;
-      current = null;
-    } else if (word === "configure" || word === "build" || word === "test" || word === "sbom") {
-      current = { phase: word, started: Date.now() };
-    }
-  };
+  const observer = new OutputObserver({
+    nonce,
+    cell: request.cell,
+    settings: request.settings,
+    sourceDirs: [SOURCE_DIR],
+    label: request.label,
+    ...(request.log ? { log: request.log } : {}),
+    ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+  });
 
   const container = runContainer(request.docker, {
     image: request.image,
@@ -165,46 +136,137 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     ...(request.labels ? { labels: request.labels } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
     keepBytes: 0,
-    onBytes: (chunk) => log.write(chunk),
-    onOutput: (chunk) => {
-      // Diagnostics come from the first part of a log; past it, a build printing
-      // gigabytes of short lines would only cost the worker a CPU.
-      diagnosed += chunk.length;
-      if (diagnosed <= DIAGNOSED_CHARS) for (const d of diagnostics.write(chunk)) annotator.add(d);
-      for (const line of lines.push(chunk)) onLine(line);
-      request.onOutput?.(chunk);
-    },
+    onBytes: (chunk) => observer.bytes(chunk),
+    onOutput: (chunk) => observer.text(chunk),
   });
   // The log is ended (its writable too) whatever happens to the run.
   const result = await container.catch(async (error: unknown) => {
-    await log.end();
+    await observer.abandon();
     throw error;
   });
-  const logSummary = await log.end();
-  for (const d of diagnostics.end()) annotator.add(d);
-  for (const line of lines.end()) onLine(line);
-  const unfinished = current as { phase: Phase; started: number } | null;
-  if (unfinished) phases[unfinished.phase] = { ms: Date.now() - unfinished.started, status: null };
-
-  const conclusion = result.cancelled
-    ? "cancelled"
-    : result.timedOut
-      ? "timed_out"
-      : result.exitCode === 0
-        ? "success"
-        : "failure";
   return {
-    conclusion,
-    exitCode: result.exitCode,
-    phases,
-    failedPhase: failedPhase ?? (conclusion === "failure" ? (unfinished?.phase ?? null) : null),
-    diagnostics: annotator.result(),
-    junitXml: await readResultFile(request.workspace, JUNIT_FILE),
+    ...(await observer.conclude(result, request.workspace)),
     outputBytes: result.outputBytes,
     oomKilled: result.oomKilled,
-    log: logSummary,
-    cache: cacheStats(cacheBefore, cacheAfter),
   };
+}
+
+export interface OutputObserverOptions {
+  /** The run's nonce, as given to cellScript. */
+  readonly nonce: string;
+  readonly cell: Cell;
+  readonly settings: BuildSettings;
+  /** The checkout's paths as the build sees them: diagnostics' paths are made relative to these. */
+  readonly sourceDirs: readonly string[];
+  /** Names the compiler in annotation titles, e.g. `gcc-12`. */
+  readonly label: string;
+  readonly log?: CappedLog | CappedLogOptions;
+  /** Every chunk of output, as text. */
+  readonly onOutput?: (chunk: string) => void;
+}
+
+/** How the build's process ended, as an executor saw it. */
+export interface RunOutcome {
+  readonly exitCode: number;
+  readonly timedOut: boolean;
+  readonly cancelled: boolean;
+}
+
+/**
+ * What becomes of a cell's output, whatever ran it (a container, the host):
+ * the log, the diagnostics and their annotations, the phases' markers and
+ * times, ccache's counters; then the conclusion and the JUnit file.
+ * Feed it the output's bytes (`bytes`, for the log) and their text (`text`).
+ */
+export class OutputObserver {
+  readonly log: CappedLog;
+  private readonly diagnostics: DiagnosticsStream;
+  private readonly annotator: Annotator;
+  private readonly marker: string;
+  private readonly lines = new LineSplitter();
+  private readonly onOutput: ((chunk: string) => void) | undefined;
+  private diagnosed = 0;
+  private readonly phases: Partial<Record<Phase, PhaseResult>> = {};
+  private current: { phase: Phase; started: number } | null = null;
+  private failedPhase: Phase | null = null;
+  // ccache's counters (direct hits, preprocessed hits, misses): the first before, the last after.
+  private cacheBefore: number[] | null = null;
+  private cacheAfter: number[] | null = null;
+
+  constructor(options: OutputObserverOptions) {
+    const family = options.cell.compiler.family;
+    this.diagnostics = new DiagnosticsStream(family === "gcc" || family === "clang" ? { compiler: family } : {});
+    const build = options.settings.build.kind === "cmake" ? options.settings.build.cmake.build_dir : "build";
+    const buildDirs = options.sourceDirs.map((dir) => path.posix.join(dir, build));
+    this.annotator = new Annotator({ roots: [...options.sourceDirs], buildDirs, label: options.label });
+    this.marker = `##heimdall[${options.nonce}] `;
+    this.log = options.log instanceof CappedLog ? options.log : new CappedLog(options.log);
+    this.onOutput = options.onOutput;
+  }
+
+  /** A chunk of output as bytes: to the log. A returned promise asks to pause the output until it settles. */
+  bytes(chunk: Buffer): Promise<void> | undefined {
+    return this.log.write(chunk);
+  }
+
+  /** The same output as text: diagnostics, markers, the caller's onOutput. */
+  text(chunk: string): void {
+    // Diagnostics come from the first part of a log; past it, a build printing
+    // gigabytes of short lines would only cost the worker a CPU.
+    this.diagnosed += chunk.length;
+    if (this.diagnosed <= DIAGNOSED_CHARS) for (const d of this.diagnostics.write(chunk)) this.annotator.add(d);
+    for (const line of this.lines.push(chunk)) this.onLine(line);
+    this.onOutput?.(chunk);
+  }
+
+  /** The run failed before it could end: the log is ended (its writable too). */
+  async abandon(): Promise<void> {
+    await this.log.end();
+  }
+
+  /** The run has ended: everything but the executor's own counts. */
+  async conclude(outcome: RunOutcome, workspace: string): Promise<Omit<CellRunResult, "outputBytes" | "oomKilled">> {
+    const logSummary = await this.log.end();
+    for (const d of this.diagnostics.end()) this.annotator.add(d);
+    for (const line of this.lines.end()) this.onLine(line);
+    const unfinished = this.current;
+    if (unfinished) this.phases[unfinished.phase] = { ms: Date.now() - unfinished.started, status: null };
+    const conclusion = outcome.cancelled
+      ? "cancelled"
+      : outcome.timedOut
+        ? "timed_out"
+        : outcome.exitCode === 0
+          ? "success"
+          : "failure";
+    return {
+      conclusion,
+      exitCode: outcome.exitCode,
+      phases: this.phases,
+      failedPhase: this.failedPhase ?? (conclusion === "failure" ? (unfinished?.phase ?? null) : null),
+      diagnostics: this.annotator.result(),
+      junitXml: await readResultFile(workspace, JUNIT_PATH),
+      log: logSummary,
+      cache: cacheStats(this.cacheBefore, this.cacheAfter),
+    };
+  }
+
+  private onLine(line: string): void {
+    if (!line.startsWith(this.marker)) return;
+    const [word, status, ...rest] = line.slice(this.marker.length).split(" ");
+    if (word === "ccache") {
+      const counts = rest.map(Number);
+      if (counts.length !== 3 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return;
+      if (status === "before") this.cacheBefore ??= counts;
+      else if (status === "after") this.cacheAfter = counts;
+    } else if (word === "end" && this.current) {
+      const code = Number(status);
+      this.phases[this.current.phase] = { ms: Date.now() - this.current.started, status: code };
+      if (code !== 0) this.failedPhase = this.current.phase;
+      this.current = null;
+    } else if (word === "configure" || word === "build" || word === "test" || word === "sbom") {
+      this.current = { phase: word, started: Date.now() };
+    }
+  }
 }
 
 function cacheStats(before: number[] | null, after: number[] | null): CacheStats | null {
@@ -297,16 +359,17 @@ async function prepareWorkspace(workspace: string): Promise<string> {
 }
 
 /**
- * A file the build left for the worker, read without following links: the
- * container could have put a symlink to any host file there.
+ * A file the build left for the worker (its path relative to the workspace),
+ * read without following links: the build could have put a symlink to any
+ * host file there.
  */
-async function readResultFile(workspace: string, containerPath: string): Promise<string | null> {
+async function readResultFile(workspace: string, relativePath: string): Promise<string | null> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     // A folder on the way may be a link out of the workspace too.
     const root = await realpath(workspace);
-    const file = await realpath(path.join(workspace, path.posix.relative(SOURCE_DIR, containerPath)));
-    if (!file.startsWith(`${root}/`)) return null;
+    const file = await realpath(path.join(workspace, relativePath));
+    if (!file.startsWith(`${root}${path.sep}`)) return null;
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return null;

@@ -86,6 +86,18 @@ describe("cellScript", () => {
     );
   });
 
+  test("the source folder is an option: /work/src by default, any folder on a host", () => {
+    const { cell, settings } = first("version: 1\nmatrix:\n  compiler: [gcc@12]\nsbom:\n  script: ./sbom.sh\n");
+    const container = cellScript({ cell, settings, nonce: "n5", jobs: 2 });
+    expect(container).toContain("cd '/work/src'");
+    expect(container).toContain("'/work/src/.heimdall/junit.xml'");
+    const host = cellScript({ cell, settings, nonce: "n5", jobs: 2, sourceDir: "/tmp/ws it's" });
+    expect(host).toContain(`mkdir -p ${shellQuote("/tmp/ws it's/.heimdall")}`);
+    expect(host).toContain(`cd ${shellQuote("/tmp/ws it's")}`);
+    expect(host).toContain(`export HEIMDALL_SBOM_DIR=${shellQuote("/tmp/ws it's/.heimdall/sbom")}`);
+    expect(host).not.toContain("/work/src");
+  });
+
   test("arguments from the config cannot break out of their quotes", () => {
     const { cell, settings } = first(
       'version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  cmake:\n    configure_args: ["-DX=it\'s $(touch /tmp/pwned) `id`"]\n',

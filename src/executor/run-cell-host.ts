@@ -1,0 +1,197 @@
+/**
+ * One attempt of a cell on the worker's own machine (native macOS, Windows or
+ * Linux workers): the cell's script run by bash in the workspace, in a
+ * process group of its own, with a minimal environment (none of the worker's
+ * secrets). Its output goes through the same OutputObserver as a container's.
+ *
+ * No isolation beyond that: a host worker is for trusted builds only.
+ */
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { accessSync, constants } from "node:fs";
+import { realpath } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { findCompiler } from "../config/catalog.ts";
+import type { CompilerRef } from "../config/schema.ts";
+import { Utf8Chunks } from "../diagnostics/utf8.ts";
+import { cellScript } from "./cell-script.ts";
+import { type CellRunRequest, type CellRunResult, DEFAULT_CACHE_MAX_SIZE, OutputObserver } from "./run-cell.ts";
+
+/** A container run's request without the container: no Docker, image, network, limits or cache volume. */
+export type HostCellRunRequest = Omit<CellRunRequest, "docker" | "image" | "network" | "limits" | "cache" | "labels">;
+
+/** The worker's variables a build may see; everything else (tokens, keys) stays out. */
+const PASSED_ENV = ["PATH", "HOME", "LANG", "TMPDIR"] as const;
+
+/** How long the output may stay open after the script's process group was killed. */
+const DRAIN_MS = 2000;
+
+/** The C and C++ compilers' command names for the cell: the catalog's recipe names, else the family's plain ones. */
+export function hostCompilers(compiler: CompilerRef): { cc: string; cxx: string } {
+  const recipe = findCompiler(compiler.family, compiler.version)?.image;
+  if (recipe) return { cc: recipe.cc, cxx: recipe.cxx };
+  if (compiler.family === "gcc") return { cc: "gcc", cxx: "g++" };
+  if (compiler.family === "msvc") return { cc: "cl", cxx: "cl" };
+  return { cc: "clang", cxx: "clang++" };
+}
+
+/** The build's environment: the allow-list from the worker's, the compilers, ccache's folder. */
+export function hostEnvironment(request: HostCellRunRequest, workspace: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of PASSED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  const { cc, cxx } = hostCompilers(request.cell.compiler);
+  env.CC = cc;
+  env.CXX = cxx;
+  env.CCACHE_DIR = path.join(workspace, ".heimdall", "ccache");
+  env.CCACHE_MAXSIZE = DEFAULT_CACHE_MAX_SIZE;
+  return env;
+}
+
+export async function runCellOnHost(request: HostCellRunRequest): Promise<CellRunResult> {
+  const workspace = path.resolve(request.workspace);
+  const nonce = randomBytes(8).toString("hex");
+  const env = hostEnvironment(request, workspace);
+  // ccache as the compiler launcher only where it is installed: a missing one would fail the configure.
+  const settings =
+    request.settings.cache && !onPath("ccache", env.PATH) ? { ...request.settings, cache: false } : request.settings;
+  // The script's paths are bash's: forward slashes on Windows too.
+  const sourceDir = workspace.split(path.sep).join("/");
+  const script = cellScript({ cell: request.cell, settings, nonce, jobs: request.jobs ?? 2, sourceDir });
+  // Compilers print the paths CMake gave them, which may be the real path (macOS's /var is /private/var).
+  const real = await realpath(workspace);
+  const sourceDirs = [...new Set([sourceDir, real.split(path.sep).join("/")])];
+
+  const observer = new OutputObserver({
+    nonce,
+    cell: request.cell,
+    settings,
+    sourceDirs,
+    label: request.label,
+    ...(request.log ? { log: request.log } : {}),
+    ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+  });
+
+  let outcome: { exitCode: number; timedOut: boolean; cancelled: boolean; outputBytes: number };
+  try {
+    outcome = await runScript(script, workspace, env, request.timeoutMs, request.signal, observer);
+  } catch (error) {
+    await observer.abandon();
+    throw error;
+  }
+  return {
+    ...(await observer.conclude(outcome, workspace)),
+    outputBytes: outcome.outputBytes,
+    oomKilled: false,
+  };
+}
+
+function runScript(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  observer: OutputObserver,
+): Promise<{ exitCode: number; timedOut: boolean; cancelled: boolean; outputBytes: number }> {
+  return new Promise((resolve, reject) => {
+    // stderr joins stdout in the same pipe, so the two keep their order.
+    const child = spawn("bash", ["-c", `exec 2>&1\n${script}`], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+      windowsHide: true,
+    });
+    const stdout = child.stdout;
+    let outputBytes = 0;
+    let timedOut = false;
+    let cancelled = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const decoder = new Utf8Chunks();
+
+    stdout.on("data", (chunk: Buffer) => {
+      outputBytes += chunk.length;
+      const wait = observer.bytes(chunk);
+      const text = decoder.write(chunk);
+      if (text !== "") observer.text(text);
+      if (wait) {
+        stdout.pause();
+        void wait.then(() => stdout.resume());
+      }
+    });
+
+    const stop = (why: "timeout" | "cancel") => {
+      if (exit) return;
+      if (why === "timeout") timedOut = true;
+      else cancelled = true;
+      killGroup(child.pid);
+    };
+    const timer = setTimeout(() => stop("timeout"), timeoutMs);
+    const onAbort = () => stop("cancel");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+
+    const cleanup = () => {
+      clearTimeout(timer);
+      clearTimeout(drainTimer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+
+    child.on("error", (error) => {
+      cleanup();
+      reject(error);
+    });
+    child.on("exit", (code, exitSignal) => {
+      exit = { code, signal: exitSignal };
+      clearTimeout(timer);
+      // Whatever the script left running in its group goes with it (and lets the pipe close).
+      killGroup(child.pid);
+      // A process that left the group could still hold the pipe: stop reading after a while.
+      drainTimer = setTimeout(() => stdout.destroy(), DRAIN_MS);
+    });
+    child.on("close", () => {
+      cleanup();
+      const rest = decoder.end();
+      if (rest !== "") observer.text(rest);
+      const ended = exit ?? { code: child.exitCode, signal: child.signalCode };
+      const exitCode = ended.code ?? 128 + (ended.signal ? (os.constants.signals[ended.signal] ?? 0) : 1);
+      resolve({ exitCode, timedOut, cancelled, outputBytes });
+    });
+  });
+}
+
+/** Kills the script's whole process group (the script runs detached: its pid is the group's). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  if (process.platform === "win32") {
+    // No process groups: the tree, by its root.
+    execFile("taskkill", ["/T", "/F", "/PID", String(pid)], () => undefined);
+    return;
+  }
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+function onPath(command: string, searchPath: string | undefined): boolean {
+  const extensions = process.platform === "win32" ? ["", ".exe", ".cmd", ".bat"] : [""];
+  for (const dir of (searchPath ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of extensions) {
+      try {
+        accessSync(path.join(dir, command + ext), constants.X_OK);
+        return true;
+      } catch {
+        // Not here.
+      }
+    }
+  }
+  return false;
+}
