@@ -13,13 +13,12 @@ import { promisify } from "node:util";
 import type Docker from "dockerode";
 import picomatch from "picomatch";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { findCompiler } from "../../src/config/catalog.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { collectArtifacts, REFUSED } from "../../src/executor/artifacts.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
 import { runCell } from "../../src/executor/run-cell.ts";
 import { requireDocker } from "../support/docker.ts";
+import { gcc12Image } from "../support/executor.ts";
 
 const run = promisify(execFile);
 const example = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
@@ -60,9 +59,7 @@ const byPath = <T extends { path: string }>(items: readonly T[]) =>
 
 beforeAll(async () => {
   docker = await requireDocker();
-  const gcc12 = findCompiler("gcc", 12);
-  if (!gcc12) throw new Error("gcc 12 missing from the catalog");
-  const image = await ensureImage(docker, imageSpec(gcc12, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
+  const image = await gcc12Image(docker);
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-artifacts-"));
   workspace = path.join(scratch, "ws");
   await cp(example, workspace, { recursive: true });

@@ -10,14 +10,13 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { findCompiler } from "../../src/config/catalog.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { type ContainerLimits, runContainer } from "../../src/executor/container.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
 import { CappedLog, cutMarker } from "../../src/executor/log-sink.ts";
 import { type CellRunRequest, runCell } from "../../src/executor/run-cell.ts";
 import { requireDocker } from "../support/docker.ts";
+import { gcc12Image } from "../support/executor.ts";
 
 const MiB = 1024 * 1024;
 
@@ -159,9 +158,7 @@ let scratch: string;
 
 beforeAll(async () => {
   docker = await requireDocker();
-  const gcc12 = findCompiler("gcc", 12);
-  if (!gcc12) throw new Error("gcc 12 missing from the catalog");
-  image = await ensureImage(docker, imageSpec(gcc12, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
+  image = await gcc12Image(docker);
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-hostile-"));
 }, 900_000);
 

@@ -8,12 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { findCompiler } from "../../src/config/catalog.ts";
-import { parseConfig } from "../../src/config/parse.ts";
-import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
 import { runCell } from "../../src/executor/run-cell.ts";
 import { requireDocker } from "../support/docker.ts";
+import { configured, gcc12Image } from "../support/executor.ts";
 
 const example = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
 let docker: Docker;
@@ -22,22 +19,13 @@ let scratch: string;
 
 beforeAll(async () => {
   docker = await requireDocker();
-  const gcc12 = findCompiler("gcc", 12);
-  if (!gcc12) throw new Error("gcc 12 missing from the catalog");
-  image = await ensureImage(docker, imageSpec(gcc12, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
+  image = await gcc12Image(docker);
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-run-cell-"));
 }, 900_000);
 
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
-
-function configured(yaml: string) {
-  const parsed = parseConfig(yaml);
-  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("\n"));
-  const { matrix: _matrix, ...settings } = parsed.config;
-  return { cells: parsed.cells, settings: settings as BuildSettings };
-}
 
 async function workspace(name: string, edit?: (dir: string) => Promise<void>) {
   const dir = path.join(scratch, name);

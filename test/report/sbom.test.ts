@@ -10,10 +10,8 @@ import path from "node:path";
 import { Validation } from "@cyclonedx/cyclonedx-library";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { findCompiler } from "../../src/config/catalog.ts";
 import { collectArtifacts } from "../../src/executor/artifacts.ts";
 import { runContainer } from "../../src/executor/container.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
 import {
   type CellSbomInput,
   cellSbom,
@@ -24,6 +22,7 @@ import {
   SBOM_SPEC_VERSION,
 } from "../../src/report/sbom.ts";
 import { requireDocker } from "../support/docker.ts";
+import { gcc12Image } from "../support/executor.ts";
 
 const HEAD = "0123456789abcdef0123456789abcdef01234567";
 const validator = new Validation.JsonStrictValidator(SBOM_SPEC_VERSION);
@@ -38,9 +37,7 @@ interface Json {
 
 beforeAll(async () => {
   docker = await requireDocker();
-  const gcc12 = findCompiler("gcc", 12);
-  if (!gcc12) throw new Error("gcc 12 missing from the catalog");
-  image = await ensureImage(docker, imageSpec(gcc12, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
+  image = await gcc12Image(docker);
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-sbom-"));
 }, 900_000);
 

@@ -1,4 +1,5 @@
 /** What the GitHub App's end-to-end tests share: a repository, its payloads, a server, waiting. */
+import { Redis } from "ioredis";
 import pino from "pino";
 import { Probot } from "probot";
 import { WriterOctokit } from "../../src/github/octokit.ts";
@@ -83,4 +84,15 @@ export function startTestServer(options: {
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     writer: options.writer ?? { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
   });
+}
+
+/** Removes every Redis key a test's prefix made (queues, limiter, channels). */
+export async function clearRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -11,13 +11,21 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cacheVolumeName } from "../../src/executor/run-cell.ts";
 import type { RunningServer } from "../../src/server.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, startTestServer, until } from "../support/app-harness.ts";
+import {
+  clearRedisPrefix,
+  OWNER,
+  pushPayload,
+  REDIS_URL,
+  REPO,
+  SECRET,
+  startTestServer,
+  until,
+} from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
@@ -107,10 +115,7 @@ afterAll(async () => {
   github?.assertAllValid();
   github?.cleanup();
   await database?.drop();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await clearRedisPrefix(prefix);
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 

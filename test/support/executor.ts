@@ -1,0 +1,33 @@
+/** What the executor tests share: gcc 12's image, a parsed config, the example project. */
+import { cp } from "node:fs/promises";
+import path from "node:path";
+import type Docker from "dockerode";
+import { findCompiler } from "../../src/config/catalog.ts";
+import type { Cell } from "../../src/config/matrix.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import type { BuildSettings } from "../../src/executor/cell-script.ts";
+import { ensureImage, imageSpec } from "../../src/executor/images.ts";
+
+export const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
+
+/** heimdall-build/gcc-12:bookworm, built first when missing. */
+export async function gcc12Image(docker: Docker): Promise<string> {
+  const gcc12 = findCompiler("gcc", 12);
+  if (!gcc12) throw new Error("gcc 12 missing from the catalog");
+  return ensureImage(docker, imageSpec(gcc12, { aptOptions: process.env.HEIMDALL_APT_OPTIONS ?? "" }));
+}
+
+/** A config's cells and the settings a worker gets. */
+export function configured(yaml: string): { cells: Cell[]; settings: BuildSettings } {
+  const parsed = parseConfig(yaml);
+  if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("\n"));
+  const { matrix: _matrix, ...settings } = parsed.config;
+  return { cells: [...parsed.cells], settings: settings as BuildSettings };
+}
+
+/** A fresh copy of examples/hello-cpp at `dir`, changed by `edit`. */
+export async function copyExample(dir: string, edit?: (dir: string) => Promise<void>): Promise<string> {
+  await cp(EXAMPLE, dir, { recursive: true });
+  await edit?.(dir);
+  return dir;
+}
