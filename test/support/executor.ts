@@ -1,5 +1,6 @@
 /** What the executor tests share: gcc 12's image, a parsed config, the example project. */
-import { cp } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { cp, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { findCompiler } from "../../src/config/catalog.ts";
@@ -30,4 +31,26 @@ export async function copyExample(dir: string, edit?: (dir: string) => Promise<v
   await cp(EXAMPLE, dir, { recursive: true });
   await edit?.(dir);
   return dir;
+}
+
+/**
+ * A git repository of the example with `config` as its .heimdall-build.yml,
+ * committed on main: what a push names, cloned by workers over file://.
+ */
+export async function exampleRepository(
+  dir: string,
+  config: string,
+  edit?: (dir: string) => Promise<void>,
+): Promise<{ repo: string; head: string; cloneUrl: string }> {
+  await copyExample(dir, edit);
+  await writeFile(path.join(dir, ".heimdall-build.yml"), config);
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+      cwd: dir,
+      encoding: "utf8",
+    }).trim();
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("commit", "-q", "-m", "example");
+  return { repo: dir, head: git("rev-parse", "HEAD"), cloneUrl: `file://${dir}` };
 }

@@ -3,9 +3,9 @@
  * another worker takes the cell, removes the dead worker's container, builds
  * it, and the check run completes; it is never left in progress.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -23,6 +23,7 @@ import {
   until,
 } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
+import { exampleRepository } from "../support/executor.ts";
 import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -65,18 +66,7 @@ afterAll(async () => {
 });
 
 test("a SIGKILLed worker's cell is taken by another worker and completes", async () => {
-  const repo = path.join(scratch, "repo");
-  await cp(path.join(root, "examples/hello-cpp"), repo, { recursive: true });
-  await writeFile(path.join(repo, ".heimdall-build.yml"), CONFIG);
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
-      cwd: repo,
-      encoding: "utf8",
-    }).trim();
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("commit", "-q", "-m", "slow");
-  const head = git("rev-parse", "HEAD");
+  const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
 
   const env = {
@@ -98,7 +88,7 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
     `${server.url}/api/github/webhooks`,
     SECRET,
     "push",
-    pushPayload(head, "main", `file://${repo}`) as never,
+    pushPayload(head, "main", cloneUrl) as never,
   );
   expect(status).toBeLessThan(300);
   const cell = () => [...github.checkRuns().values()].find((r) => r.name === "linux / gcc-12 / c++17 / Release");

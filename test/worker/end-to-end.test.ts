@@ -1,13 +1,5 @@
-/**
- * A push to a real C++ CMake project, end to end: the signed webhook reaches the
- * server (GitHub mocked, bodies validated), the worker clones the commit from a
- * real git repository, builds each cell in its compiler's container, and the
- * check runs complete: one passing, one failing with its annotation and failed
- * test named, one skipped by the catalog.
- */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
@@ -27,6 +19,7 @@ import {
   until,
 } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
+import { exampleRepository } from "../support/executor.ts";
 import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -55,34 +48,21 @@ let cloneUrl: string;
 let store: FsStore;
 const prefix = `heimdall-e2e-${randomBytes(4).toString("hex")}`;
 
-function git(cwd: string, ...args: string[]) {
-  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
-    cwd,
-    encoding: "utf8",
-  }).trim();
-}
-
 beforeAll(async () => {
   const docker = await requireDocker();
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-e2e-"));
   // The example, changed so that one test fails in C++20 only.
-  const repo = path.join(scratch, "repo");
-  await cp(path.resolve(import.meta.dirname, "../../examples/hello-cpp"), repo, { recursive: true });
-  const test = path.join(repo, "tests/greeting_test.cpp");
-  const source = await readFile(test, "utf8");
-  await writeFile(
-    test,
-    source.replace(
-      'if (std::strcmp(argv[1], "words") == 0)',
-      'if (std::strcmp(argv[1], "words") == 0 && __cplusplus > 201703L) return expect_eq("C++20", "C++17");\n  if (std::strcmp(argv[1], "words") == 0)',
-    ),
-  );
-  await writeFile(path.join(repo, ".heimdall-build.yml"), CONFIG);
-  git(repo, "init", "-q", "-b", "main");
-  git(repo, "add", ".");
-  git(repo, "commit", "-q", "-m", "hello");
-  head = git(repo, "rev-parse", "HEAD");
-  cloneUrl = `file://${repo}`;
+  ({ head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG, async (repo) => {
+    const test = path.join(repo, "tests/greeting_test.cpp");
+    const source = await readFile(test, "utf8");
+    await writeFile(
+      test,
+      source.replace(
+        'if (std::strcmp(argv[1], "words") == 0)',
+        'if (std::strcmp(argv[1], "words") == 0 && __cplusplus > 201703L) return expect_eq("C++20", "C++17");\n  if (std::strcmp(argv[1], "words") == 0)',
+      ),
+    );
+  }));
 
   database = await freshDatabase(false);
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();

@@ -1,7 +1,5 @@
-/** A worker with the host executor: the same push builds natively on this Linux host (g++-12 installed). */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, test } from "vitest";
@@ -17,6 +15,7 @@ import {
   startTestServer,
   until,
 } from "../support/app-harness.ts";
+import { exampleRepository } from "../support/executor.ts";
 import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -40,18 +39,7 @@ afterAll(async () => {
 
 test("a push is built on the host and its check run completes with the warning annotated", async () => {
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-host-"));
-  const repo = path.join(scratch, "repo");
-  await cp(path.resolve(import.meta.dirname, "../../examples/hello-cpp"), repo, { recursive: true });
-  await writeFile(path.join(repo, ".heimdall-build.yml"), CONFIG);
-  const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
-      cwd: repo,
-      encoding: "utf8",
-    }).trim();
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("commit", "-q", "-m", "host");
-  const head = git("rev-parse", "HEAD");
+  const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
 
   database = await freshDatabase(false);
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
@@ -69,7 +57,7 @@ test("a push is built on the host and its check run completes with the warning a
     `${server.url}/api/github/webhooks`,
     SECRET,
     "push",
-    pushPayload(head, "main", `file://${repo}`) as never,
+    pushPayload(head, "main", cloneUrl) as never,
   );
   expect(status).toBeLessThan(300);
   const fake = github;
