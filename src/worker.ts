@@ -5,23 +5,20 @@
  * stalled-job recovery); closing finishes the running cells first.
  */
 
-import { createReadStream } from "node:fs";
 import os from "node:os";
-import { PassThrough } from "node:stream";
 import { type Job, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
-import { findCompiler, imageTag, type Platform } from "./config/catalog.ts";
-import { collectArtifacts } from "./executor/artifacts.ts";
+import type { Platform } from "./config/catalog.ts";
+import { runAttempt } from "./executor/attempt.ts";
+import { imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
-import { ensureImage, imageSpec } from "./executor/images.ts";
-import { cacheVolumeName, runCell } from "./executor/run-cell.ts";
-import { runCellOnHost } from "./executor/run-cell-host.ts";
+import { cacheVolumeName } from "./executor/run-cell.ts";
 import { SourceCache } from "./executor/source.ts";
+import type { CloneTokens } from "./github/clone-tokens.ts";
+import { LiveLogPublisher } from "./queue/live-log.ts";
 import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
-import { cellSummary } from "./report/cell-summary.ts";
-import { parseJunit } from "./report/junit.ts";
-import { cellSbom, type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
+import { type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
 import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 
@@ -40,6 +37,8 @@ export interface WorkerOptions {
   readonly name?: string;
   /** Extra apt options for image recipes (HEIMDALL_APT_OPTIONS). */
   readonly aptOptions?: string;
+  /** The git to run (default: git on PATH). */
+  readonly gitBinary?: string;
   /** Lets tests clone file:// repositories. */
   readonly allowFileUrls?: boolean;
   /** Parallel jobs inside one build. */
@@ -54,11 +53,15 @@ export interface WorkerOptions {
   readonly stalledIntervalMs?: number;
   /** A cell's log is cut past this many bytes (default 512 MiB). */
   readonly logMaxBytes?: number;
+  /**
+   * Mints a clone token per job (the app's installation token for the one
+   * repository, contents: read). Without it repositories are cloned anonymously:
+   * public ones only.
+   */
+  readonly cloneTokens?: CloneTokens;
   /** The size cap of each shared compiler cache (CCACHE_MAXSIZE, e.g. `5G`; 5G by default). */
   readonly cacheMaxSize?: string;
 }
-
-const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
 
 export interface RunningWorker {
   readonly name: string;
@@ -73,6 +76,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const queues = new Queues({ connection, prefix });
   const source = new SourceCache({
     cacheDir: options.cacheDir,
+    ...(options.gitBinary ? { gitBinary: options.gitBinary } : {}),
     ...(options.allowFileUrls ? { allowFileUrls: true } : {}),
   });
   const running = new Map<string, AbortController>();
@@ -100,14 +104,19 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const data = job.data;
       const controller = new AbortController();
       running.set(data.attemptId, controller);
+      const live = new LiveLogPublisher(connection, prefix, data.attemptId);
+      let conclusion = "failure";
       try {
+        await live.start();
         // A worker that died here left its container running: stop it before building again.
         if (options.docker) await removeContainersOf(options.docker, data.attemptId);
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
-        const finished = await runJob(options, source, data, controller.signal, packagesOf);
+        const finished = await runJob(options, source, data, controller.signal, packagesOf, live);
+        conclusion = finished.conclusion;
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
       } finally {
         running.delete(data.attemptId);
+        await live.end(conclusion);
       }
     },
     {
@@ -141,10 +150,10 @@ async function runJob(
   job: CellJob,
   signal: AbortSignal,
   packagesOf: (image: string) => Promise<ImagePackage[]>,
+  live: LiveLogPublisher,
 ): Promise<Finished> {
   const { cell } = job;
   const settings = job.settings as BuildSettings;
-  const label = `${cell.compiler.family}-${cell.compiler.version}`;
   const failed = (summary: string): Finished => ({ conclusion: "failure", summary, annotations: [] });
 
   const host = options.executor === "host";
@@ -155,159 +164,90 @@ async function runJob(
   if (!host && !docker) return failed("This worker has no Docker engine.");
   const image =
     host || !docker
-      ? `host ${os.hostname()}`
-      : await resolveImage(docker, options, job).catch((error: unknown) => ({ error: String(error) }));
-  if (typeof image !== "string") return failed(`The image could not be made: ${image.error}`);
+      ? null
+      : await imageForCell(docker, cell, { aptOptions: options.aptOptions ?? "" }).catch((error: unknown) => ({
+          error: String(error),
+        }));
+  if (image !== null && typeof image !== "string") return failed(`The image could not be made: ${image.error}`);
 
+  // A private repository needs a token; a public one is cloned without when the worker has no app credentials.
+  const token = options.cloneTokens
+    ? await options.cloneTokens(job.installationId, job.repository).catch((error: unknown) => ({
+        error: String(error),
+      }))
+    : null;
+  if (token !== null && typeof token !== "string") {
+    return failed(`No token to clone ${job.repository} with: ${token.error}`);
+  }
   const checkout = await source
-    .checkout({ cloneUrl: job.cloneUrl, sha: job.headSha, trust: job.fork ? "fork" : "trusted" })
+    .checkout({ cloneUrl: job.cloneUrl, sha: job.headSha, trust: job.fork ? "fork" : "trusted", token })
     .catch((error: unknown) => ({ error: String(error) }));
-  if (typeof checkout !== "string") return failed(`The source could not be fetched: ${checkout.error}`);
+  if (typeof checkout !== "string") {
+    const hint = token
+      ? ""
+      : " (this worker has no app credentials, so a private repository cannot be cloned: set APP_ID and PRIVATE_KEY)";
+    return failed(`The source could not be fetched: ${checkout.error}${hint}`);
+  }
   const workspace = await source.workspace(checkout, `attempt-${job.attemptId}`);
-  // The log streams into the store as the build prints it, cut at the log limit.
+  const attempt = Number(job.attemptId);
   const store = options.store;
-  const log = store ? new PassThrough() : null;
-  const logUpload =
-    store && log
-      ? store
-          .put(logKey(job.buildId, cell.id, Number(job.attemptId)), log, { contentType: "text/plain; charset=utf-8" })
-          .then(() => logKey(job.buildId, cell.id, Number(job.attemptId)))
-          .catch(() => null)
-      : Promise.resolve(null);
+  const publicUrl = (options.publicUrl ?? "").replace(/\/$/, "");
   try {
-    const common = {
-      workspace: workspace.path,
+    const report = await runAttempt({
       cell,
       settings,
-      timeoutMs: settings.timeout_minutes * 60_000,
+      workspace: workspace.path,
+      repository: job.repository,
+      headSha: job.headSha,
       signal,
       jobs: options.buildJobs ?? 2,
-      label,
-      ...(log ? { log: { writable: log, maxBytes: options.logMaxBytes ?? 512 * 1024 * 1024 } } : {}),
-    };
-    const result =
-      host || !docker
-        ? await runCellOnHost(common)
-        : await runCell({
-            ...common,
-            docker,
-            labels: { [ATTEMPT_LABEL]: job.attemptId },
-            image,
-            // Forks never get the network, whatever their config says.
-            network: settings.network && !job.fork,
-            // One cache per image, owner and trust: a fork's build never shares one with trusted builds.
-            cache: settings.cache
-              ? {
-                  volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),
-                  ...(options.cacheMaxSize ? { maxSize: options.cacheMaxSize } : {}),
-                }
-              : null,
-          });
-    const logStored = await logUpload;
-    const tests = result.junitXml ? parseJunit(result.junitXml) : null;
-    const links = store
-      ? await keepOutputs(
-          store,
-          job,
-          workspace.path,
-          image,
-          host ? async () => [] : packagesOf,
-          options.publicUrl ?? "",
-          logStored,
-        )
-      : {};
-    const summary = cellSummary({
-      cell: {
-        name: cell.name,
-        compiler: label,
-        stdFlag: cell.stdFlag,
-        buildType: cell.buildType,
-        sanitizers: cell.sanitizers,
-        image,
-      },
-      conclusion: result.conclusion,
-      durations: {
-        ...(result.phases.configure ? { configure: result.phases.configure.ms } : {}),
-        ...(result.phases.build ? { build: result.phases.build.ms } : {}),
-        ...(result.phases.test ? { test: result.phases.test.ms } : {}),
-      },
-      cacheHitRate: result.cache?.rate ?? null,
-      annotations: result.diagnostics.annotations,
-      dropped: result.diagnostics.dropped,
-      tests: tests && !("error" in tests) ? tests : null,
-      links,
-      ...(result.conclusion === "timed_out" ? { reason: `timed out after ${settings.timeout_minutes} min` } : {}),
+      ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
+      onOutput: (chunk) => live.write(chunk),
+      execution:
+        image === null || !docker
+          ? { kind: "host" }
+          : {
+              kind: "docker",
+              docker,
+              image,
+              labels: { [ATTEMPT_LABEL]: job.attemptId },
+              // Forks never get the network, whatever their config says.
+              network: settings.network && !job.fork,
+              // One cache per image, owner and trust: a fork's build never shares one with trusted builds.
+              cache: settings.cache
+                ? {
+                    volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),
+                    ...(options.cacheMaxSize ? { maxSize: options.cacheMaxSize } : {}),
+                  }
+                : null,
+              packages: () => packagesOf(image),
+            },
+      outputs: store
+        ? {
+            store,
+            keys: {
+              log: logKey(job.buildId, cell.id, attempt),
+              sbom: sbomKey(job.buildId, cell.id, attempt),
+              artifact: (file) => artifactKey(job.buildId, cell.id, attempt, file),
+              projectSbom: (file) => projectSbomKey(job.buildId, cell.id, attempt, file),
+            },
+            // A filesystem store's URLs are paths of the API: links need its address.
+            link: async (key) => {
+              const url = await store.url(key);
+              return url.startsWith("/") ? `${publicUrl}${url}` : url;
+            },
+          }
+        : null,
     });
     return {
-      conclusion: result.conclusion,
-      title: summary.title,
-      summary: summary.summary,
-      annotations: result.diagnostics.annotations,
+      conclusion: report.result.conclusion,
+      title: report.summary.title,
+      summary: report.summary.summary,
+      annotations: report.result.diagnostics.annotations,
     };
   } finally {
     await workspace.release();
   }
-}
-
-/**
- * The cell's artifacts (its config's globs; links and anything outside the
- * workspace refused) and its SBOM, into the object store; their links for the summary.
- */
-async function keepOutputs(
-  store: ObjectStore,
-  job: CellJob,
-  workspace: string,
-  image: string,
-  packagesOf: (image: string) => Promise<ImagePackage[]>,
-  publicUrl: string,
-  storedLog: string | null,
-) {
-  // A filesystem store's URLs are paths of the API: links need its address.
-  const link = async (key: string) => {
-    const url = await store.url(key);
-    return url.startsWith("/") ? `${publicUrl.replace(/\/$/, "")}${url}` : url;
-  };
-  const settings = job.settings as BuildSettings;
-  const attempt = Number(job.attemptId);
-  const collected = await collectArtifacts(workspace, settings.artifacts);
-  const artifacts: { name: string; size: number; url?: string }[] = [];
-  for (const artifact of collected.artifacts) {
-    const key = artifactKey(job.buildId, job.cell.id, attempt, artifact.path);
-    // The container is gone: nothing can swap the file the collector checked.
-    await store.put(key, createReadStream(artifact.absolute));
-    artifacts.push({ name: artifact.path, size: artifact.size, url: await link(key) });
-  }
-  let sbom: string | undefined;
-  if (settings.sbom.enabled) {
-    const document = cellSbom({
-      repository: job.repository,
-      headSha: job.headSha,
-      cell: {
-        name: job.cell.name,
-        compiler: job.cell.compiler.family,
-        version: job.cell.compiler.version,
-        stdFlag: job.cell.stdFlag,
-        image,
-      },
-      imagePackages: await packagesOf(image),
-      artifacts: collected.artifacts.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
-      tool: TOOL,
-    });
-    const key = sbomKey(job.buildId, job.cell.id, attempt);
-    await store.put(key, document, { contentType: "application/vnd.cyclonedx+json" });
-    sbom = await link(key);
-    // The project's own SBOM script's documents, kept beside ours (links refused like artifacts').
-    if (settings.sbom.script) {
-      const own = await collectArtifacts(workspace, [".heimdall/sbom/**"]);
-      for (const file of own.artifacts) {
-        const name = file.path.replace(/^\.heimdall\/sbom\//, "");
-        const fileKey = projectSbomKey(job.buildId, job.cell.id, attempt, name);
-        await store.put(fileKey, createReadStream(file.absolute), { contentType: "application/json" });
-        artifacts.push({ name: `SBOM from the project: ${name}`, size: file.size, url: await link(fileKey) });
-      }
-    }
-  }
-  return { artifacts, ...(sbom ? { sbom } : {}), ...(storedLog ? { log: await link(storedLog) } : {}) };
 }
 
 /** Marks a build container with its attempt, so a later worker can find it. */
@@ -323,21 +263,4 @@ async function removeContainersOf(docker: Docker, attemptId: string): Promise<vo
         .catch(() => undefined),
     ),
   );
-}
-
-/** The catalog's image, built on first use; or the config's own, which must be on this host. */
-async function resolveImage(docker: Docker, options: WorkerOptions, job: CellJob): Promise<string> {
-  const { cell } = job;
-  const release = findCompiler(cell.compiler.family, cell.compiler.version);
-  if (!cell.image) throw new Error(`${cell.name} has no image`);
-  if (release && imageTag(release) === cell.image) {
-    return ensureImage(docker, imageSpec(release, { aptOptions: options.aptOptions ?? "" }));
-  }
-  await docker
-    .getImage(cell.image)
-    .inspect()
-    .catch(() => {
-      throw new Error(`image ${cell.image} is not on this worker (no registry is pulled from)`);
-    });
-  return cell.image;
 }

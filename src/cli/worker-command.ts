@@ -41,6 +41,18 @@ export async function workerCommand(
     return 2;
   }
   const { startWorker } = await import("../worker.ts");
+  const { appCloneTokens, githubApiBaseUrl } = await import("../github/clone-tokens.ts");
+  const { getPrivateKey } = await import("@probot/get-private-key");
+  // The app's credentials mint a read-only token per repository; without them only public repositories clone.
+  const privateKey = env.APP_ID ? getPrivateKey({ env }) : null;
+  if (env.APP_ID && !privateKey) {
+    io.stderr("heimdall-build worker: APP_ID is set but no PRIVATE_KEY or PRIVATE_KEY_PATH\n");
+    return 2;
+  }
+  const cloneTokens =
+    env.APP_ID && privateKey
+      ? appCloneTokens({ appId: env.APP_ID, privateKey, baseUrl: githubApiBaseUrl(env) })
+      : undefined;
   const { createObjectStore } = await import("../storage/object-store.ts");
   const worker = await startWorker({
     // S3 when S3_BUCKET is set, else a folder (STORAGE_DIR) the API serves.
@@ -55,6 +67,7 @@ export async function workerCommand(
     }),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
     redisUrl: env.REDIS_URL,
+    ...(cloneTokens ? { cloneTokens } : {}),
     platform: options.platform as Platform,
     executor: options.executor,
     ...(docker ? { docker } : {}),
@@ -68,7 +81,9 @@ export async function workerCommand(
     ...(env.HEIMDALL_ALLOW_FILE_URLS === "1" ? { allowFileUrls: true } : {}),
     ...(env.HEIMDALL_STALLED_INTERVAL_MS ? { stalledIntervalMs: Number(env.HEIMDALL_STALLED_INTERVAL_MS) } : {}),
   });
-  io.stderr(`heimdall-build worker ${worker.name}: taking ${options.platform} cells\n`);
+  io.stderr(
+    `heimdall-build worker ${worker.name}: taking ${options.platform} cells${cloneTokens ? "" : " (no APP_ID: public repositories only)"}\n`,
+  );
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
   });

@@ -73,6 +73,7 @@ export async function runCellOnHost(request: HostCellRunRequest): Promise<CellRu
     label: request.label,
     ...(request.log ? { log: request.log } : {}),
     ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+    ...(request.onPhase ? { onPhase: request.onPhase } : {}),
   });
 
   let outcome: { exitCode: number; timedOut: boolean; cancelled: boolean; outputBytes: number };

@@ -37,6 +37,8 @@ export interface CellRunRequest {
   readonly limits?: ContainerLimits;
   /** Every chunk of output, as text (all of it: the log's cap does not apply). */
   readonly onOutput?: (chunk: string) => void;
+  /** A phase of the script (configure, build, test, sbom) has begun: for live progress. */
+  readonly onPhase?: (phase: Phase) => void;
   /**
    * The log's storage: forwarded to `writable` up to `maxBytes` (512 MiB by
    * default), then cut with a marker line; a slow writable slows the build.
@@ -116,6 +118,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     label: request.label,
     ...(request.log ? { log: request.log } : {}),
     ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+    ...(request.onPhase ? { onPhase: request.onPhase } : {}),
   });
 
   const container = runContainer(request.docker, {
@@ -163,6 +166,8 @@ export interface OutputObserverOptions {
   readonly log?: CappedLog | CappedLogOptions;
   /** Every chunk of output, as text. */
   readonly onOutput?: (chunk: string) => void;
+  /** A phase has begun. */
+  readonly onPhase?: (phase: Phase) => void;
 }
 
 /** How the build's process ended, as an executor saw it. */
@@ -185,6 +190,7 @@ export class OutputObserver {
   private readonly marker: string;
   private readonly lines = new LineSplitter();
   private readonly onOutput: ((chunk: string) => void) | undefined;
+  private readonly onPhase: ((phase: Phase) => void) | undefined;
   private diagnosed = 0;
   private readonly phases: Partial<Record<Phase, PhaseResult>> = {};
   private current: { phase: Phase; started: number } | null = null;
@@ -202,6 +208,7 @@ export class OutputObserver {
     this.marker = `##heimdall[${options.nonce}] `;
     this.log = options.log instanceof CappedLog ? options.log : new CappedLog(options.log);
     this.onOutput = options.onOutput;
+    this.onPhase = options.onPhase;
   }
 
   /** A chunk of output as bytes: to the log. A returned promise asks to pause the output until it settles. */
@@ -265,6 +272,7 @@ export class OutputObserver {
       this.current = null;
     } else if (word === "configure" || word === "build" || word === "test" || word === "sbom") {
       this.current = { phase: word, started: Date.now() };
+      this.onPhase?.(word);
     }
   }
 }

@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, expect, test } from "vitest";
+import { appCloneTokens } from "../../src/github/clone-tokens.ts";
+import { readLiveLog } from "../../src/queue/live-log.ts";
 import type { RunningServer } from "../../src/server.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import {
   clearRedisPrefix,
+  INSTALLATION,
   OWNER,
   pushPayload,
   REDIS_URL,
@@ -16,7 +20,7 @@ import {
   until,
 } from "../support/app-harness.ts";
 import { exampleRepository } from "../support/executor.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
+import { type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const CONFIG = "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [17]\ncache: false\n";
@@ -37,7 +41,7 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-test("a push is built on the host and its check run completes with the warning annotated", async () => {
+test("a push is built on the host, cloned with a read-only token for the one repository, its live tail readable, and its check run completes with the warning annotated", async () => {
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-host-"));
   const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
 
@@ -45,7 +49,17 @@ test("a push is built on the host and its check run completes with the warning a
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
   server = await startTestServer({ databaseUrl: database.url, prefix });
+  // A git that notes whether each command carried the token header.
+  const gitLog = path.join(scratch, "git.log");
+  const git = path.join(scratch, "git-logged");
+  await writeFile(
+    git,
+    `#!/bin/sh\nif env | grep -q '^GIT_CONFIG_VALUE_[0-9]*=AUTHORIZATION'; then k=TOKEN; else k=PLAIN; fi\nprintf '%s %s\\n' "$k" "$1" >> '${gitLog}'\nexec git "$@"\n`,
+  );
+  await chmod(git, 0o755);
   worker = await startWorker({
+    gitBinary: git,
+    cloneTokens: appCloneTokens({ appId: "1", privateKey: testPrivateKey(), baseUrl: github.baseUrl }),
     redisUrl: REDIS_URL,
     prefix,
     platform: "linux",
@@ -74,4 +88,23 @@ test("a push is built on the host and its check run completes with the warning a
     expect.objectContaining({ path: "src/main.cpp", start_line: 7, annotation_level: "warning" }),
   );
   expect(run.output.summary).toContain("host");
+
+  // The token: minted for the one repository, contents read only, and given to git's fetches.
+  const minted = fake.requests({ method: "POST" }).filter((r) => r.path.endsWith("/access_tokens"));
+  expect(minted.map((r) => r.body)).toContainEqual({ repositories: [REPO], permissions: { contents: "read" } });
+  expect(minted.some((r) => r.path === `/app/installations/${INSTALLATION}/access_tokens`)).toBe(true);
+  const gitLines = (await readFile(gitLog, "utf8")).trim().split("\n");
+  expect(gitLines.filter((line) => line.startsWith("TOKEN ")).map((line) => line.split(" ")[1])).toContain("fetch");
+  expect(gitLines.filter((line) => line.startsWith("TOKEN ")).every((line) => line === "TOKEN fetch")).toBe(true);
+
+  // The live tail: what the build printed, and its end.
+  const redis = new Redis(REDIS_URL);
+  try {
+    const attempt = await server.db.selectFrom("attempts").select("id").executeTakeFirstOrThrow();
+    const tail = await readLiveLog(redis, prefix, String(attempt.id));
+    expect(tail?.ended).toBe("success");
+    expect(tail?.text).toMatch(/Built target hello|Linking CXX executable/);
+  } finally {
+    redis.disconnect();
+  }
 }, 180_000);

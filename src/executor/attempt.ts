@@ -1,0 +1,210 @@
+/**
+ * One attempt of a cell, from a prepared workspace to its report, whoever
+ * asked for it (a worker's job, `heimdall-build run`): the executor's run,
+ * the test results, the log, artifacts and SBOM into a store, the summary.
+ * Both callers share this code so a local run reports what the server would.
+ */
+import { createReadStream } from "node:fs";
+import os from "node:os";
+import { PassThrough } from "node:stream";
+import type Docker from "dockerode";
+import type { Cell } from "../config/matrix.ts";
+import { type CellLinks, type CellSummary, cellSummary } from "../report/cell-summary.ts";
+import { isJunitError, parseJunit, type TestResults } from "../report/junit.ts";
+import { cellSbom, type ImagePackage } from "../report/sbom.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import { collectArtifacts } from "./artifacts.ts";
+import type { BuildSettings, Phase } from "./cell-script.ts";
+import { DEFAULT_MAX_LOG_BYTES } from "./log-sink.ts";
+import { type CellCache, type CellRunResult, runCell } from "./run-cell.ts";
+import { runCellOnHost } from "./run-cell-host.ts";
+
+export const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
+
+/** A hardened container from an image already on the engine. */
+export interface DockerExecution {
+  readonly kind: "docker";
+  readonly docker: Docker;
+  readonly image: string;
+  readonly network: boolean;
+  readonly cache: CellCache | null;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The image's packages, for the SBOM. */
+  readonly packages: () => Promise<ImagePackage[]>;
+}
+
+/** Natively on this machine, with the compilers it has. */
+export interface HostExecution {
+  readonly kind: "host";
+}
+
+/** Where an attempt's log, artifacts and SBOMs go, under which keys. */
+export interface AttemptOutputs {
+  readonly store: ObjectStore;
+  readonly keys: {
+    readonly log: string;
+    readonly sbom: string;
+    artifact(path: string): string;
+    projectSbom(file: string): string;
+  };
+  /** A key's link for the summary (a URL, or a path for a local run). */
+  link(key: string): Promise<string>;
+}
+
+export interface AttemptRequest {
+  readonly cell: Cell;
+  readonly settings: BuildSettings;
+  /** The cell's own copy of the source, which the build writes into. */
+  readonly workspace: string;
+  readonly execution: DockerExecution | HostExecution;
+  /** The repository and commit the SBOM describes. */
+  readonly repository: string;
+  readonly headSha: string;
+  readonly signal?: AbortSignal;
+  /** Parallel jobs inside the build. */
+  readonly jobs: number;
+  /** The log is cut past this many bytes. */
+  readonly logMaxBytes?: number;
+  /** Without outputs nothing is kept: the summary has no links. */
+  readonly outputs: AttemptOutputs | null;
+  readonly onPhase?: (phase: Phase) => void;
+  readonly onOutput?: (chunk: string) => void;
+}
+
+export interface AttemptReport {
+  readonly result: CellRunResult;
+  /** The test results, null when no JUnit file was written or it could not be read. */
+  readonly tests: TestResults | null;
+  readonly links: CellLinks;
+  /** What the image or host was, as the summary names it. */
+  readonly ranOn: string;
+  readonly summary: CellSummary;
+}
+
+export async function runAttempt(request: AttemptRequest): Promise<AttemptReport> {
+  const { cell, settings, execution, outputs } = request;
+  const label = `${cell.compiler.family}-${cell.compiler.version}`;
+  const ranOn = execution.kind === "docker" ? execution.image : `host ${os.hostname()}`;
+
+  // The log streams into the store as the build prints it, cut at the log limit.
+  const log = outputs ? new PassThrough() : null;
+  const logStored =
+    outputs && log
+      ? outputs.store
+          .put(outputs.keys.log, log, { contentType: "text/plain; charset=utf-8" })
+          .then(() => outputs.keys.log)
+          .catch(() => null)
+      : Promise.resolve(null);
+
+  const common = {
+    workspace: request.workspace,
+    cell,
+    settings,
+    timeoutMs: settings.timeout_minutes * 60_000,
+    jobs: request.jobs,
+    label,
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onPhase ? { onPhase: request.onPhase } : {}),
+    ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+    ...(log ? { log: { writable: log, maxBytes: request.logMaxBytes ?? DEFAULT_MAX_LOG_BYTES } } : {}),
+  };
+  const result =
+    execution.kind === "host"
+      ? await runCellOnHost(common)
+      : await runCell({
+          ...common,
+          docker: execution.docker,
+          image: execution.image,
+          network: execution.network,
+          cache: execution.cache,
+          ...(execution.labels ? { labels: execution.labels } : {}),
+        });
+  const storedLog = await logStored;
+  const parsed = result.junitXml ? parseJunit(result.junitXml) : null;
+  const tests = parsed && !isJunitError(parsed) ? parsed : null;
+  const links = outputs
+    ? await keepOutputs(
+        outputs,
+        request,
+        ranOn,
+        execution.kind === "docker" ? execution.packages : async () => [],
+        storedLog,
+      )
+    : {};
+  const summary = cellSummary({
+    cell: {
+      name: cell.name,
+      compiler: label,
+      stdFlag: cell.stdFlag,
+      buildType: cell.buildType,
+      sanitizers: cell.sanitizers,
+      image: ranOn,
+    },
+    conclusion: result.conclusion,
+    durations: {
+      ...(result.phases.configure ? { configure: result.phases.configure.ms } : {}),
+      ...(result.phases.build ? { build: result.phases.build.ms } : {}),
+      ...(result.phases.test ? { test: result.phases.test.ms } : {}),
+    },
+    cacheHitRate: result.cache?.rate ?? null,
+    annotations: result.diagnostics.annotations,
+    dropped: result.diagnostics.dropped,
+    tests,
+    links,
+    ...(result.conclusion === "timed_out" ? { reason: `timed out after ${settings.timeout_minutes} min` } : {}),
+  });
+  return { result, tests, links, ranOn, summary };
+}
+
+/**
+ * The cell's artifacts (its config's globs; links and anything outside the
+ * workspace refused) and its SBOM, into the object store; their links for the summary.
+ */
+async function keepOutputs(
+  outputs: AttemptOutputs,
+  request: AttemptRequest,
+  ranOn: string,
+  packages: () => Promise<ImagePackage[]>,
+  storedLog: string | null,
+): Promise<CellLinks> {
+  const { store, keys, link } = outputs;
+  const { settings, workspace, cell } = request;
+  const collected = await collectArtifacts(workspace, settings.artifacts);
+  const artifacts: { name: string; size: number; url?: string }[] = [];
+  for (const artifact of collected.artifacts) {
+    const key = keys.artifact(artifact.path);
+    // The build has ended: nothing can swap the file the collector checked.
+    await store.put(key, createReadStream(artifact.absolute));
+    artifacts.push({ name: artifact.path, size: artifact.size, url: await link(key) });
+  }
+  let sbom: string | undefined;
+  if (settings.sbom.enabled) {
+    const document = cellSbom({
+      repository: request.repository,
+      headSha: request.headSha,
+      cell: {
+        name: cell.name,
+        compiler: cell.compiler.family,
+        version: cell.compiler.version,
+        stdFlag: cell.stdFlag,
+        image: ranOn,
+      },
+      imagePackages: await packages(),
+      artifacts: collected.artifacts.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+      tool: TOOL,
+    });
+    await store.put(keys.sbom, document, { contentType: "application/vnd.cyclonedx+json" });
+    sbom = await link(keys.sbom);
+    // The project's own SBOM script's documents, kept beside ours (links refused like artifacts').
+    if (settings.sbom.script) {
+      const own = await collectArtifacts(workspace, [".heimdall/sbom/**"]);
+      for (const file of own.artifacts) {
+        const name = file.path.replace(/^\.heimdall\/sbom\//, "");
+        const fileKey = keys.projectSbom(name);
+        await store.put(fileKey, createReadStream(file.absolute), { contentType: "application/json" });
+        artifacts.push({ name: `SBOM from the project: ${name}`, size: file.size, url: await link(fileKey) });
+      }
+    }
+  }
+  return { artifacts, ...(sbom ? { sbom } : {}), ...(storedLog ? { log: await link(storedLog) } : {}) };
+}

@@ -1,0 +1,56 @@
+import { createVerify } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { appCloneTokens, githubApiBaseUrl } from "../../src/github/clone-tokens.ts";
+import { type FakeGitHub, fakeGitHub, testPrivateKey, testPublicKey } from "../support/github.ts";
+
+let github: FakeGitHub | undefined;
+afterEach(() => {
+  github?.cleanup();
+  github = undefined;
+});
+
+/** The JWT's claims, after checking its RS256 signature with the app's public key. */
+function verifiedClaims(authorization: string | undefined): Record<string, unknown> {
+  const jwt = authorization?.replace(/^bearer /i, "") ?? "";
+  const [header = "", payload = "", signature = ""] = jwt.split(".");
+  const verify = createVerify("RSA-SHA256");
+  verify.update(`${header}.${payload}`);
+  expect(verify.verify(testPublicKey(), Buffer.from(signature, "base64url"))).toBe(true);
+  return JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+}
+
+describe("appCloneTokens", () => {
+  it("mints a contents:read token for the one repository, at a GitHub Enterprise Server's API, and reuses it", async () => {
+    const baseUrl = githubApiBaseUrl({ GHE_HOST: "ghe.example.com" });
+    expect(baseUrl).toBe("https://ghe.example.com/api/v3");
+    github = fakeGitHub(baseUrl);
+    const tokens = appCloneTokens({ appId: "77", privateKey: testPrivateKey(), baseUrl });
+
+    const first = await tokens("4242", "octo/private-lib");
+    expect(first).toMatch(/^ghs_fake4242x/);
+    expect(await tokens("4242", "octo/private-lib")).toBe(first);
+
+    const minted = github.requests({ method: "POST" });
+    expect(minted).toHaveLength(1);
+    expect(minted[0]?.path).toBe("/app/installations/4242/access_tokens");
+    expect(minted[0]?.body).toEqual({ repositories: ["private-lib"], permissions: { contents: "read" } });
+    expect(verifiedClaims(minted[0]?.headers.authorization).iss).toBe("77");
+    github.assertAllValid();
+
+    // Another repository of the same installation gets its own token.
+    expect(await tokens("4242", "octo/other")).not.toBe(first);
+  });
+
+  it("refuses an installation id or repository it cannot scope a token to, before asking GitHub", async () => {
+    github = fakeGitHub();
+    const tokens = appCloneTokens({ appId: "77", privateKey: testPrivateKey() });
+    await expect(tokens("abc", "octo/lib")).rejects.toThrow(/installation id 'abc'/);
+    await expect(tokens("1", "octo")).rejects.toThrow(/not owner\/name/);
+    expect(github.requests()).toHaveLength(0);
+  });
+
+  it("takes the API's address from Probot's settings", () => {
+    expect(githubApiBaseUrl({})).toBe("https://api.github.com");
+    expect(githubApiBaseUrl({ GHE_HOST: "127.0.0.1:8443", GHE_PROTOCOL: "http" })).toBe("http://127.0.0.1:8443/api/v3");
+  });
+});
