@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { createNodeMiddleware, type Probot } from "probot";
+import { apiRoutes } from "./api/routes.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { heimdallApp } from "./github/app.ts";
@@ -15,6 +16,9 @@ import { startCellEventConsumer } from "./github/cell-events.ts";
 import { Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
 import { cancelChannel, Queues } from "./queue/queues.ts";
+import { liveLogLink } from "./storage/links.ts";
+import type { ObjectStore } from "./storage/object-store.ts";
+import type { UrlSigner } from "./storage/url-signer.ts";
 
 export interface ServerOptions {
   readonly probot: Probot;
@@ -27,6 +31,10 @@ export interface ServerOptions {
   readonly webhookPath?: string;
   readonly publicUrl?: string | null;
   readonly writer?: Omit<GitHubWriterOptions, "redis" | "keyPrefix">;
+  /** The workers' object store: the API serves a filesystem store's objects and redirects to S3's. */
+  readonly store?: ObjectStore | null;
+  /** Signs and checks the API's links (HEIMDALL_URL_SECRET, shared with the workers). */
+  readonly signer?: UrlSigner | null;
 }
 
 export interface RunningServer {
@@ -52,6 +60,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     writer,
     auth: (installationId) => options.probot.auth(installationId),
     publicUrl: options.publicUrl ?? null,
+    liveLogUrl: (attemptId) =>
+      options.publicUrl ? liveLogLink(options.signer ?? null, options.publicUrl, attemptId) : null,
   });
   const workers: Worker[] = [
     reporter.start(connection, { prefix }),
@@ -70,14 +80,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     probot: options.probot,
     webhooksPath: options.webhookPath ?? "/api/github/webhooks",
   });
+  const api = apiRoutes({ store: options.store ?? null, signer: options.signer ?? null, redis: publisher, prefix });
   const http: HttpServer = createServer((request, response) => {
     if (request.url === "/healthz") {
       response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
       return;
     }
-    void middleware(request, response, () => {
-      response.writeHead(404).end();
-    });
+    void api(request, response)
+      .then((answered) => {
+        if (answered) return;
+        void middleware(request, response, () => {
+          response.writeHead(404).end();
+        });
+      })
+      .catch(() => {
+        if (!response.headersSent) response.writeHead(500).end();
+        else response.destroy();
+      });
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));
   const { port } = http.address() as AddressInfo;

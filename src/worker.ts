@@ -20,7 +20,9 @@ import { LiveLogPublisher } from "./queue/live-log.ts";
 import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
 import { type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
 import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
+import { Links } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
+import type { UrlSigner } from "./storage/url-signer.ts";
 
 export interface WorkerOptions {
   readonly redisUrl: string;
@@ -47,6 +49,8 @@ export interface WorkerOptions {
   readonly store?: ObjectStore;
   /** Where the API is, to make a filesystem store's paths into links (PUBLIC_URL). */
   readonly publicUrl?: string;
+  /** Signs the summary's links to the API (HEIMDALL_URL_SECRET, shared with the servers). */
+  readonly signer?: UrlSigner | null;
   /** How long a job's lock lasts unrenewed (BullMQ's lockDuration, default 30 s): a dead worker's cells wait this long. */
   readonly lockDurationMs?: number;
   /** How often stalled jobs are looked for (BullMQ's stalledInterval, default 30 s). */
@@ -191,7 +195,7 @@ async function runJob(
   const workspace = await source.workspace(checkout, `attempt-${job.attemptId}`);
   const attempt = Number(job.attemptId);
   const store = options.store;
-  const publicUrl = (options.publicUrl ?? "").replace(/\/$/, "");
+  const links = store ? new Links({ store, signer: options.signer ?? null, publicUrl: options.publicUrl ?? "" }) : null;
   try {
     const report = await runAttempt({
       cell,
@@ -222,22 +226,19 @@ async function runJob(
                 : null,
               packages: () => packagesOf(image),
             },
-      outputs: store
-        ? {
-            store,
-            keys: {
-              log: logKey(job.buildId, cell.id, attempt),
-              sbom: sbomKey(job.buildId, cell.id, attempt),
-              artifact: (file) => artifactKey(job.buildId, cell.id, attempt, file),
-              projectSbom: (file) => projectSbomKey(job.buildId, cell.id, attempt, file),
-            },
-            // A filesystem store's URLs are paths of the API: links need its address.
-            link: async (key) => {
-              const url = await store.url(key);
-              return url.startsWith("/") ? `${publicUrl}${url}` : url;
-            },
-          }
-        : null,
+      outputs:
+        store && links
+          ? {
+              store,
+              keys: {
+                log: logKey(job.buildId, cell.id, attempt),
+                sbom: sbomKey(job.buildId, cell.id, attempt),
+                artifact: (file) => artifactKey(job.buildId, cell.id, attempt, file),
+                projectSbom: (file) => projectSbomKey(job.buildId, cell.id, attempt, file),
+              },
+              link: (key) => links.object(key),
+            }
+          : null,
     });
     return {
       conclusion: report.result.conclusion,

@@ -11,6 +11,8 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
   }
   const { startServer } = await import("../server.ts");
   const { WriterOctokit } = await import("../github/octokit.ts");
+  const { createObjectStore, storageEnvOf } = await import("../storage/object-store.ts");
+  const { UrlSigner } = await import("../storage/url-signer.ts");
   // createProbot reads APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET, LOG_LEVEL, GHE_HOST, GHE_PROTOCOL...
   const probot = createProbot({ overrides: { Octokit: WriterOctokit } });
   const server = await startServer({
@@ -21,6 +23,9 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     host: env.HOST ?? "0.0.0.0",
     webhookPath: env.WEBHOOK_PATH ?? "/api/github/webhooks",
     publicUrl: env.PUBLIC_URL ?? null,
+    // The same store and secret as the workers': the API serves their links.
+    store: createObjectStore(storageEnvOf(env)),
+    signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
   });
   io.stderr(`heimdall-build server: listening on ${server.url}\n`);

@@ -41,6 +41,7 @@ export async function workerCommand(
     return 2;
   }
   const { startWorker } = await import("../worker.ts");
+  const { UrlSigner } = await import("../storage/url-signer.ts");
   const { appCloneTokens, githubApiBaseUrl } = await import("../github/clone-tokens.ts");
   const { getPrivateKey } = await import("@probot/get-private-key");
   // The app's credentials mint a read-only token per repository; without them only public repositories clone.
@@ -53,19 +54,12 @@ export async function workerCommand(
     env.APP_ID && privateKey
       ? appCloneTokens({ appId: env.APP_ID, privateKey, baseUrl: githubApiBaseUrl(env) })
       : undefined;
-  const { createObjectStore } = await import("../storage/object-store.ts");
+  const { createObjectStore, storageEnvOf } = await import("../storage/object-store.ts");
   const worker = await startWorker({
     // S3 when S3_BUCKET is set, else a folder (STORAGE_DIR) the API serves.
-    store: createObjectStore({
-      S3_ENDPOINT: env.S3_ENDPOINT,
-      S3_BUCKET: env.S3_BUCKET,
-      S3_REGION: env.S3_REGION,
-      S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
-      S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
-      S3_FORCE_PATH_STYLE: env.S3_FORCE_PATH_STYLE,
-      STORAGE_DIR: env.STORAGE_DIR,
-    }),
+    store: createObjectStore(storageEnvOf(env)),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
     redisUrl: env.REDIS_URL,
     ...(cloneTokens ? { cloneTokens } : {}),
     platform: options.platform as Platform,

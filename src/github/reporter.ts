@@ -33,6 +33,8 @@ export interface ReporterDeps {
   readonly auth: (installationId: number) => Promise<InstallationOctokit>;
   /** Where a build's page is (the dashboard); check runs link to it. */
   readonly publicUrl?: string | null;
+  /** A running attempt's live log link (signed), or null when the server serves none. */
+  readonly liveLogUrl?: (attemptId: string) => string | null;
 }
 
 export const MATRIX_CHECK_NAME = "heimdall-build / matrix";
@@ -127,6 +129,9 @@ export class Reporter {
       startedAt: attempt.started_at,
       completedAt: attempt.completed_at,
       detailsUrl: this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/$/, "")}/builds/${build.id}` : null,
+      ...(attempt.state === "in_progress" && this.deps.liveLogUrl
+        ? { liveLogUrl: this.deps.liveLogUrl(attempt.id) }
+        : {}),
     };
   }
 

@@ -19,6 +19,8 @@ export type AttemptView = {
   readonly startedAt: Date | null;
   readonly completedAt: Date | null;
   readonly detailsUrl: string | null;
+  /** The running attempt's live log (a signed link), when the server can serve one. */
+  readonly liveLogUrl?: string | null;
 };
 
 export interface CheckRunAction {
@@ -107,7 +109,10 @@ export function checkRunBody(view: AttemptView): CheckRunBody {
         ...base,
         status: "in_progress",
         ...(view.startedAt ? { started_at: view.startedAt.toISOString() } : {}),
-        output: { title: `Building${attempt}`, summary: `Running on a ${view.platform} worker.` },
+        output: {
+          title: `Building${attempt}`,
+          summary: `Running on a ${view.platform} worker.${view.liveLogUrl ? ` [Live log](${view.liveLogUrl})` : ""}`,
+        },
       };
     case "completed": {
       const conclusion = view.conclusion ?? "neutral";

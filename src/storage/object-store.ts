@@ -53,6 +53,19 @@ export interface StorageEnv {
   readonly STORAGE_DIR?: string | undefined;
 }
 
+/** The storage settings out of a process's environment. */
+export function storageEnvOf(env: Readonly<Record<string, string | undefined>>): StorageEnv {
+  return {
+    S3_ENDPOINT: env.S3_ENDPOINT,
+    S3_BUCKET: env.S3_BUCKET,
+    S3_REGION: env.S3_REGION,
+    S3_ACCESS_KEY_ID: env.S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY: env.S3_SECRET_ACCESS_KEY,
+    S3_FORCE_PATH_STYLE: env.S3_FORCE_PATH_STYLE,
+    STORAGE_DIR: env.STORAGE_DIR,
+  };
+}
+
 export function defaultStorageDir(): string {
   return join(homedir(), ".local", "share", "heimdall-build", "objects");
 }

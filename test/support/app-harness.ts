@@ -5,6 +5,8 @@ import { Probot } from "probot";
 import { WriterOctokit } from "../../src/github/octokit.ts";
 import type { GitHubWriterOptions } from "../../src/github/writer.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
+import type { ObjectStore } from "../../src/storage/object-store.ts";
+import type { UrlSigner } from "../../src/storage/url-signer.ts";
 import { examplePayload, testPrivateKey } from "./github.ts";
 
 export const SECRET = "webhook-secret";
@@ -63,6 +65,9 @@ export function startTestServer(options: {
   readonly prefix: string;
   readonly baseUrl?: string;
   readonly publicUrl?: string;
+  /** The workers' store and the links' secret, for the API. */
+  readonly store?: ObjectStore;
+  readonly signer?: UrlSigner;
   /** Writes unlimited unless given: most tests are not about the limiter. */
   readonly writer?: Omit<GitHubWriterOptions, "redis" | "keyPrefix">;
 }): Promise<RunningServer> {
@@ -82,6 +87,8 @@ export function startTestServer(options: {
     port: 0,
     host: "127.0.0.1",
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.store ? { store: options.store } : {}),
+    ...(options.signer ? { signer: options.signer } : {}),
     writer: options.writer ?? { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
   });
 }

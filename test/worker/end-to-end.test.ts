@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cacheVolumeName } from "../../src/executor/run-cell.ts";
 import type { RunningServer } from "../../src/server.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
+import { UrlSigner } from "../../src/storage/url-signer.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import {
   clearRedisPrefix,
@@ -46,6 +47,8 @@ let github: FakeGitHub;
 let head: string;
 let cloneUrl: string;
 let store: FsStore;
+const PUBLIC_URL = "https://heimdall.example.com";
+const signer = new UrlSigner("the end-to-end test's link secret");
 const prefix = `heimdall-e2e-${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
@@ -67,11 +70,12 @@ beforeAll(async () => {
   database = await freshDatabase(false);
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
-  server = await startTestServer({ databaseUrl: database.url, prefix });
   store = new FsStore(path.join(scratch, "objects"));
+  server = await startTestServer({ databaseUrl: database.url, prefix, store, signer, publicUrl: PUBLIC_URL });
   worker = await startWorker({
     store,
-    publicUrl: "https://heimdall.example.com",
+    signer,
+    publicUrl: PUBLIC_URL,
     redisUrl: REDIS_URL,
     prefix,
     platform: "linux",
@@ -133,6 +137,22 @@ describe("push → worker → check runs", () => {
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/artifacts/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/sboms/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/logs/");
+    // The links work: the server's API serves them (signed), a guessed path gets nothing.
+    const logLink = /\((https:\/\/heimdall\.example\.com\/api\/v1\/objects\/logs\/[^)\s]+)\)/.exec(
+      failed?.output.summary ?? "",
+    )?.[1];
+    expect(logLink).toBeDefined();
+    const served = await fetch((logLink ?? "").replace(PUBLIC_URL, server.url));
+    expect(served.status).toBe(200);
+    expect(await served.text()).toContain("greeting.counts_words");
+    expect((await fetch((logLink ?? "").replace(PUBLIC_URL, server.url).replace(/\?.*/, ""))).status).toBe(403);
+    // While they ran, the cells' check runs linked their live logs.
+    const inProgress = github
+      .requests((r) => (r.body as { status?: string } | undefined)?.status === "in_progress")
+      .map((r) => JSON.stringify(r.body));
+    expect(inProgress.some((body) => body.includes("[Live log](https://heimdall.example.com/api/v1/attempts/"))).toBe(
+      true,
+    );
     const logKey = objects.find((k) => k.startsWith("logs/")) ?? "";
     expect(await readFile(path.join(scratch, "objects", logKey), "utf8")).toMatch(/Building CXX object|Linking CXX/);
     const sbomKey = objects.find((k) => /^sboms\/[^/]+\/[^/]+\/\d+\.cdx\.json$/.test(k)) ?? "";

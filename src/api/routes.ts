@@ -1,0 +1,153 @@
+/**
+ * The API's routes under /api/v1 that serve what workers made: stored
+ * objects (logs, artifacts, SBOMs) and the live tail of a running attempt's
+ * log. Both answer signed links only (storage/url-signer.ts): the links in
+ * check runs and on the dashboard; a guessed path gets 403.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Redis } from "ioredis";
+import { readLiveLog } from "../queue/live-log.ts";
+import { isValidKey } from "../storage/keys.ts";
+import { OBJECTS_PATH } from "../storage/links.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import type { UrlSigner } from "../storage/url-signer.ts";
+
+export interface ApiRoutesOptions {
+  readonly store: ObjectStore | null;
+  readonly signer: UrlSigner | null;
+  /** For the live log: a blocking read takes a connection of its own (duplicated from this one). */
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Followers of live logs at once, at most (each holds a Redis connection). */
+  readonly maxFollowers?: number;
+  /** How long a follower waits for new output per Redis read. */
+  readonly followBlockMs?: number;
+}
+
+const LIVE_LOG = /^\/api\/v1\/attempts\/(\d{1,18})\/log$/;
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".log": "text/plain; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".json": "application/json",
+  ".xml": "application/xml",
+};
+
+export type ApiHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+/** Answers the request if it is one of these routes (true), or leaves it (false). */
+export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
+  let followers = 0;
+  const maxFollowers = options.maxFollowers ?? 100;
+
+  const refuse = (response: ServerResponse, status: number, message: string) => {
+    response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ message }));
+    return true;
+  };
+  const signed = (response: ServerResponse, pathname: string, query: URLSearchParams): boolean => {
+    if (!options.signer) {
+      refuse(response, 403, "this server has no HEIMDALL_URL_SECRET: it serves no signed links");
+      return false;
+    }
+    const verdict = options.signer.verify(pathname, query);
+    if (verdict === "ok") return true;
+    refuse(response, 403, verdict === "expired" ? "this link has expired" : "this link's signature is not valid");
+    return false;
+  };
+
+  return async (request, response) => {
+    const url = new URL(request.url ?? "/", "http://api.invalid");
+    const pathname = url.pathname;
+    if (!pathname.startsWith("/api/v1/")) return false;
+    if (request.method !== "GET" && request.method !== "HEAD") return refuse(response, 405, "only GET");
+
+    if (pathname.startsWith(OBJECTS_PATH)) {
+      if (!signed(response, pathname, url.searchParams)) return true;
+      let key: string;
+      try {
+        key = pathname.slice(OBJECTS_PATH.length).split("/").map(decodeURIComponent).join("/");
+      } catch {
+        return refuse(response, 400, "the object's key is not valid percent-encoding");
+      }
+      if (!isValidKey(key) || !options.store) return refuse(response, 404, "no such object");
+      // S3 serves its own objects: a fresh presigned URL, for a few minutes.
+      const direct = await options.store.url(key, 300);
+      if (!direct.startsWith("/")) {
+        response.writeHead(302, { location: direct, "cache-control": "no-store" }).end();
+        return true;
+      }
+      const body = await options.store.get(key);
+      if (!body) return refuse(response, 404, "no such object");
+      const type = CONTENT_TYPES[path.posix.extname(key)] ?? "application/octet-stream";
+      response.writeHead(200, {
+        "content-type": type,
+        // Build outputs are untrusted: never rendered as a page of this origin.
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox",
+        ...(type === "application/octet-stream"
+          ? { "content-disposition": `attachment; filename="${path.posix.basename(key).replace(/[^\w.-]/g, "_")}"` }
+          : {}),
+      });
+      if (request.method === "HEAD") {
+        (body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        response.end();
+        return true;
+      }
+      await pipeline(body, response).catch(() => undefined);
+      return true;
+    }
+
+    const live = LIVE_LOG.exec(pathname);
+    if (live?.[1]) {
+      if (!signed(response, pathname, url.searchParams)) return true;
+      const attemptId = live[1];
+      const first = await readLiveLog(options.redis, options.prefix, attemptId);
+      if (!first)
+        return refuse(
+          response,
+          404,
+          `no live log for attempt ${attemptId}: it has not started, or ended over a day ago`,
+        );
+      const follow = url.searchParams.get("follow") === "1" && first.ended === null;
+      if (follow && followers >= maxFollowers)
+        return refuse(response, 503, "too many live logs are followed; try again");
+      response.writeHead(200, {
+        "content-type": "text/plain; charset=utf-8",
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+        "x-heimdall-state": first.ended ?? "running",
+      });
+      response.write(first.text);
+      if (!follow) {
+        response.end();
+        return true;
+      }
+      followers++;
+      const reader = options.redis.duplicate();
+      let closed = false;
+      response.on("close", () => {
+        closed = true;
+        reader.disconnect();
+      });
+      try {
+        let cursor = first.cursor;
+        while (!closed) {
+          const next = await readLiveLog(reader, options.prefix, attemptId, cursor, options.followBlockMs ?? 5000);
+          if (!next) break;
+          if (next.text) response.write(next.text);
+          cursor = next.cursor;
+          if (next.ended !== null) break;
+        }
+      } catch {
+        // The client went away (its reader disconnected) or Redis did: the response ends.
+      } finally {
+        followers--;
+        reader.disconnect();
+        response.end();
+      }
+      return true;
+    }
+    return refuse(response, 404, "no such API route");
+  };
+}
