@@ -2,6 +2,7 @@
 import { createReadStream } from "node:fs";
 import { DiagnosticsStream } from "../diagnostics/engine.ts";
 import { type Annotation, Annotator } from "../report/annotations.ts";
+import { compilerStyle } from "../report/compiler-style.ts";
 import type { CliIo } from "./program.ts";
 
 export interface DiagnosticsOptions {
@@ -53,16 +54,4 @@ export async function diagnosticsCommand(log: string, options: DiagnosticsOption
       "\n",
   );
   return 0;
-}
-
-const WORD: Readonly<Record<Annotation["annotation_level"], string>> = {
-  failure: "error",
-  warning: "warning",
-  notice: "note",
-};
-
-function compilerStyle(a: Annotation): string {
-  const column = a.start_column ? `:${a.start_column}` : "";
-  const code = a.code ? ` [${a.code}]` : "";
-  return `${a.path}:${a.start_line}${column}: ${WORD[a.annotation_level]}: ${a.message}${code}`;
 }

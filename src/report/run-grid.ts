@@ -1,0 +1,349 @@
+/**
+ * The report `heimdall-build run` prints when a local run of the matrix ends:
+ * a pass/fail grid per build type, the cells that did not pass and why,
+ * totals, failed tests, and the diagnostics compiler-style, each printed once
+ * however many cells reported it. Pure: text in, text out.
+ */
+import { styleText } from "node:util";
+import { CXX_STANDARDS, type CxxStandard, type Sanitizer } from "../config/catalog.ts";
+import type { Cell } from "../config/matrix.ts";
+import type { Annotation, AnnotationLevel } from "./annotations.ts";
+import { compilerStyle } from "./compiler-style.ts";
+
+export type RunConclusion = "success" | "failure" | "timed_out" | "cancelled" | "skipped";
+
+export interface RunTestCounts {
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+export interface RunCellOutcome {
+  readonly cell: Cell;
+  readonly conclusion: RunConclusion;
+  /** The skip reason, or why it did not pass in one line ("tests failed", "timed out after 30 min"). */
+  readonly reason: string | null;
+  readonly durationMs: number | null;
+  /** Errors, warnings and notes found in the cell's log. */
+  readonly annotations: readonly Annotation[];
+  readonly tests: RunTestCounts | null;
+  /** Names of the failed tests (possibly fewer than `tests.failed`). */
+  readonly failedTests: readonly string[];
+}
+
+export interface RunReportOptions {
+  /** ANSI colour; never any escape code without it. */
+  readonly color: boolean;
+}
+
+/** Lines the diagnostics section takes at most (cell headings and "also" lines included), before "... N more". */
+export const MAX_DIAGNOSTIC_LINES = 50;
+/** Failed tests named per cell at most. */
+export const MAX_FAILED_TESTS_PER_CELL = 20;
+/** Other cells named in an "(also: ...)" line at most. */
+const MAX_ALSO = 6;
+
+/** The report, ending with a newline. */
+export function renderRunReport(outcomes: readonly RunCellOutcome[], options: RunReportOptions): string {
+  const paint = painter(options.color);
+  const dedup = deduplicate(outcomes);
+  const sections = [
+    ...grids(outcomes, paint),
+    notPassedSection(outcomes, paint),
+    totalsSection(outcomes, dedup),
+    failedTestsSection(outcomes, paint),
+    diagnosticsSection(outcomes, dedup, options.color, paint),
+  ].filter((s) => s.length > 0);
+  return `${sections.join("\n\n")}\n`;
+}
+
+// --- colour -------------------------------------------------------------------
+
+type Format = Parameters<typeof styleText>[0];
+type Paint = (format: Format, text: string) => string;
+
+function painter(color: boolean): Paint {
+  return color ? (format, text) => styleText(format, text, { validateStream: false }) : (_format, text) => text;
+}
+
+/** The grid's word for each conclusion, and its colour. */
+const GRID_WORD: Readonly<Record<RunConclusion, readonly [string, Format]>> = {
+  success: ["pass", "green"],
+  failure: ["FAIL", ["red", "bold"]],
+  timed_out: ["timeout", ["red", "bold"]],
+  cancelled: ["cancel", "yellow"],
+  skipped: ["skip", "gray"],
+};
+
+/** The conclusion in a sentence. */
+const PHRASE: Readonly<Record<RunConclusion, string>> = {
+  success: "passed",
+  failure: "failed",
+  timed_out: "timed out",
+  cancelled: "cancelled",
+  skipped: "skipped",
+};
+
+// --- cells --------------------------------------------------------------------
+
+const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
+  address: "asan",
+  undefined: "ubsan",
+  thread: "tsan",
+  memory: "msan",
+  leak: "lsan",
+};
+
+function compilerName(cell: Cell): string {
+  return `${cell.compiler.family}-${cell.compiler.version}`;
+}
+
+/** `asan+ubsan`, `coverage`, or "" for a plain build: what tells cells in one grid position apart. */
+function variantOf(cell: Cell): string {
+  return [...cell.sanitizers.map((s) => SANITIZER_SHORT[s]), ...(cell.coverage ? ["coverage"] : [])].join("+");
+}
+
+function spansPlatforms(outcomes: readonly RunCellOutcome[]): boolean {
+  return new Set(outcomes.map((o) => o.cell.platform)).size > 1;
+}
+
+/** `clang-16 c++20 Debug asan`, with the platform first when the run spans several. */
+function shortName(cell: Cell, withPlatform: boolean): string {
+  const variant = variantOf(cell);
+  return [
+    ...(withPlatform ? [cell.platform] : []),
+    compilerName(cell),
+    `c++${cell.cxxStandard}`,
+    cell.buildType,
+    ...(variant ? [variant] : []),
+  ].join(" ");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function levelCount(outcome: RunCellOutcome, level: AnnotationLevel): number {
+  return outcome.annotations.filter((a) => a.annotation_level === level).length;
+}
+
+// --- grids --------------------------------------------------------------------
+
+/** A table cell: its text, and the same text with colour (equal without). */
+interface Shown {
+  readonly plain: string;
+  readonly painted: string;
+}
+
+function shown(plain: string, painted = plain): Shown {
+  return { plain, painted };
+}
+
+function standardOrder(standard: CxxStandard): number {
+  return CXX_STANDARDS.indexOf(standard);
+}
+
+/** One grid per build type, in the order the build types first appear. */
+function grids(outcomes: readonly RunCellOutcome[], paint: Paint): string[] {
+  const withPlatform = spansPlatforms(outcomes);
+  const rowKey = (cell: Cell) => (withPlatform ? `${cell.platform} / ${compilerName(cell)}` : compilerName(cell));
+  const rowOrder = [...new Set(outcomes.map((o) => rowKey(o.cell)))];
+  const buildTypes = [...new Set(outcomes.map((o) => o.cell.buildType))];
+  return buildTypes.map((buildType) => {
+    const mine = outcomes.filter((o) => o.cell.buildType === buildType);
+    const standards = [...new Set(mine.map((o) => o.cell.cxxStandard))].sort(
+      (a, b) => standardOrder(a) - standardOrder(b),
+    );
+    const rows = rowOrder.filter((key) => mine.some((o) => rowKey(o.cell) === key));
+    const body = rows.map((key) => [
+      shown(key),
+      ...standards.map((standard) => {
+        const here = mine.filter((o) => rowKey(o.cell) === key && o.cell.cxxStandard === standard);
+        if (here.length === 0) return shown("-", paint("gray", "-"));
+        const parts = here.map((o) => {
+          const [word, format] = GRID_WORD[o.conclusion];
+          const variant = variantOf(o.cell);
+          return shown(variant ? `${word} ${variant}` : word, `${paint(format, word)}${variant ? ` ${variant}` : ""}`);
+        });
+        return shown(parts.map((p) => p.plain).join(", "), parts.map((p) => p.painted).join(", "));
+      }),
+    ]);
+    const header = [shown(""), ...standards.map((s) => shown(`c++${s}`, paint("bold", `c++${s}`)))];
+    return [paint("bold", buildType), alignTable(header, body)].join("\n");
+  });
+}
+
+/** Columns aligned on the visible text, so colour does not shift them; the last column unpadded. */
+function alignTable(header: readonly Shown[], rows: readonly (readonly Shown[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]?.plain.length ?? 0)));
+  const line = (cells: readonly Shown[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c.painted : c.painted + " ".repeat((widths[i] ?? 0) - c.plain.length)))
+      .join("  ")
+      .trimEnd();
+  return all.map((r) => `  ${line(r)}`.trimEnd()).join("\n");
+}
+
+// --- cells that did not pass --------------------------------------------------
+
+function notPassedSection(outcomes: readonly RunCellOutcome[], paint: Paint): string {
+  const lines = outcomes
+    .filter((o) => o.conclusion !== "success")
+    .map((o) => {
+      const phrase = PHRASE[o.conclusion];
+      const [, format] = GRID_WORD[o.conclusion];
+      const reason = o.reason?.trim() || null;
+      // "timed out after 30 min" says it already.
+      const said = reason?.toLowerCase().startsWith(phrase) ? reason : reason ? `${phrase}: ${reason}` : phrase;
+      const counts = countsOf(o);
+      return `  ${o.cell.name}: ${paint(format, said)}${counts ? ` (${counts})` : ""}`;
+    });
+  return lines.length > 0 ? ["Did not pass:", ...lines].join("\n") : "";
+}
+
+function countsOf(outcome: RunCellOutcome): string {
+  const errors = levelCount(outcome, "failure");
+  const warnings = levelCount(outcome, "warning");
+  const parts = [
+    ...(errors > 0 ? [plural(errors, "error")] : []),
+    ...(warnings > 0 ? [plural(warnings, "warning")] : []),
+  ];
+  const { tests } = outcome;
+  if (tests && tests.failed > 0) {
+    parts.push(`${tests.failed} of ${plural(tests.passed + tests.failed + tests.skipped, "test")} failed`);
+  }
+  return parts.join(", ");
+}
+
+// --- totals -------------------------------------------------------------------
+
+function totalsSection(outcomes: readonly RunCellOutcome[], dedup: Deduplicated): string {
+  const by = (c: RunConclusion) => outcomes.filter((o) => o.conclusion === c).length;
+  const parts = [`${by("success")} passed`];
+  for (const c of ["failure", "timed_out", "cancelled", "skipped"] as const) {
+    if (by(c) > 0) parts.push(`${by(c)} ${PHRASE[c]}`);
+  }
+  const lines = [`${plural(outcomes.length, "cell")}: ${parts.join(", ")}`];
+
+  const sum = (level: AnnotationLevel) => outcomes.reduce((n, o) => n + levelCount(o, level), 0);
+  const distinct = (level: AnnotationLevel) =>
+    dedup.unique.filter((u) => u.annotation.annotation_level === level).length;
+  const counted = (level: AnnotationLevel) => {
+    const total = sum(level);
+    const once = distinct(level);
+    return once < total ? `${total} (${once} distinct)` : `${total}`;
+  };
+  lines.push(`errors: ${counted("failure")}, warnings: ${counted("warning")}`);
+
+  const tested = outcomes.flatMap((o) => (o.tests ? [o.tests] : []));
+  if (tested.length > 0) {
+    const t = (k: keyof RunTestCounts) => tested.reduce((n, x) => n + x[k], 0);
+    lines.push(`tests: ${t("passed")} passed, ${t("failed")} failed, ${t("skipped")} skipped`);
+  }
+  return lines.join("\n");
+}
+
+// --- failed tests -------------------------------------------------------------
+
+function failedTestsSection(outcomes: readonly RunCellOutcome[], paint: Paint): string {
+  const blocks: string[] = [];
+  for (const o of outcomes) {
+    const failed = Math.max(o.tests?.failed ?? 0, o.failedTests.length);
+    if (failed === 0) continue;
+    const named = o.failedTests.slice(0, MAX_FAILED_TESTS_PER_CELL);
+    const lines = [`  ${o.cell.name}`, ...named.map((name) => `    ${paint("red", name)}`)];
+    const more = failed - named.length;
+    if (more > 0) lines.push(`    ... and ${more} more`);
+    blocks.push(lines.join("\n"));
+  }
+  return blocks.length > 0 ? ["Failed tests:", ...blocks].join("\n") : "";
+}
+
+// --- diagnostics --------------------------------------------------------------
+
+/** A diagnostic printed once, with the cells that reported it. */
+interface Unique {
+  readonly annotation: Annotation;
+  /** Index in the outcomes of the first cell that reported it, under which it is printed. */
+  readonly owner: number;
+  /** The other cells that reported it, in outcome order. */
+  readonly also: Cell[];
+  /** Index in the owner's annotations: log order within a cell. */
+  readonly position: number;
+}
+
+interface Deduplicated {
+  readonly unique: readonly Unique[];
+}
+
+/**
+ * One entry per diagnostic across cells. The fingerprint leaves line numbers
+ * out on purpose (it must survive code moving), so two identical warnings on
+ * different lines of a file share one: the key adds the line and the level.
+ */
+function deduplicate(outcomes: readonly RunCellOutcome[]): Deduplicated {
+  const byKey = new Map<string, Unique>();
+  outcomes.forEach((o, owner) => {
+    o.annotations.forEach((annotation, position) => {
+      const key = `${annotation.fingerprint}\u0000${annotation.start_line}\u0000${annotation.annotation_level}`;
+      const seen = byKey.get(key);
+      if (!seen) byKey.set(key, { annotation, owner, also: [], position });
+      else if (seen.owner !== owner && !seen.also.includes(o.cell)) seen.also.push(o.cell);
+    });
+  });
+  return { unique: [...byKey.values()] };
+}
+
+const LEVEL_RANK: Readonly<Record<AnnotationLevel, number>> = { failure: 0, warning: 1, notice: 2 };
+
+function diagnosticsSection(
+  outcomes: readonly RunCellOutcome[],
+  dedup: Deduplicated,
+  color: boolean,
+  paint: Paint,
+): string {
+  const { unique } = dedup;
+  if (unique.length === 0) return "";
+  const withPlatform = spansPlatforms(outcomes);
+  const render = (u: Unique): string[] => {
+    const lines = compilerStyle(u.annotation, color).split("\n");
+    if (u.also.length > 0) {
+      const names = u.also.slice(0, MAX_ALSO).map((c) => shortName(c, withPlatform));
+      const more = u.also.length - names.length;
+      lines.push(paint("gray", `  (also: ${names.join(", ")}${more > 0 ? `, and ${more} more` : ""})`));
+    }
+    return lines;
+  };
+
+  // Within the line budget, errors first, then warnings, then notes: a long
+  // list of warnings from the first cell must not hide the last cell's error.
+  const byPriority = [...unique].sort(
+    (a, b) =>
+      LEVEL_RANK[a.annotation.annotation_level] - LEVEL_RANK[b.annotation.annotation_level] ||
+      a.owner - b.owner ||
+      a.position - b.position,
+  );
+  const chosen = new Set<Unique>();
+  const headed = new Set<number>();
+  let used = 1; // the section's heading
+  for (const u of byPriority) {
+    const cost = render(u).length + (headed.has(u.owner) ? 0 : 1);
+    if (used + cost > MAX_DIAGNOSTIC_LINES) break;
+    used += cost;
+    chosen.add(u);
+    headed.add(u.owner);
+  }
+
+  // Printed by cell, each cell's own in level then log order.
+  const lines = ["Diagnostics:"];
+  outcomes.forEach((o, index) => {
+    const mine = byPriority.filter((u) => u.owner === index && chosen.has(u));
+    if (mine.length === 0) return;
+    lines.push(paint("bold", `${o.cell.name}:`));
+    for (const u of mine) lines.push(...render(u));
+  });
+  const more = unique.length - chosen.size;
+  if (more > 0) lines.push(`... ${more} more ${more === 1 ? "diagnostic" : "diagnostics"} not shown`);
+  return lines.join("\n");
+}
