@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { catalogCommand } from "./catalog-command.ts";
 import { diagnosticsCommand } from "./diagnostics-command.ts";
 import { imagesCommand } from "./images-command.ts";
+import { type RunEnvironment, runCommand } from "./run-command.ts";
 import { serverCommand } from "./server-command.ts";
 import { validateCommand } from "./validate-command.ts";
 import { workerCommand } from "./worker-command.ts";
@@ -11,6 +12,8 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
+  /** What `run` needs of the process (the real one when absent). */
+  readonly run?: RunEnvironment;
 }
 
 const processIo: CliIo = {
@@ -41,6 +44,26 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .action(async (dir: string, options: { config?: string; json?: boolean }) => {
       exitCode = await validateCommand({ dir, ...options }, io);
     });
+
+  program
+    .command("run")
+    .description(
+      "run the matrix here, as the server would, with no server: in containers when Docker answers, else with the compilers installed here",
+    )
+    .argument("[dir]", "repository folder", ".")
+    .option("--config <file>", "config file (default: DIR/.heimdall-build.yml)")
+    .option("--cells <pattern>", "only cells whose id or name matches (glob; comma-separated or repeated)", collect, [])
+    .option("--executor <executor>", "docker or host (default: docker when an engine answers, else host)")
+    .option("--jobs <n>", "cells built at once (default: the number of cores)")
+    .option("--json <report>", "also write the run's report as JSON to this file")
+    .action(
+      async (
+        dir: string,
+        options: { config?: string; cells: string[]; executor?: string; jobs?: string; json?: string },
+      ) => {
+        exitCode = await runCommand({ dir, ...options }, io, io.run ?? processRunEnvironment());
+      },
+    );
 
   program
     .command("server")
@@ -121,4 +144,34 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     throw error;
   }
   return exitCode;
+}
+
+/** The real process's terminal, Ctrl-C and Docker engine. */
+function processRunEnvironment(): RunEnvironment {
+  return {
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+    ...(process.stdout.rows ? { rows: process.stdout.rows } : {}),
+    onInterrupt: (handler) => {
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+      return () => {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+      };
+    },
+    docker: async () => {
+      const { default: Docker } = await import("dockerode");
+      const docker = new Docker();
+      const answered = await Promise.race([
+        docker.ping().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref()),
+      ]);
+      return answered ? docker : null;
+    },
+  };
 }

@@ -12,6 +12,7 @@ export type CellState =
   | "configure"
   | "build"
   | "test"
+  | "sbom"
   | "success"
   | "failure"
   | "timed_out"
@@ -46,6 +47,7 @@ const WORD: Readonly<Record<CellState, string>> = {
   configure: "configure",
   build: "build",
   test: "test",
+  sbom: "sbom",
   success: "success",
   failure: "failure",
   timed_out: "timed out",

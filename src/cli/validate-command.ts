@@ -1,11 +1,10 @@
 /** `heimdall-build validate`: the config checked and its matrix shown, as the server would see it. */
-import { open } from "node:fs/promises";
 import path from "node:path";
 import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import { formatPath, formatProblem, type PositionedProblem } from "../config/problems.ts";
-import { LIMITS } from "../config/schema.ts";
 import { renderTable } from "../report/text-table.ts";
+import { readConfigText } from "./config-file.ts";
 import type { CliIo } from "./program.ts";
 
 export interface ValidateOptions {
@@ -17,7 +16,7 @@ export interface ValidateOptions {
 export async function validateCommand(options: ValidateOptions, io: CliIo): Promise<number> {
   const file = options.config ?? path.join(options.dir, DEFAULT_CONFIG_FILE);
   const shown = path.relative(io.cwd, path.resolve(io.cwd, file)) || file;
-  const text = await readBounded(path.resolve(io.cwd, file));
+  const text = await readConfigText(path.resolve(io.cwd, file));
   if (typeof text !== "string") {
     io.stderr(`${shown}:1:1: error: ${text.error}\n`);
     if (options.json)
@@ -50,26 +49,6 @@ export async function validateCommand(options: ValidateOptions, io: CliIo): Prom
     )}\n\n${shown}: ${result.cells.length} cells, ${runnable} to run, ${result.cells.length - runnable} skipped\n`,
   );
   return 0;
-}
-
-/** Reads at most the config size limit (+1 byte to notice a larger file). */
-async function readBounded(file: string): Promise<string | { error: string }> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { error: code === "ENOENT" ? "no such file" : `cannot open: ${code ?? String(error)}` };
-  }
-  try {
-    const buffer = Buffer.alloc(LIMITS.fileBytes + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString("utf8");
-  } catch (error) {
-    return { error: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
-  } finally {
-    await handle.close();
-  }
 }
 
 export function cellJson(cell: Cell) {

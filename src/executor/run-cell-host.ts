@@ -57,7 +57,7 @@ export async function runCellOnHost(request: HostCellRunRequest): Promise<CellRu
   const env = hostEnvironment(request, workspace);
   // ccache as the compiler launcher only where it is installed: a missing one would fail the configure.
   const settings =
-    request.settings.cache && !onPath("ccache", env.PATH) ? { ...request.settings, cache: false } : request.settings;
+    request.settings.cache && !isOnPath("ccache", env.PATH) ? { ...request.settings, cache: false } : request.settings;
   // The script's paths are bash's: forward slashes on Windows too.
   const sourceDir = workspace.split(path.sep).join("/");
   const script = cellScript({ cell: request.cell, settings, nonce, jobs: request.jobs ?? 2, sourceDir });
@@ -181,7 +181,7 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-function onPath(command: string, searchPath: string | undefined): boolean {
+export function isOnPath(command: string, searchPath: string | undefined): boolean {
   const extensions = process.platform === "win32" ? ["", ".exe", ".cmd", ".bat"] : [""];
   for (const dir of (searchPath ?? "").split(path.delimiter)) {
     if (!dir) continue;

@@ -387,9 +387,16 @@ function linksSection(links: CellLinks): string {
   return lines.length > 0 ? ["### Links", "", ...lines].join("\n") : "";
 }
 
-/** An http(s) URL that can stand as a markdown link destination, or null. */
+/**
+ * An http(s) URL, or a relative path inside the summary's folder (a local
+ * run's summary.md beside its log), that can stand as a markdown link
+ * destination; else null.
+ */
 function safeUrl(url: string | undefined): string | null {
   if (!url || url.length > MAX_URL_CHARS) return null;
+  if (/^[A-Za-z0-9_.-][^:]*$/.test(url) && !url.split("/").includes("..")) {
+    return encodeURI(url).replace(/\(/g, "%28").replace(/\)/g, "%29");
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -28,7 +28,8 @@ export function configured(yaml: string): { cells: Cell[]; settings: BuildSettin
 
 /** A fresh copy of examples/hello-cpp at `dir`, changed by `edit`. */
 export async function copyExample(dir: string, edit?: (dir: string) => Promise<void>): Promise<string> {
-  await cp(EXAMPLE, dir, { recursive: true });
+  // Not the outputs of a `heimdall-build run` someone made in the example.
+  await cp(EXAMPLE, dir, { recursive: true, filter: (source) => path.basename(source) !== ".heimdall-build" });
   await edit?.(dir);
   return dir;
 }

@@ -1,0 +1,219 @@
+/**
+ * `heimdall-build run`'s engine: a repository's matrix on this machine, with
+ * no server. Each cell goes through the same attempt pipeline as a worker's
+ * job (executor/attempt.ts): image, hardened container or host, diagnostics,
+ * tests, log, artifacts and SBOM, summary. Outputs go under the run's folder.
+ */
+
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type Docker from "dockerode";
+import type { Platform } from "./config/catalog.ts";
+import type { Cell } from "./config/matrix.ts";
+import { type AttemptReport, runAttempt } from "./executor/attempt.ts";
+import { imageForCell } from "./executor/cell-image.ts";
+import type { BuildSettings, Phase } from "./executor/cell-script.ts";
+import { copySource } from "./executor/local-source.ts";
+import { cacheVolumeName } from "./executor/run-cell.ts";
+import { hostCompilers, isOnPath } from "./executor/run-cell-host.ts";
+import type { RunCellOutcome } from "./report/run-grid.ts";
+import { imagePackagesOf } from "./report/sbom.ts";
+import { FsStore } from "./storage/fs-store.ts";
+
+/** What a cell is doing, for progress. */
+export type LocalCellState = "queued" | "image" | "source" | Phase | RunCellOutcome["conclusion"];
+
+export interface LocalRunOptions {
+  /** The repository's folder (absolute). */
+  readonly dir: string;
+  /** Its files to build, relative to dir (executor/local-source.ts). */
+  readonly files: readonly string[];
+  /** What the SBOM names: `owner/name` and the commit (HEAD, for a git work tree). */
+  readonly repository: string;
+  readonly headSha: string;
+  readonly cells: readonly Cell[];
+  readonly settings: BuildSettings;
+  readonly executor: "docker" | "host";
+  readonly docker?: Docker;
+  /** Cells built at once. */
+  readonly jobs: number;
+  /** Parallel jobs inside each build. */
+  readonly buildJobs: number;
+  /** Where logs, artifacts, SBOMs and summaries go (absolute). */
+  readonly runDir: string;
+  /** Where the cells' workspaces are made (removed after each cell). */
+  readonly workDir: string;
+  /** Labels the run's containers, so that an interrupted run can remove them. */
+  readonly runId: string;
+  readonly aptOptions?: string;
+  readonly signal: AbortSignal;
+  readonly onState: (cellId: string, state: LocalCellState, detail?: string) => void;
+}
+
+export interface LocalCellResult {
+  readonly outcome: RunCellOutcome;
+  /** The attempt's report (null for a skipped cell, or one that failed before it built). */
+  readonly report: AttemptReport | null;
+}
+
+/** The Docker label of every container a local run starts. */
+export const RUN_LABEL = "dev.heimdall-build.run";
+
+const HOST_PLATFORM: Partial<Record<NodeJS.Platform, Platform>> = { linux: "linux", darwin: "macos", win32: "windows" };
+
+export async function runLocalMatrix(options: LocalRunOptions): Promise<LocalCellResult[]> {
+  const results = new Array<LocalCellResult>(options.cells.length);
+  // What cannot be built here is said at once, not when its turn comes.
+  const runnable: number[] = [];
+  options.cells.forEach((cell, index) => {
+    const reason = unbuildableReason(cell, options.executor);
+    if (reason === null) {
+      runnable.push(index);
+      return;
+    }
+    results[index] = { outcome: outcomeOf(cell, { conclusion: "skipped", reason }), report: null };
+    options.onState(cell.id, "skipped", reason);
+  });
+  let next = 0;
+  const lane = async () => {
+    while (next < runnable.length) {
+      const index = runnable[next++] as number;
+      const cell = options.cells[index] as Cell;
+      // One cell's trouble is its own: the others run on.
+      results[index] = await runOne(options, cell).catch((error: unknown) => ({
+        outcome: outcomeOf(cell, { conclusion: "failure", reason: `heimdall-build failed: ${String(error)}` }),
+        report: null,
+      }));
+      options.onState(cell.id, results[index].outcome.conclusion, results[index].outcome.reason ?? undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, runnable.length)) }, lane));
+  return results;
+}
+
+/** Why this machine cannot build the cell, or null when it can. */
+export function unbuildableReason(cell: Cell, executor: "docker" | "host"): string | null {
+  if (cell.skipped) return cell.skipReason;
+  if (executor === "docker") {
+    return cell.platform === "linux"
+      ? null
+      : `${cell.platform} cells run on a ${cell.platform} machine: there, use --executor host`;
+  }
+  const here = HOST_PLATFORM[process.platform];
+  if (cell.platform !== here)
+    return `${cell.platform} cells run on a ${cell.platform} machine, not on ${here ?? process.platform}`;
+  const { cxx } = hostCompilers(cell.compiler);
+  if (!isOnPath(cxx, process.env.PATH)) {
+    return `${cell.compiler.family}-${cell.compiler.version} is not installed here (no ${cxx} on PATH)`;
+  }
+  return null;
+}
+
+function outcomeOf(cell: Cell, fields: Partial<RunCellOutcome> & Pick<RunCellOutcome, "conclusion">): RunCellOutcome {
+  return { cell, reason: null, durationMs: null, annotations: [], tests: null, failedTests: [], ...fields };
+}
+
+async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellResult> {
+  const started = Date.now();
+  if (options.signal.aborted) {
+    return {
+      outcome: outcomeOf(cell, { conclusion: "cancelled", reason: "interrupted before it started" }),
+      report: null,
+    };
+  }
+  const failed = (reason: string): LocalCellResult => ({
+    outcome: outcomeOf(cell, { conclusion: "failure", reason, durationMs: Date.now() - started }),
+    report: null,
+  });
+
+  const docker = options.executor === "docker" ? options.docker : undefined;
+  let image: string | null = null;
+  if (docker) {
+    options.onState(cell.id, "image", cell.image ?? "");
+    try {
+      image = await imageForCell(docker, cell, {
+        aptOptions: options.aptOptions ?? "",
+        onProgress: (line) => options.onState(cell.id, "image", line.slice(0, 200)),
+      });
+    } catch (error) {
+      return failed(
+        `the image could not be made: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+      );
+    }
+  }
+
+  options.onState(cell.id, "source");
+  const workspace = await copySource(options.dir, options.files, options.workDir, cell.id);
+  const store = new FsStore(options.runDir);
+  try {
+    const report = await runAttempt({
+      cell,
+      settings: options.settings,
+      workspace: workspace.path,
+      repository: options.repository,
+      headSha: options.headSha,
+      signal: options.signal,
+      jobs: options.buildJobs,
+      onPhase: (phase) => options.onState(cell.id, phase),
+      execution:
+        docker && image
+          ? {
+              kind: "docker",
+              docker,
+              image,
+              labels: { [RUN_LABEL]: options.runId },
+              network: options.settings.network,
+              // One cache per image for the machine's own builds: warm rebuilds across runs.
+              cache: options.settings.cache
+                ? { volume: cacheVolumeName(image, "trusted", `local-${os.userInfo().username}`) }
+                : null,
+              packages: () => imagePackagesOf(docker, image as string),
+            }
+          : { kind: "host" },
+      outputs: {
+        store,
+        keys: {
+          log: `${cell.id}/build.log`,
+          sbom: `${cell.id}/sbom.cdx.json`,
+          artifact: (file) => `${cell.id}/artifacts/${file}`,
+          projectSbom: (file) => `${cell.id}/project-sbom/${file}`,
+        },
+        // Relative to the cell's folder, where its summary.md is.
+        link: async (key) =>
+          path.relative(path.join(options.runDir, cell.id), store.pathOf(key)).split(path.sep).join("/"),
+      },
+    });
+    await writeFile(path.join(options.runDir, cell.id, "summary.md"), `${report.summary.summary}\n`);
+    const { result, tests } = report;
+    return {
+      outcome: outcomeOf(cell, {
+        conclusion: result.conclusion,
+        reason: reasonOf(report, options.settings),
+        durationMs: Date.now() - started,
+        annotations: result.diagnostics.annotations,
+        tests: tests ? { passed: tests.passed, failed: tests.failed, skipped: tests.skipped } : null,
+        failedTests: tests?.failures.map((f) => f.name) ?? [],
+      }),
+      report,
+    };
+  } finally {
+    await workspace.release();
+  }
+}
+
+function reasonOf(report: AttemptReport, settings: BuildSettings): string | null {
+  const { result } = report;
+  switch (result.conclusion) {
+    case "success":
+      return null;
+    case "timed_out":
+      return `timed out after ${settings.timeout_minutes} min`;
+    case "cancelled":
+      return "interrupted";
+    case "failure":
+      if (result.oomKilled) return "killed for the memory limit";
+      if (result.failedPhase === "test") return "tests failed";
+      return result.failedPhase ? `${result.failedPhase} failed (exit ${result.exitCode})` : `exit ${result.exitCode}`;
+  }
+}
