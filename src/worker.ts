@@ -6,6 +6,7 @@
  */
 
 import os from "node:os";
+import path from "node:path";
 import { type Job, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
@@ -169,7 +170,10 @@ async function runJob(
   const image =
     host || !docker
       ? null
-      : await imageForCell(docker, cell, { aptOptions: options.aptOptions ?? "" }).catch((error: unknown) => ({
+      : await imageForCell(docker, cell, {
+          aptOptions: options.aptOptions ?? "",
+          lockDir: path.join(options.cacheDir, "locks"),
+        }).catch((error: unknown) => ({
           error: String(error),
         }));
   if (image !== null && typeof image !== "string") return failed(`The image could not be made: ${image.error}`);

@@ -189,7 +189,8 @@ async function keepOutputs(
         stdFlag: cell.stdFlag,
         image: ranOn,
       },
-      imagePackages: await packages(),
+      // An image without dpkg (Rocky, Windows, a config's own) still gets an SBOM: artifacts and toolchain.
+      imagePackages: await packages().catch(() => []),
       artifacts: collected.artifacts.map(({ path, size, sha256 }) => ({ path, size, sha256 })),
       tool: TOOL,
     });

@@ -4,7 +4,7 @@
  * and never two builds of one tag at a time in a process.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,11 @@ const DIGEST_LABEL = "dev.heimdall-build.recipe-digest";
 export interface ImageBuildOptions {
   /** Called with each line the build prints, for progress. */
   readonly onProgress?: (line: string) => void;
+  /**
+   * Where the build lock is taken: a folder every process using this engine
+   * sees (workers in containers share their cache folder, not their /tmp).
+   */
+  readonly lockDir?: string;
 }
 
 export class ImageBuildError extends Error {
@@ -92,8 +97,10 @@ const BUILD_LIMIT_MS = 60 * 60_000;
 async function buildIfStale(docker: Docker, spec: ImageSpec, options: ImageBuildOptions): Promise<string> {
   if ((await imageState(docker, spec)) === "current") return spec.tag;
   // Workers on one host share its engine: one builds, the others wait and reuse.
+  const lockDir = options.lockDir ?? os.tmpdir();
+  await mkdir(lockDir, { recursive: true });
   const lock = path.join(
-    os.tmpdir(),
+    lockDir,
     `heimdall-build-image-${createHash("sha256").update(spec.tag).digest("hex").slice(0, 16)}.lock`,
   );
   const unlock = await lockFile(lock, Date.now() + BUILD_LIMIT_MS, BUILD_LIMIT_MS);
