@@ -164,9 +164,10 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
               image,
               labels: { [RUN_LABEL]: options.runId },
               network: options.settings.network,
-              // One cache per image for the machine's own builds: warm rebuilds across runs.
+              // One cache per image and project folder: warm rebuilds across runs, and no project writing
+              // entries another compiles in (":" is in no GitHub owner's name: no worker's cache is shared).
               cache: options.settings.cache
-                ? { volume: cacheVolumeName(image, "trusted", `local-${os.userInfo().username}`) }
+                ? { volume: cacheVolumeName(image, "trusted", `local:${os.userInfo().username}:${options.dir}`) }
                 : null,
               packages: () => imagePackagesOf(docker, image as string),
             }

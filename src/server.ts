@@ -108,7 +108,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     queues,
     writer,
     async close() {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Followed live logs last as long as their builds: they end now; idle keep-alives too.
+      api.shutdown();
+      http.closeIdleConnections();
+      await closed;
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       await writer.close();

@@ -78,6 +78,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const name = options.name ?? `${os.hostname()}-${process.pid}`;
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = new Redis(options.redisUrl);
+  // The live tail is best effort: while Redis is away its writes fail at once instead of queueing.
+  const liveConnection = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  liveConnection.on("error", () => undefined);
   const queues = new Queues({ connection, prefix });
   const source = new SourceCache({
     cacheDir: options.cacheDir,
@@ -109,14 +112,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const data = job.data;
       const controller = new AbortController();
       running.set(data.attemptId, controller);
-      const live = new LiveLogPublisher(connection, prefix, data.attemptId);
+      const live = new LiveLogPublisher(liveConnection, prefix, data.attemptId);
       let conclusion = "failure";
       try {
         await live.start();
         // A worker that died here left its container running: stop it before building again.
         if (options.docker) await removeContainersOf(options.docker, data.attemptId);
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
-        const finished = await runJob(options, source, data, controller.signal, packagesOf, live);
+        // Whatever goes wrong in heimdall-build itself, the check run ends: never left in progress.
+        const finished = await runJob(options, source, data, controller.signal, packagesOf, live).catch(
+          (error: unknown): Finished => ({
+            conclusion: "failure",
+            summary: `heimdall-build could not finish this cell: ${error instanceof Error ? error.message : String(error)}`,
+            annotations: [],
+          }),
+        );
         conclusion = finished.conclusion;
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
       } finally {
@@ -142,6 +152,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await worker.close();
       await queues.close();
       subscriber.disconnect();
+      liveConnection.disconnect();
       connection.disconnect();
     },
   };

@@ -4,6 +4,8 @@
  * log. Both answer signed links only (storage/url-signer.ts): the links in
  * check runs and on the dashboard; a guessed path gets 403.
  */
+
+import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -34,10 +36,15 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".xml": "application/xml",
 };
 
-export type ApiHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+export interface ApiHandler {
+  /** Answers the request if it is one of these routes (true), or leaves it (false). */
+  (request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+  /** Ends every followed live log (the server is stopping: they could last hours). */
+  shutdown(): void;
+}
 
-/** Answers the request if it is one of these routes (true), or leaves it (false). */
 export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
+  const following = new Set<ServerResponse>();
   let followers = 0;
   const maxFollowers = options.maxFollowers ?? 100;
 
@@ -56,7 +63,12 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
     return false;
   };
 
-  return async (request, response) => {
+  const handler = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+    // A client that leaves at any point is noticed, also during the first read.
+    let gone = false;
+    response.on("close", () => {
+      gone = true;
+    });
     const url = new URL(request.url ?? "/", "http://api.invalid");
     const pathname = url.pathname;
     if (!pathname.startsWith("/api/v1/")) return false;
@@ -109,7 +121,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
           404,
           `no live log for attempt ${attemptId}: it has not started, or ended over a day ago`,
         );
-      const follow = url.searchParams.get("follow") === "1" && first.ended === null;
+      const follow = request.method === "GET" && url.searchParams.get("follow") === "1" && first.ended === null;
       if (follow && followers >= maxFollowers)
         return refuse(response, 503, "too many live logs are followed; try again");
       response.writeHead(200, {
@@ -118,24 +130,25 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
         "cache-control": "no-store",
         "x-heimdall-state": first.ended ?? "running",
       });
-      response.write(first.text);
-      if (!follow) {
-        response.end();
+      if (request.method === "HEAD" || !follow || gone) {
+        response.end(request.method === "HEAD" ? undefined : first.text);
         return true;
       }
       followers++;
+      following.add(response);
       const reader = options.redis.duplicate();
-      let closed = false;
-      response.on("close", () => {
-        closed = true;
-        reader.disconnect();
-      });
+      response.on("close", () => reader.disconnect());
       try {
+        // A reader that does not read holds the stream here, not in this process's memory.
+        const send = async (text: string) => {
+          if (!response.write(text) && !gone) await once(response, "drain").catch(() => undefined);
+        };
+        await send(first.text);
         let cursor = first.cursor;
-        while (!closed) {
+        while (!gone) {
           const next = await readLiveLog(reader, options.prefix, attemptId, cursor, options.followBlockMs ?? 5000);
           if (!next) break;
-          if (next.text) response.write(next.text);
+          if (next.text) await send(next.text);
           cursor = next.cursor;
           if (next.ended !== null) break;
         }
@@ -143,6 +156,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
         // The client went away (its reader disconnected) or Redis did: the response ends.
       } finally {
         followers--;
+        following.delete(response);
         reader.disconnect();
         response.end();
       }
@@ -150,4 +164,9 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
     }
     return refuse(response, 404, "no such API route");
   };
+  return Object.assign(handler, {
+    shutdown() {
+      for (const response of following) response.destroy();
+    },
+  });
 }

@@ -5,7 +5,8 @@
  * when one did, 2 for a usage or config error, 130 when interrupted.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { lstat, mkdir, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -13,7 +14,7 @@ import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import { formatProblem } from "../config/problems.ts";
 import type { BuildSettings } from "../executor/cell-script.ts";
-import { LocalSourceError, localIdentity, sourceFiles } from "../executor/local-source.ts";
+import { LocalSourceError, localIdentity, removeTree, sourceFiles } from "../executor/local-source.ts";
 import type { LocalCellResult } from "../local-run.ts";
 import type { Annotation } from "../report/annotations.ts";
 import { readConfigText } from "./config-file.ts";
@@ -85,6 +86,11 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     );
   }
   const executor = docker ? "docker" : "host";
+  if (!docker && options.executor === undefined) {
+    io.stderr(
+      "heimdall-build run: no Docker engine answers, so cells build on this host with its own compilers, without a container's isolation (--executor docker insists on Docker)\n",
+    );
+  }
 
   let files: string[];
   try {
@@ -100,7 +106,18 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-")}-${randomBytes(3).toString("hex")}`;
   const runsRoot = path.join(dir, RUNS_DIR);
   const runDir = path.join(runsRoot, "runs", runId);
+  // The folder is the repository's to name: a link there would send the outputs elsewhere.
+  const existing = await lstat(runsRoot).catch(() => null);
+  if (existing && !existing.isDirectory()) {
+    return usage(
+      `${path.relative(io.cwd, runsRoot) || runsRoot} is not a folder (a link?); remove it to let run keep its outputs there`,
+    );
+  }
   await mkdir(runDir, { recursive: true });
+  const realRuns = await realpath(runsRoot);
+  if (realRuns !== path.join(await realpath(dir), RUNS_DIR)) {
+    return usage(`${path.relative(io.cwd, runsRoot) || runsRoot} leads out of ${dir}`);
+  }
   await writeFile(path.join(runsRoot, ".gitignore"), "# heimdall-build run's outputs\n*\n");
   await rm(path.join(runsRoot, "latest"), { force: true });
   await symlink(path.join("runs", runId), path.join(runsRoot, "latest")).catch(() => undefined);
@@ -129,10 +146,10 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     if (interrupts === 1) {
       io.stderr("\nheimdall-build run: interrupted; stopping the running cells (Ctrl-C again to force)\n");
       controller.abort();
-    } else if (docker) {
-      void removeRunContainers(docker, runId).finally(() => process.exit(130));
     } else {
-      process.exit(130);
+      rmSync(workDir, { recursive: true, force: true });
+      if (docker) void removeRunContainers(docker, runId).finally(() => process.exit(130));
+      else process.exit(130);
     }
   });
   const ticker = live ? setInterval(() => progress.tick(), 250) : null;
@@ -163,7 +180,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     stopListening();
     // Whatever happened, nothing of the run is left running.
     if (docker) await removeRunContainers(docker, runId);
-    await rm(workDir, { recursive: true, force: true });
+    await removeTree(workDir).catch(() => undefined);
   }
 
   const { renderRunReport } = await import("../report/run-grid.ts");
@@ -173,6 +190,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
   await writeFile(path.join(runDir, "report.json"), report);
   if (options.json) await writeFile(path.resolve(io.cwd, options.json), report);
   io.stdout(`\nlogs, artifacts and summaries: ${path.relative(io.cwd, runDir) || runDir}\n`);
+  if (outcomes.every((o) => o.conclusion === "skipped")) {
+    io.stderr("heimdall-build run: every cell was skipped: nothing was built\n");
+  }
 
   if (controller.signal.aborted) return 130;
   return outcomes.some(

@@ -75,6 +75,11 @@ export async function workerCommand(
     ...(env.HEIMDALL_ALLOW_FILE_URLS === "1" ? { allowFileUrls: true } : {}),
     ...(env.HEIMDALL_STALLED_INTERVAL_MS ? { stalledIntervalMs: Number(env.HEIMDALL_STALLED_INTERVAL_MS) } : {}),
   });
+  if (!env.S3_BUCKET && !env.HEIMDALL_URL_SECRET) {
+    io.stderr(
+      "heimdall-build worker: no S3_BUCKET and no HEIMDALL_URL_SECRET: the check runs' links to logs, artifacts and SBOMs in the folder store will not be served (set HEIMDALL_URL_SECRET on workers and servers)\n",
+    );
+  }
   io.stderr(
     `heimdall-build worker ${worker.name}: taking ${options.platform} cells${cloneTokens ? "" : " (no APP_ID: public repositories only)"}\n`,
   );

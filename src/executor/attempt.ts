@@ -108,29 +108,42 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     ...(request.onOutput ? { onOutput: request.onOutput } : {}),
     ...(log ? { log: { writable: log, maxBytes: request.logMaxBytes ?? DEFAULT_MAX_LOG_BYTES } } : {}),
   };
-  const result =
-    execution.kind === "host"
-      ? await runCellOnHost(common)
-      : await runCell({
-          ...common,
-          docker: execution.docker,
-          image: execution.image,
-          network: execution.network,
-          cache: execution.cache,
-          ...(execution.labels ? { labels: execution.labels } : {}),
-        });
+  let result: CellRunResult;
+  try {
+    result =
+      execution.kind === "host"
+        ? await runCellOnHost(common)
+        : await runCell({
+            ...common,
+            docker: execution.docker,
+            image: execution.image,
+            network: execution.network,
+            cache: execution.cache,
+            ...(execution.labels ? { labels: execution.labels } : {}),
+          });
+  } catch (error) {
+    // Failed before its output was wired (a volume, the workspace's owner): the upload must not wait forever.
+    log?.destroy(error instanceof Error ? error : new Error(String(error)));
+    await logStored;
+    throw error;
+  }
   const storedLog = await logStored;
   const parsed = result.junitXml ? parseJunit(result.junitXml) : null;
   const tests = parsed && !isJunitError(parsed) ? parsed : null;
-  const links = outputs
-    ? await keepOutputs(
-        outputs,
-        request,
-        ranOn,
-        execution.kind === "docker" ? execution.packages : async () => [],
-        storedLog,
-      )
-    : {};
+  // A cancelled cell keeps its log only: whoever cancelled it does not wait for its artifacts and SBOM.
+  const links = !outputs
+    ? {}
+    : result.conclusion === "cancelled"
+      ? storedLog
+        ? { log: await outputs.link(storedLog) }
+        : {}
+      : await keepOutputs(
+          outputs,
+          request,
+          ranOn,
+          execution.kind === "docker" ? execution.packages : async () => [],
+          storedLog,
+        );
   const summary = cellSummary({
     cell: {
       name: cell.name,

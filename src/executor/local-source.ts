@@ -8,11 +8,38 @@
  */
 import { execFile } from "node:child_process";
 import { constants as fsConstants } from "node:fs";
-import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink } from "node:fs/promises";
+import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readlink, realpath, rm, symlink } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { isRepositoryName } from "../report/sbom.ts";
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+/**
+ * git on the folder, which is not trusted: its .git/config could name an
+ * fsmonitor hook (run by ls-files) or other programs; none of that runs here.
+ */
+function git(dir: string, args: readonly string[], options: { maxBuffer?: number } = {}) {
+  return execFileAsync(
+    "git",
+    [
+      "-c",
+      "core.fsmonitor=false",
+      "-c",
+      "core.untrackedCache=false",
+      "-c",
+      "core.hooksPath=/dev/null",
+      "-C",
+      dir,
+      ...args,
+    ],
+    {
+      maxBuffer: options.maxBuffer ?? 1024 * 1024,
+      encoding: "buffer",
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" },
+    },
+  );
+}
 
 /** Folders never copied, whatever lists them: the run's own outputs and git's store. */
 const NEVER = new Set([".git", ".heimdall-build"]);
@@ -39,11 +66,9 @@ export async function sourceFiles(dir: string, buildDir: string): Promise<string
 
 async function gitFiles(dir: string): Promise<string[] | null> {
   try {
-    const { stdout } = await run(
-      "git",
-      ["-C", dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-      { maxBuffer: 256 * 1024 * 1024, encoding: "buffer" },
-    );
+    const { stdout } = await git(dir, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
     const listed = stdout.toString("utf8").split("\0").filter(Boolean);
     // ls-files lists paths relative to dir; a submodule is listed as its folder (copied whole).
     return [...new Set(listed)];
@@ -74,18 +99,26 @@ async function walk(root: string, buildDir: string): Promise<string[]> {
  * `local/<folder>` and a commit of zeros.
  */
 export async function localIdentity(dir: string): Promise<{ repository: string; headSha: string }> {
-  const git = async (...args: string[]) =>
-    (await run("git", ["-C", dir, ...args]).catch(() => ({ stdout: "" }))).stdout.toString().trim();
-  const head = await git("rev-parse", "--verify", "--quiet", "HEAD");
-  const origin = await git("remote", "get-url", "origin");
-  const fromOrigin = /[/:]([A-Za-z0-9-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(origin);
-  const name =
-    path
-      .basename(dir)
-      .replace(/[^A-Za-z0-9_.-]+/g, "-")
-      .replace(/^[.-]+/, "") || "project";
+  const ask = async (...args: string[]) =>
+    (await git(dir, args).catch(() => ({ stdout: Buffer.alloc(0) }))).stdout.toString().trim();
+  const head = await ask("rev-parse", "--verify", "--quiet", "HEAD");
+  const origin = await ask("remote", "get-url", "origin");
+  // Only a hosted origin (https://host/owner/name, git@host:owner/name) names the repository.
+  const fromOrigin = /^(?:[a-z+]+:\/\/[^/]+\/|[^/@:]+@[^/:]+:)([A-Za-z0-9-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(
+    origin,
+  );
+  const hosted = fromOrigin ? `${fromOrigin[1]}/${fromOrigin[2]}` : "";
+  const name = path
+    .basename(dir)
+    .replace(/[^A-Za-z0-9_.-]+/g, "-")
+    .replace(/^[.-]+/, "")
+    .slice(0, 100);
   return {
-    repository: fromOrigin ? `${fromOrigin[1]}/${fromOrigin[2]}` : `local/${name}`,
+    repository: isRepositoryName(hosted)
+      ? hosted
+      : isRepositoryName(`local/${name}`)
+        ? `local/${name}`
+        : "local/project",
     headSha: /^[0-9a-f]{40}$/.test(head) ? head : "0".repeat(40),
   };
 }
@@ -108,18 +141,44 @@ export async function copySource(
 ): Promise<LocalWorkspace> {
   await mkdir(parent, { recursive: true });
   const dest = await mkdtemp(path.join(parent, `${name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80)}-`));
+  const root = await realpath(dest);
   try {
-    for (const file of files) await copyEntry(path.join(dir, file), path.join(dest, file));
+    for (const file of files) await copyEntry(path.join(dir, file), path.join(root, file), root);
   } catch (error) {
-    await rm(dest, { recursive: true, force: true });
+    await removeTree(dest);
     throw error;
   }
-  return { path: dest, release: () => rm(dest, { recursive: true, force: true }) };
+  return { path: dest, release: () => removeTree(dest) };
 }
 
-async function copyEntry(from: string, to: string): Promise<void> {
+/** Removes a folder a build wrote, whatever modes it left (a read-only folder stops a plain rm). */
+export async function removeTree(dir: string): Promise<void> {
+  try {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    await makeWritable(dir);
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  const info = await lstat(dir).catch(() => null);
+  if (!info?.isDirectory()) return;
+  await chmod(dir, 0o700).catch(() => undefined);
+  for (const entry of await readdir(dir).catch(() => [])) await makeWritable(path.join(dir, entry));
+}
+
+async function copyEntry(from: string, to: string, root: string): Promise<void> {
   const info = await lstat(from).catch(() => null);
   if (!info) return; // Listed by git but deleted in the work tree: a push would not carry it either.
+  // A folder on the way that an earlier entry made a link (index and work tree
+  // out of step) would lead out: the nearest folder that exists must be inside.
+  let existing = path.dirname(to);
+  while (!(await lstat(existing).catch(() => null))) existing = path.dirname(existing);
+  const parent = await realpath(existing);
+  if (parent !== root && !parent.startsWith(root + path.sep)) {
+    throw new LocalSourceError(`${path.relative(root, to)}: a folder on its path is a link out of the copy`);
+  }
   await mkdir(path.dirname(to), { recursive: true });
   if (info.isSymbolicLink()) {
     await symlink(await readlink(from), to);
@@ -127,7 +186,7 @@ async function copyEntry(from: string, to: string): Promise<void> {
     await mkdir(to, { recursive: true });
     for (const entry of await readdir(from)) {
       if (entry === ".git") continue;
-      await copyEntry(path.join(from, entry), path.join(to, entry));
+      await copyEntry(path.join(from, entry), path.join(to, entry), root);
     }
   } else if (info.isFile()) {
     await copyFile(from, to, fsConstants.COPYFILE_FICLONE);

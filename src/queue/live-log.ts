@@ -30,7 +30,8 @@ export class LiveLogPublisher {
   #pendingChars = 0;
   #dropped = 0;
   #timer: NodeJS.Timeout | null = null;
-  #flushing: Promise<void> = Promise.resolve();
+  /** The batch on its way to Redis; the next waits in #pending (bounded) until it is done. */
+  #sending: Promise<void> | null = null;
   #ended = false;
 
   constructor(redis: Redis, prefix: string, attemptId: string) {
@@ -38,9 +39,18 @@ export class LiveLogPublisher {
     this.#key = liveLogKey(prefix, attemptId);
   }
 
-  /** Forgets an earlier run of the same attempt (a worker that died mid-build). */
+  /**
+   * Forgets an earlier run of the same attempt (a worker that died mid-build)
+   * and says the cell is being prepared, so its link answers before the build prints.
+   */
   async start(): Promise<void> {
-    await this.#redis.del(this.#key).catch(() => undefined);
+    await this.#redis
+      .multi()
+      .del(this.#key)
+      .xadd(this.#key, "*", "text", "[heimdall-build: preparing the cell: image, source]\n")
+      .expire(this.#key, KEEP_SECONDS)
+      .exec()
+      .catch(() => undefined);
   }
 
   write(chunk: string): void {
@@ -52,6 +62,10 @@ export class LiveLogPublisher {
       this.#pendingChars -= dropped.length;
       this.#dropped += dropped.length;
     }
+    this.#schedule();
+  }
+
+  #schedule(): void {
     this.#timer ??= setTimeout(() => {
       this.#timer = null;
       this.#flush();
@@ -64,8 +78,9 @@ export class LiveLogPublisher {
     this.#ended = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    while (this.#sending) await this.#sending;
     this.#flush();
-    await this.#flushing;
+    while (this.#sending) await this.#sending;
     await this.#redis
       .multi()
       .xadd(this.#key, "MAXLEN", "~", TAIL_ENTRIES, "*", "end", conclusion)
@@ -76,22 +91,33 @@ export class LiveLogPublisher {
 
   #flush(): void {
     if (this.#pending.length === 0) return;
+    if (this.#sending) {
+      // One batch at a time: the text waits in the bounded buffer meanwhile.
+      if (!this.#ended) this.#schedule();
+      return;
+    }
     let text = this.#pending.join("");
     if (this.#dropped > 0) text = `\n[heimdall-build: ${this.#dropped} characters of the live tail skipped]\n${text}`;
     this.#pending = [];
     this.#pendingChars = 0;
     this.#dropped = 0;
     const multi = this.#redis.multi();
-    for (let at = 0; at < text.length; at += ENTRY_CHARS) {
-      multi.xadd(this.#key, "MAXLEN", "~", TAIL_ENTRIES, "*", "text", text.slice(at, at + ENTRY_CHARS));
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(text.length, at + ENTRY_CHARS);
+      // Never between the two halves of a surrogate pair.
+      if (end < text.length && /[\uD800-\uDBFF]/.test(text[end - 1] ?? "")) end--;
+      multi.xadd(this.#key, "MAXLEN", "~", TAIL_ENTRIES, "*", "text", text.slice(at, end));
+      at = end;
     }
     multi.expire(this.#key, KEEP_SECONDS);
-    // In order, one batch after another; a failed batch is lost from the tail only (the log has it).
-    this.#flushing = this.#flushing.then(() =>
-      multi.exec().then(
-        () => undefined,
-        () => undefined,
-      ),
+    // A failed batch is lost from the tail only (the stored log has it).
+    this.#sending = multi.exec().then(
+      () => {
+        this.#sending = null;
+      },
+      () => {
+        this.#sending = null;
+      },
     );
   }
 }
@@ -118,14 +144,21 @@ export async function readLiveLog(
   blockMs = 0,
 ): Promise<LiveLogRead | null> {
   const key = liveLogKey(prefix, attemptId);
-  const args: (string | number)[] = blockMs > 0 ? ["BLOCK", blockMs] : [];
-  const reply = (await redis.xread("COUNT", TAIL_ENTRIES, ...(args as ["BLOCK", number]), "STREAMS", key, cursor)) as
-    | [string, [string, string[]][]][]
-    | null;
-  const entries = reply?.[0]?.[1] ?? [];
+  let entries: [string, string[]][];
+  if (cursor === "0") {
+    // The first read: the newest entries (the stream may hold more than are wanted), oldest first.
+    entries = ((await redis.xrevrange(key, "+", "-", "COUNT", TAIL_ENTRIES)) as [string, string[]][]).reverse();
+  } else {
+    const args: (string | number)[] = blockMs > 0 ? ["BLOCK", blockMs] : [];
+    const reply = (await redis.xread("COUNT", TAIL_ENTRIES, ...(args as ["BLOCK", number]), "STREAMS", key, cursor)) as
+      | [string, [string, string[]][]][]
+      | null;
+    entries = reply?.[0]?.[1] ?? [];
+  }
   if (entries.length === 0 && !(await redis.exists(key))) return null;
   let text = "";
-  let last = cursor;
+  // "0-0", not "0", after an empty first read: the next read waits for what comes.
+  let last = cursor === "0" ? "0-0" : cursor;
   let ended: string | null = null;
   for (const [id, fields] of entries) {
     last = id;

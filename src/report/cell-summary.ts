@@ -395,7 +395,8 @@ function linksSection(links: CellLinks): string {
 function safeUrl(url: string | undefined): string | null {
   if (!url || url.length > MAX_URL_CHARS) return null;
   if (/^[A-Za-z0-9_.-][^:]*$/.test(url) && !url.split("/").includes("..")) {
-    return encodeURI(url).replace(/\(/g, "%28").replace(/\)/g, "%29");
+    // `&` too: markdown would read `&#58;` as a `:` (a scheme).
+    return encodeURI(url).replace(/\(/g, "%28").replace(/\)/g, "%29").replace(/&/g, "%26");
   }
   let parsed: URL;
   try {

@@ -55,6 +55,11 @@ const PROPERTY = "heimdall-build";
 
 /** GitHub's rules: an owner is letters, digits and `-`; a repository name also `_` and `.`, but not `.` or `..`. */
 const REPOSITORY = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$/;
+
+/** `owner/name` as GitHub allows it (what an SBOM's repository must be). */
+export function isRepositoryName(text: string): boolean {
+  return REPOSITORY.test(text);
+}
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Debian policy 5.6.1: lowercase letters, digits, `+ - .`; at least two characters. */

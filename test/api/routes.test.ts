@@ -15,6 +15,7 @@ import { MAX_LINK_SECONDS, UrlSigner } from "../../src/storage/url-signer.ts";
 import { clearRedisPrefix, REDIS_URL } from "../support/app-harness.ts";
 import { startS3, type TestS3 } from "../support/s3.ts";
 
+const PREPARING = "[heimdall-build: preparing the cell: image, source]\n";
 const prefix = `heimdall-api-${randomBytes(4).toString("hex")}`;
 const signer = new UrlSigner("a test secret of enough length");
 let scratch: string;
@@ -140,14 +141,14 @@ describe("GET /api/v1/attempts/<id>/log", () => {
     const link = liveLogLink(signer, base, "31") ?? "";
     const tail = await fetch(link);
     expect(tail.headers.get("x-heimdall-state")).toBe("running");
-    expect(await tail.text()).toBe("[1/3] configure\n[2/3] build\n");
+    expect(await tail.text()).toBe(`${PREPARING}[1/3] configure\n[2/3] build\n`);
 
     // A follower sees what comes next, then the response ends with the attempt.
     const followed = fetch(`${link}&follow=1`).then((response) => response.text());
     await new Promise((resolve) => setTimeout(resolve, 300));
     publisher.write("[3/3] test\n100% tests passed\n");
     await publisher.end("success");
-    expect(await followed).toBe("[1/3] configure\n[2/3] build\n[3/3] test\n100% tests passed\n");
+    expect(await followed).toBe(`${PREPARING}[1/3] configure\n[2/3] build\n[3/3] test\n100% tests passed\n`);
 
     const after = await fetch(link);
     expect(after.headers.get("x-heimdall-state")).toBe("success");

@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
@@ -251,6 +251,18 @@ describe("heimdall-build run, refusing", () => {
       /^\.heimdall-build\.yml:3:3: error: matrix: unknown key 'compilr'; did you mean 'compiler'\?$/m,
     );
     await expect(lstat(path.join(repo, ".heimdall-build"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("a .heimdall-build that is a link: refused, nothing written where it leads", async () => {
+    const victim = path.join(scratch, "victim");
+    await mkdir(victim, { recursive: true });
+    const repo = await copyExample(path.join(scratch, "linked"), async (dir) => {
+      await symlink(victim, path.join(dir, ".heimdall-build"));
+    });
+    const cli = harness({ docker });
+    expect(await cli.run(repo, [])).toBe(2);
+    expect(cli.err).toMatch(/\.heimdall-build is not a folder/);
+    expect(await readdir(victim)).toEqual([]);
   });
 
   it("usage errors: a pattern matching no cell, a bad --jobs or --executor, no engine for --executor docker", async () => {
