@@ -143,6 +143,13 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
     }
   }
 
+  // Interrupted while its image was being made: nothing is started.
+  if (options.signal.aborted) {
+    return {
+      outcome: outcomeOf(cell, { conclusion: "cancelled", reason: "interrupted before it started" }),
+      report: null,
+    };
+  }
   options.onState(cell.id, "source");
   const workspace = await copySource(options.dir, options.files, options.workDir, cell.id);
   const store = new FsStore(options.runDir);

@@ -207,6 +207,8 @@ async function runJob(
       : " (this worker has no app credentials, so a private repository cannot be cloned: set APP_ID and PRIVATE_KEY)";
     return failed(`The source could not be fetched: ${checkout.error}${hint}`);
   }
+  // Cancelled while its image or source was being made: no container is started.
+  if (signal.aborted) return { conclusion: "cancelled", summary: "Cancelled before it started.", annotations: [] };
   const workspace = await source.workspace(checkout, `attempt-${job.attemptId}`);
   const attempt = Number(job.attemptId);
   const store = options.store;
