@@ -14,6 +14,7 @@ import type { Platform } from "./config/catalog.ts";
 import { runAttempt } from "./executor/attempt.ts";
 import { imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
+import { removeLabelledContainers } from "./executor/container.ts";
 import { cacheVolumeName } from "./executor/run-cell.ts";
 import { SourceCache } from "./executor/source.ts";
 import type { CloneTokens } from "./github/clone-tokens.ts";
@@ -117,7 +118,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       try {
         await live.start();
         // A worker that died here left its container running: stop it before building again.
-        if (options.docker) await removeContainersOf(options.docker, data.attemptId);
+        if (options.docker) await removeLabelledContainers(options.docker, ATTEMPT_LABEL, data.attemptId);
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
         // Whatever goes wrong in heimdall-build itself, the check run ends: never left in progress.
         const finished = await runJob(options, source, data, controller.signal, packagesOf, live).catch(
@@ -270,15 +271,3 @@ async function runJob(
 
 /** Marks a build container with its attempt, so a later worker can find it. */
 export const ATTEMPT_LABEL = "dev.heimdall-build.attempt";
-
-async function removeContainersOf(docker: Docker, attemptId: string): Promise<void> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
-  await Promise.all(
-    found.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
-}

@@ -14,8 +14,10 @@ import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import { formatProblem } from "../config/problems.ts";
 import type { BuildSettings } from "../executor/cell-script.ts";
-import { LocalSourceError, localIdentity, removeTree, sourceFiles } from "../executor/local-source.ts";
-import type { LocalCellResult } from "../local-run.ts";
+import { removeLabelledContainers } from "../executor/container.ts";
+import { LocalSourceError, localIdentity, sourceFiles } from "../executor/local-source.ts";
+import { removeTree } from "../executor/remove-tree.ts";
+import { type LocalCellResult, RUN_LABEL } from "../local-run.ts";
 import type { Annotation } from "../report/annotations.ts";
 import { readConfigText } from "./config-file.ts";
 import type { CliIo } from "./program.ts";
@@ -148,7 +150,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
       controller.abort();
     } else {
       rmSync(workDir, { recursive: true, force: true });
-      if (docker) void removeRunContainers(docker, runId).finally(() => process.exit(130));
+      if (docker) void removeLabelledContainers(docker, RUN_LABEL, runId).finally(() => process.exit(130));
       else process.exit(130);
     }
   });
@@ -179,7 +181,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     progress.finish();
     stopListening();
     // Whatever happened, nothing of the run is left running.
-    if (docker) await removeRunContainers(docker, runId);
+    if (docker) await removeLabelledContainers(docker, RUN_LABEL, runId);
     await removeTree(workDir).catch(() => undefined);
   }
 
@@ -264,19 +266,4 @@ export function jsonReport(results: readonly LocalCellResult[]): {
       annotations: outcome.annotations,
     })),
   };
-}
-
-async function removeRunContainers(docker: Docker, runId: string): Promise<void> {
-  const { RUN_LABEL } = await import("../local-run.ts");
-  const found = await docker
-    .listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } })
-    .catch(() => []);
-  await Promise.all(
-    found.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
 }

@@ -29,6 +29,19 @@ export interface ContainerLimits {
 const DEFAULT_TMP_BYTES = 1024 ** 3;
 const DEFAULT_NOFILE = 8192;
 
+/** Removes every container carrying `label=value` (a dead worker's, an interrupted run's), running or not. */
+export async function removeLabelledContainers(docker: Docker, label: string, value: string): Promise<void> {
+  const found = await docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } }).catch(() => []);
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+}
+
 export const DEFAULT_LIMITS: ContainerLimits = {
   memoryBytes: 4 * 1024 ** 3,
   pids: 1024,

@@ -8,10 +8,11 @@
  */
 import { execFile } from "node:child_process";
 import { constants as fsConstants } from "node:fs";
-import { chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readlink, realpath, rm, symlink } from "node:fs/promises";
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, realpath, symlink } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { isRepositoryName } from "../report/sbom.ts";
+import { removeTree } from "./remove-tree.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -149,23 +150,6 @@ export async function copySource(
     throw error;
   }
   return { path: dest, release: () => removeTree(dest) };
-}
-
-/** Removes a folder a build wrote, whatever modes it left (a read-only folder stops a plain rm). */
-export async function removeTree(dir: string): Promise<void> {
-  try {
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-  } catch {
-    await makeWritable(dir);
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-  }
-}
-
-async function makeWritable(dir: string): Promise<void> {
-  const info = await lstat(dir).catch(() => null);
-  if (!info?.isDirectory()) return;
-  await chmod(dir, 0o700).catch(() => undefined);
-  for (const entry of await readdir(dir).catch(() => [])) await makeWritable(path.join(dir, entry));
 }
 
 async function copyEntry(from: string, to: string, root: string): Promise<void> {

@@ -22,10 +22,11 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rename, stat, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { lockFile } from "./file-lock.ts";
+import { removeTree } from "./remove-tree.ts";
 
 export interface SourceOptions {
   /** Mirrors and checkouts live here (one filesystem: checkouts hard-link the mirrors' objects). */
@@ -612,16 +613,4 @@ async function touch(dir: string): Promise<void> {
 
 async function listDir(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
-}
-
-/** rm -rf, making read-only folders (a build may leave some) writable first when needed. */
-async function removeTree(dir: string): Promise<void> {
-  try {
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-  } catch {
-    await runProcess("chmod", ["-R", "u+rwX", "--", dir], { env: process.env, deadline: Date.now() + 60_000 }).catch(
-      () => undefined,
-    );
-    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-  }
 }

@@ -8,7 +8,7 @@ import type { RunEnvironment } from "../../src/cli/run-command.ts";
 import { RUN_LABEL } from "../../src/local-run.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
 import { requireDocker } from "../support/docker.ts";
-import { copyExample, gcc12Image } from "../support/executor.ts";
+import { copyExample, failCountsWordsInCxx20, gcc12Image } from "../support/executor.ts";
 
 interface JsonCell {
   id: string;
@@ -96,15 +96,7 @@ artifacts: [build/hello]
 async function failingExample(name: string): Promise<string> {
   return copyExample(path.join(scratch, name), async (repo) => {
     await writeFile(path.join(repo, ".heimdall-build.yml"), FAILING_CONFIG);
-    const test = path.join(repo, "tests/greeting_test.cpp");
-    const source = await readFile(test, "utf8");
-    await writeFile(
-      test,
-      source.replace(
-        'if (std::strcmp(argv[1], "words") == 0)',
-        'if (std::strcmp(argv[1], "words") == 0 && __cplusplus > 201703L) return expect_eq("C++20", "C++17");\n  if (std::strcmp(argv[1], "words") == 0)',
-      ),
-    );
+    await failCountsWordsInCxx20(repo);
   });
 }
 

@@ -1,6 +1,6 @@
 /** What the executor tests share: gcc 12's image, a parsed config, the example project. */
 import { execFileSync } from "node:child_process";
-import { cp, writeFile } from "node:fs/promises";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { findCompiler } from "../../src/config/catalog.ts";
@@ -24,6 +24,19 @@ export function configured(yaml: string): { cells: Cell[]; settings: BuildSettin
   if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("\n"));
   const { matrix: _matrix, ...settings } = parsed.config;
   return { cells: [...parsed.cells], settings: settings as BuildSettings };
+}
+
+/** Changes the example's tests so that one (greeting.counts_words) fails in C++20 only. */
+export async function failCountsWordsInCxx20(repo: string): Promise<void> {
+  const test = path.join(repo, "tests/greeting_test.cpp");
+  const source = await readFile(test, "utf8");
+  await writeFile(
+    test,
+    source.replace(
+      'if (std::strcmp(argv[1], "words") == 0)',
+      'if (std::strcmp(argv[1], "words") == 0 && __cplusplus > 201703L) return expect_eq("C++20", "C++17");\n  if (std::strcmp(argv[1], "words") == 0)',
+    ),
+  );
 }
 
 /** A fresh copy of examples/hello-cpp at `dir`, changed by `edit`. */

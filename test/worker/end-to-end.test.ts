@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
@@ -20,7 +20,7 @@ import {
   until,
 } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
-import { exampleRepository } from "../support/executor.ts";
+import { exampleRepository, failCountsWordsInCxx20 } from "../support/executor.ts";
 import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -55,17 +55,7 @@ beforeAll(async () => {
   const docker = await requireDocker();
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-e2e-"));
   // The example, changed so that one test fails in C++20 only.
-  ({ head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG, async (repo) => {
-    const test = path.join(repo, "tests/greeting_test.cpp");
-    const source = await readFile(test, "utf8");
-    await writeFile(
-      test,
-      source.replace(
-        'if (std::strcmp(argv[1], "words") == 0)',
-        'if (std::strcmp(argv[1], "words") == 0 && __cplusplus > 201703L) return expect_eq("C++20", "C++17");\n  if (std::strcmp(argv[1], "words") == 0)',
-      ),
-    );
-  }));
+  ({ head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG, failCountsWordsInCxx20));
 
   database = await freshDatabase(false);
   github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
