@@ -108,14 +108,16 @@ export class Queues {
 
   /**
    * Asks the reporter to bring a check run up to date. Requests for one attempt
-   * coalesce while waiting; the reporter re-reads the state when it runs.
+   * (or one build's matrix) coalesce while waiting, and never run side by side:
+   * a request made while its sync is running is kept and runs after it, so a
+   * state change that lands after the running sync read the database is never
+   * lost (a plain job id would drop it until the running job is removed).
    */
   async requestSync(request: SyncRequest, delayMs = 0): Promise<void> {
     const id = request.kind === "attempt" ? `attempt-${request.attemptId}` : `matrix-${request.buildId}`;
     await this.sync.add(request.kind, request, {
-      jobId: id,
+      deduplication: { id, keepLastIfActive: true },
       delay: delayMs,
-      // Removed either way, so a later request with the same id is not ignored.
       removeOnComplete: true,
       removeOnFail: true,
       attempts: 5,
