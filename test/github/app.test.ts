@@ -34,6 +34,9 @@ matrix:
 `;
 // gcc@12 × {17, 23}, clang@16 × {17, 23}, and gcc@9 × 23, which the catalog skips.
 const RUNNABLE = 4;
+// Every check run of one push: the runnable cells, the skipped one and the matrix check. A test that
+// looks a cell's run up waits for all of them: the reporter creates them in no fixed order.
+const ALL_RUNS = RUNNABLE + 2;
 
 let database: TestDatabase;
 let server: RunningServer;
@@ -118,7 +121,7 @@ describe("push", () => {
     const head = sha(1);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
-    const runs = await settled(head, RUNNABLE + 2);
+    const runs = await settled(head, ALL_RUNS);
     await until("the matrix check", () => runsFor(head).some((r) => r.name === "heimdall-build / matrix"));
 
     const matrix = runsFor(head).find((r) => r.name === "heimdall-build / matrix");
@@ -209,7 +212,7 @@ describe("push", () => {
     await send("push", pushPayload(head, "feature"), "delivery-5");
     await send("push", pushPayload(head, "feature"), "delivery-5");
     await send("pull_request", pullRequestPayload("opened", head, false));
-    await settled(head, RUNNABLE + 2);
+    await settled(head, ALL_RUNS);
     await new Promise((r) => setTimeout(r, 500));
     const names = runsFor(head).map((r) => r.name);
     expect(new Set(names).size).toBe(names.length);
@@ -222,7 +225,7 @@ describe("push", () => {
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", older, CONFIG);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", newer, CONFIG);
     await send("push", pushPayload(older, "topic"));
-    await settled(older, RUNNABLE + 1);
+    await settled(older, ALL_RUNS);
     await send("push", pushPayload(newer, "topic"));
     await until("the older cells cancelled", () =>
       runsFor(older).filter((r) => r.conclusion === "cancelled").length === RUNNABLE ? true : undefined,
@@ -242,7 +245,7 @@ describe("superseding a running cell", () => {
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", older, CONFIG);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", newer, CONFIG);
     await send("push", pushPayload(older, "busy"));
-    await settled(older, RUNNABLE + 1);
+    await settled(older, ALL_RUNS);
     const running = runsFor(older).find((r) => r.name === "linux / gcc-12 / c++23 / Release");
     const attemptId = running?.external_id ?? "";
     await server.queues.events.add("event", { type: "started", attemptId, worker: "w9", at: new Date().toISOString() });
@@ -282,7 +285,7 @@ describe("reports from workers", () => {
     const head = sha(8);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
-    await settled(head, RUNNABLE + 1);
+    await settled(head, ALL_RUNS);
     const target = runsFor(head).find((r) => r.name === "linux / gcc-12 / c++17 / Release");
     const attemptId = target?.external_id ?? "";
     const started: CellEvent = { type: "started", attemptId, worker: "w1", at: new Date().toISOString() };
@@ -333,7 +336,7 @@ describe("re-runs", () => {
     const head = sha(9);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
-    await settled(head, RUNNABLE + 1);
+    await settled(head, ALL_RUNS);
     const target = runsFor(head).find((r) => r.name === "linux / clang-16 / c++17 / Release");
     const payload = examplePayload("check_run.rerequested");
     await send("check_run", {
@@ -356,7 +359,7 @@ describe("re-runs", () => {
     const head = sha(22);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
-    await settled(head, RUNNABLE + 1);
+    await settled(head, ALL_RUNS);
     const target = runsFor(head).find((r) => r.name === "linux / gcc-12 / c++17 / Release");
     const attemptId = target?.external_id ?? "";
     await server.queues.events.add("event", {
@@ -387,7 +390,7 @@ describe("re-runs", () => {
     const head = sha(10);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
-    await settled(head, RUNNABLE + 1);
+    await settled(head, ALL_RUNS);
     const payload = examplePayload("check_suite.rerequested" as "check_suite");
     await send("check_suite", {
       ...payload,
@@ -408,7 +411,7 @@ describe("fork pull requests", () => {
     const head = sha(11);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("pull_request", pullRequestPayload("opened", head, true));
-    const runs = await settled(head, RUNNABLE + 1);
+    const runs = await settled(head, ALL_RUNS);
     const waiting = runs.filter((r) => r.conclusion === "action_required" && r.name !== "heimdall-build / matrix");
     const cellRuns = () => runsFor(head).filter((r) => r.name !== "heimdall-build / matrix");
     await until("all waiting", () => cellRuns().filter((r) => r.conclusion === "action_required").length === RUNNABLE);
@@ -452,7 +455,7 @@ describe("GitHub Enterprise Server", () => {
     const head = sha(23);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
-    await settled(head, RUNNABLE + 1);
+    await settled(head, ALL_RUNS);
     expect(github.requests().every((r) => r.url.startsWith("https://ghe.example.com/api/v3/"))).toBe(true);
   });
 });

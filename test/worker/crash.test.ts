@@ -81,7 +81,18 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
   };
   doomed = spawn(process.execPath, [path.join(root, "src/cli/main.ts"), "worker", "--platform", "linux"], {
     env,
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // What the doomed worker printed, for the failure message should it never start the cell.
+  let printed = "";
+  const keep = (chunk: Buffer) => {
+    printed = (printed + chunk.toString("utf8")).slice(-16_384);
+  };
+  doomed.stdout?.on("data", keep);
+  doomed.stderr?.on("data", keep);
+  let exited = "";
+  doomed.on("exit", (code, signal) => {
+    exited = `exited (${signal ?? code})`;
   });
 
   const status = await sendWebhook(
@@ -92,7 +103,11 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
   );
   expect(status).toBeLessThan(300);
   const cell = () => [...github.checkRuns().values()].find((r) => r.name === "linux / gcc-12 / c++17 / Release");
-  await until("the first worker building", () => cell()?.status === "in_progress", 120_000);
+  await until("the first worker building", () => cell()?.status === "in_progress", 120_000).catch((error: unknown) => {
+    throw new Error(
+      `${String(error)}; the check run: ${JSON.stringify(cell()?.status)}; the worker ${exited || "runs"} and printed:\n${printed}`,
+    );
+  });
   const attemptId = cell()?.external_id ?? "";
   const orphans = () => docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
   const [orphan] = await until("its container", async () => {
