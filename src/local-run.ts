@@ -197,7 +197,7 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
     return {
       outcome: outcomeOf(cell, {
         conclusion: result.conclusion,
-        reason: reasonOf(report, options.settings),
+        reason: reasonOf(report),
         durationMs: Date.now() - started,
         annotations: result.diagnostics.annotations,
         tests: tests ? { passed: tests.passed, failed: tests.failed, skipped: tests.skipped } : null,
@@ -210,13 +210,13 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
   }
 }
 
-function reasonOf(report: AttemptReport, settings: BuildSettings): string | null {
+function reasonOf(report: AttemptReport): string | null {
   const { result } = report;
   switch (result.conclusion) {
     case "success":
       return null;
     case "timed_out":
-      return `timed out after ${settings.timeout_minutes} min`;
+      return `timed out after ${report.timeLimit}`;
     case "cancelled":
       return "interrupted";
     case "failure":

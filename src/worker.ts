@@ -67,6 +67,11 @@ export interface WorkerOptions {
   readonly cloneTokens?: CloneTokens;
   /** The size cap of each shared compiler cache (CCACHE_MAXSIZE, e.g. `5G`; 5G by default). */
   readonly cacheMaxSize?: string;
+  /**
+   * The longest a cell may run on this worker, whatever its config asks
+   * (HEIMDALL_MAX_CELL_MINUTES): an operator's bound on what one repository can hold.
+   */
+  readonly maxCellMs?: number;
 }
 
 export interface RunningWorker {
@@ -223,6 +228,7 @@ async function runJob(
       headSha: job.headSha,
       signal,
       jobs: options.buildJobs ?? 2,
+      ...(options.maxCellMs ? { maxCellMs: options.maxCellMs } : {}),
       ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
       onOutput: (chunk) => live.write(chunk),
       execution:

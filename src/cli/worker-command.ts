@@ -28,6 +28,16 @@ export async function workerCommand(
     io.stderr(`heimdall-build worker: --executor is docker or host, not '${options.executor}'\n`);
     return 2;
   }
+  const maxCellMinutes = env.HEIMDALL_MAX_CELL_MINUTES ? Number(env.HEIMDALL_MAX_CELL_MINUTES) : undefined;
+  if (
+    maxCellMinutes !== undefined &&
+    !(Number.isFinite(maxCellMinutes) && maxCellMinutes > 0 && maxCellMinutes <= 720)
+  ) {
+    io.stderr(
+      `heimdall-build worker: HEIMDALL_MAX_CELL_MINUTES is a number of minutes above 0, at most 720, not '${env.HEIMDALL_MAX_CELL_MINUTES}'\n`,
+    );
+    return 2;
+  }
   if (!env.REDIS_URL) {
     io.stderr("heimdall-build worker: set REDIS_URL (see .env.example)\n");
     return 2;
@@ -70,6 +80,7 @@ export async function workerCommand(
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
     ...(env.HEIMDALL_APT_OPTIONS ? { aptOptions: env.HEIMDALL_APT_OPTIONS } : {}),
     ...(env.HEIMDALL_CCACHE_MAXSIZE ? { cacheMaxSize: env.HEIMDALL_CCACHE_MAXSIZE } : {}),
+    ...(maxCellMinutes ? { maxCellMs: Math.round(maxCellMinutes * 60_000) } : {}),
     ...(env.HEIMDALL_JOB_LOCK_MS ? { lockDurationMs: Number(env.HEIMDALL_JOB_LOCK_MS) } : {}),
     // Local mirrors and tests only: a production worker clones over https.
     ...(env.HEIMDALL_ALLOW_FILE_URLS === "1" ? { allowFileUrls: true } : {}),

@@ -69,6 +69,8 @@ export interface AttemptRequest {
   readonly outputs: AttemptOutputs | null;
   readonly onPhase?: (phase: Phase) => void;
   readonly onOutput?: (chunk: string) => void;
+  /** The longest any cell may run here, whatever its config's timeout_minutes (a worker's HEIMDALL_MAX_CELL_MINUTES). */
+  readonly maxCellMs?: number;
 }
 
 export interface AttemptReport {
@@ -78,7 +80,19 @@ export interface AttemptReport {
   readonly links: CellLinks;
   /** What the image or host was, as the summary names it. */
   readonly ranOn: string;
+  /** The wall-clock limit it ran under, in words: "60 min", or the worker's lower cap. */
+  readonly timeLimit: string;
   readonly summary: CellSummary;
+}
+
+/** An attempt's wall-clock limit: the config's timeout_minutes, or the worker's cap when that is lower. */
+export function attemptTimeLimit(settings: Pick<BuildSettings, "timeout_minutes">, maxCellMs?: number) {
+  const configured = settings.timeout_minutes * 60_000;
+  if (maxCellMs === undefined || maxCellMs >= configured) {
+    return { ms: configured, text: `${settings.timeout_minutes} min` };
+  }
+  const capped = maxCellMs < 60_000 ? `${Math.round(maxCellMs / 1000)} s` : `${Math.round(maxCellMs / 6000) / 10} min`;
+  return { ms: maxCellMs, text: `${capped}, this worker's limit (the config allows ${settings.timeout_minutes} min)` };
 }
 
 export async function runAttempt(request: AttemptRequest): Promise<AttemptReport> {
@@ -96,11 +110,12 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
           .catch(() => null)
       : Promise.resolve(null);
 
+  const limit = attemptTimeLimit(settings, request.maxCellMs);
   const common = {
     workspace: request.workspace,
     cell,
     settings,
-    timeoutMs: settings.timeout_minutes * 60_000,
+    timeoutMs: limit.ms,
     jobs: request.jobs,
     label,
     ...(request.signal ? { signal: request.signal } : {}),
@@ -164,9 +179,9 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     dropped: result.diagnostics.dropped,
     tests,
     links,
-    ...(result.conclusion === "timed_out" ? { reason: `timed out after ${settings.timeout_minutes} min` } : {}),
+    ...(result.conclusion === "timed_out" ? { reason: `timed out after ${limit.text}` } : {}),
   });
-  return { result, tests, links, ranOn, summary };
+  return { result, tests, links, ranOn, timeLimit: limit.text, summary };
 }
 
 /**
