@@ -49,6 +49,34 @@ describe("appCloneTokens", () => {
     expect(github.requests()).toHaveLength(0);
   });
 
+  it("tries again after GitHub's 5xx or a rate limit, and fails at once on what another try would not change", async () => {
+    github = fakeGitHub();
+    const tokens = appCloneTokens({ appId: "77", privateKey: testPrivateKey(), retryDelaysMs: [10, 10, 10] });
+    const minting = { method: "POST", path: /\/access_tokens$/ };
+    const failing = (status: number, times: number) =>
+      github?.reply(
+        "POST",
+        "/app/installations/{installation_id}/access_tokens",
+        () => ({ status, body: { message: `status ${status}` } }),
+        { times },
+      );
+
+    failing(502, 1);
+    failing(429, 1);
+    expect(await tokens("11", "octo/lib")).toMatch(/^ghs_fake11x/);
+    expect(github.requests(minting).map((r) => r.status)).toEqual([429, 502, 201]);
+
+    // Past its tries, the last error is the one reported.
+    failing(503, 4);
+    await expect(tokens("12", "octo/lib")).rejects.toMatchObject({ status: 503 });
+    expect(github.requests(minting)).toHaveLength(3 + 4);
+
+    // The app cannot see the repository: asking again changes nothing.
+    failing(404, 1);
+    await expect(tokens("13", "octo/lib")).rejects.toMatchObject({ status: 404 });
+    expect(github.requests(minting)).toHaveLength(3 + 4 + 1);
+  });
+
   it("takes the API's address from Probot's settings", () => {
     expect(githubApiBaseUrl({})).toBe("https://api.github.com");
     expect(githubApiBaseUrl({ GHE_HOST: "127.0.0.1:8443", GHE_PROTOCOL: "http" })).toBe("http://127.0.0.1:8443/api/v3");
