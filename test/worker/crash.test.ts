@@ -4,28 +4,14 @@
  * it, and the check run completes; it is never left in progress.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server.ts";
 import { ATTEMPT_LABEL, type RunningWorker, startWorker } from "../../src/worker.ts";
-import {
-  clearRedisPrefix,
-  OWNER,
-  pushPayload,
-  REDIS_URL,
-  REPO,
-  SECRET,
-  startTestServer,
-  until,
-} from "../support/app-harness.ts";
+import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
+import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
-import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const CONFIG = `version: 1
 matrix:
@@ -37,35 +23,23 @@ tests: false
 cache: false
 `;
 const root = path.resolve(import.meta.dirname, "../..");
-const prefix = `heimdall-crash-${randomBytes(4).toString("hex")}`;
-let scratch: string;
-let database: TestDatabase;
-let server: RunningServer;
-let github: FakeGitHub;
+let e2e: EndToEnd;
 let doomed: ChildProcess | undefined;
 let survivor: RunningWorker | undefined;
 let docker: Docker;
 
 beforeAll(async () => {
   docker = await requireDocker();
-  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-crash-"));
-  database = await freshDatabase(false);
-  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
-  server = await startTestServer({ databaseUrl: database.url, prefix });
+  e2e = await startEndToEnd("crash");
 }, 120_000);
 
 afterAll(async () => {
   doomed?.kill("SIGKILL");
-  await survivor?.close();
-  await server?.close();
-  github?.assertAllValid();
-  github?.cleanup();
-  await database?.drop();
-  await clearRedisPrefix(prefix);
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await e2e?.stop(survivor);
 });
 
 test("a SIGKILLed worker's cell is taken by another worker and completes", async () => {
+  const { scratch, github, prefix } = e2e;
   const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
 
@@ -95,13 +69,7 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
     exited = `exited (${signal ?? code})`;
   });
 
-  const status = await sendWebhook(
-    `${server.url}/api/github/webhooks`,
-    SECRET,
-    "push",
-    pushPayload(head, "main", cloneUrl) as never,
-  );
-  expect(status).toBeLessThan(300);
+  await e2e.push(head, "main", cloneUrl);
   const cell = () => [...github.checkRuns().values()].find((r) => r.name === "linux / gcc-12 / c++17 / Release");
   await until("the first worker building", () => cell()?.status === "in_progress", 120_000).catch((error: unknown) => {
     throw new Error(
@@ -130,7 +98,7 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
 
   await until("completed by the other worker", () => cell()?.status === "completed", 90_000);
   expect(cell()?.conclusion, cell()?.output.summary ?? "").toBe("success");
-  const attempt = await database.db
+  const attempt = await e2e.database.db
     .selectFrom("attempts")
     .selectAll()
     .where("id", "=", attemptId)

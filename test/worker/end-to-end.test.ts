@@ -1,28 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { cacheVolumeName } from "../../src/executor/run-cell.ts";
-import type { RunningServer } from "../../src/server.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import {
-  clearRedisPrefix,
-  OWNER,
-  pushPayload,
-  REDIS_URL,
-  REPO,
-  SECRET,
-  startTestServer,
-  until,
-} from "../support/app-harness.ts";
+import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
+import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository, failCountsWordsInCxx20 } from "../support/executor.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
-import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const CONFIG = `version: 1
 matrix:
@@ -39,39 +26,34 @@ sbom:
   script: printf '{"bomFormat":"CycloneDX","specVersion":"1.6"}' > "$HEIMDALL_SBOM_DIR/project.cdx.json"
 `;
 
-let scratch: string;
-let database: TestDatabase;
-let server: RunningServer;
+let e2e: EndToEnd;
 let worker: RunningWorker;
-let github: FakeGitHub;
 let head: string;
 let cloneUrl: string;
 let store: FsStore;
 const PUBLIC_URL = "https://heimdall.example.com";
 const signer = new UrlSigner("the end-to-end test's link secret");
-const prefix = `heimdall-e2e-${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
   const docker = await requireDocker();
-  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-e2e-"));
+  e2e = await startEndToEnd("e2e", (scratch) => {
+    // The workers' store, which the server's API serves.
+    store = new FsStore(path.join(scratch, "objects"));
+    return { store, signer, publicUrl: PUBLIC_URL };
+  });
   // The example, changed so that one test fails in C++20 only.
-  ({ head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG, failCountsWordsInCxx20));
-
-  database = await freshDatabase(false);
-  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
-  github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
-  store = new FsStore(path.join(scratch, "objects"));
-  server = await startTestServer({ databaseUrl: database.url, prefix, store, signer, publicUrl: PUBLIC_URL });
+  ({ head, cloneUrl } = await exampleRepository(path.join(e2e.scratch, "repo"), CONFIG, failCountsWordsInCxx20));
+  e2e.github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
   worker = await startWorker({
     store,
     signer,
     publicUrl: PUBLIC_URL,
     redisUrl: REDIS_URL,
-    prefix,
+    prefix: e2e.prefix,
     platform: "linux",
     concurrency: 2,
     docker,
-    cacheDir: path.join(scratch, "cache"),
+    cacheDir: path.join(e2e.scratch, "cache"),
     allowFileUrls: true,
     ...(process.env.HEIMDALL_APT_OPTIONS ? { aptOptions: process.env.HEIMDALL_APT_OPTIONS } : {}),
   });
@@ -80,28 +62,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.close();
   // The shared compiler cache the cells made (owner "octo", trusted).
-  const docker = new Docker();
-  await docker
+  await new Docker()
     .getVolume(cacheVolumeName("heimdall-build/gcc-12:bookworm", "trusted", OWNER))
     .remove()
     .catch(() => undefined);
-  await server?.close();
-  github?.assertAllValid();
-  github?.cleanup();
-  await database?.drop();
-  await clearRedisPrefix(prefix);
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await e2e?.stop();
 });
 
 describe("push → worker → check runs", () => {
   test("one passes, one fails with its warning annotated and its failed test named, one is skipped", async () => {
-    const status = await sendWebhook(
-      `${server.url}/api/github/webhooks`,
-      SECRET,
-      "push",
-      pushPayload(head, "main", cloneUrl) as never,
-    );
-    expect(status).toBeLessThan(300);
+    const { github, server, scratch } = e2e;
+    await e2e.push(head, "main", cloneUrl);
     const cells = () => [...github.checkRuns().values()].filter((r) => r.name !== "heimdall-build / matrix");
     await until("three completed cells", () => cells().filter((r) => r.status === "completed").length === 3, 240_000);
     const byName = new Map(cells().map((r) => [r.name, r]));

@@ -1,54 +1,28 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, expect, test } from "vitest";
 import { appCloneTokens } from "../../src/github/clone-tokens.ts";
 import { readLiveLog } from "../../src/queue/live-log.ts";
-import type { RunningServer } from "../../src/server.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import {
-  clearRedisPrefix,
-  INSTALLATION,
-  OWNER,
-  pushPayload,
-  REDIS_URL,
-  REPO,
-  SECRET,
-  startTestServer,
-  until,
-} from "../support/app-harness.ts";
+import { INSTALLATION, OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
+import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook, testPrivateKey } from "../support/github.ts";
-import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+import { testPrivateKey } from "../support/github.ts";
 
 const CONFIG = "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [17]\ncache: false\n";
-const prefix = `heimdall-host-${randomBytes(4).toString("hex")}`;
-let scratch: string | undefined;
-let database: TestDatabase | undefined;
-let server: RunningServer | undefined;
+let e2e: EndToEnd | undefined;
 let worker: RunningWorker | undefined;
-let github: FakeGitHub | undefined;
 
 afterAll(async () => {
-  await worker?.close();
-  await server?.close();
-  github?.assertAllValid();
-  github?.cleanup();
-  await database?.drop();
-  await clearRedisPrefix(prefix);
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await e2e?.stop(worker);
 });
 
 test("a push is built on the host, cloned with a read-only token for the one repository, its live tail readable, and its check run completes with the warning annotated", async () => {
-  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-host-"));
+  e2e = await startEndToEnd("host");
+  const { scratch, github, prefix } = e2e;
   const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
-
-  database = await freshDatabase(false);
-  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
-  server = await startTestServer({ databaseUrl: database.url, prefix });
   // A git that notes whether each command carried the token header.
   const gitLog = path.join(scratch, "git.log");
   const git = path.join(scratch, "git-logged");
@@ -67,18 +41,11 @@ test("a push is built on the host, cloned with a read-only token for the one rep
     cacheDir: path.join(scratch, "cache"),
     allowFileUrls: true,
   });
-  const status = await sendWebhook(
-    `${server.url}/api/github/webhooks`,
-    SECRET,
-    "push",
-    pushPayload(head, "main", cloneUrl) as never,
-  );
-  expect(status).toBeLessThan(300);
-  const fake = github;
+  await e2e.push(head, "main", cloneUrl);
   const run = await until(
     "the cell completed",
     () =>
-      [...fake.checkRuns().values()].find(
+      [...github.checkRuns().values()].find(
         (r) => r.name === "linux / gcc-12 / c++17 / Release" && r.status === "completed",
       ),
     120_000,
@@ -90,7 +57,7 @@ test("a push is built on the host, cloned with a read-only token for the one rep
   expect(run.output.summary).toContain("host");
 
   // The token: minted for the one repository, contents read only, and given to git's fetches.
-  const minted = fake.requests({ method: "POST" }).filter((r) => r.path.endsWith("/access_tokens"));
+  const minted = github.requests({ method: "POST" }).filter((r) => r.path.endsWith("/access_tokens"));
   expect(minted.map((r) => r.body)).toContainEqual({ repositories: [REPO], permissions: { contents: "read" } });
   expect(minted.some((r) => r.path === `/app/installations/${INSTALLATION}/access_tokens`)).toBe(true);
   const gitLines = (await readFile(gitLog, "utf8")).trim().split("\n");
@@ -100,7 +67,7 @@ test("a push is built on the host, cloned with a read-only token for the one rep
   // The live tail: what the build printed, and its end.
   const redis = new Redis(REDIS_URL);
   try {
-    const attempt = await server.db.selectFrom("attempts").select("id").executeTakeFirstOrThrow();
+    const attempt = await e2e.server.db.selectFrom("attempts").select("id").executeTakeFirstOrThrow();
     const tail = await readLiveLog(redis, prefix, String(attempt.id));
     expect(tail?.ended).toBe("success");
     expect(tail?.text).toMatch(/Built target hello|Linking CXX executable/);

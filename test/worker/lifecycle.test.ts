@@ -6,30 +6,15 @@
  * the branch cancels a running cell and its container stops within seconds.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server.ts";
 import { ATTEMPT_LABEL, type RunningWorker, startWorker, type WorkerOptions } from "../../src/worker.ts";
-import {
-  clearRedisPrefix,
-  INSTALLATION,
-  OWNER,
-  pushPayload,
-  REDIS_URL,
-  REPO,
-  repository,
-  SECRET,
-  startTestServer,
-  until,
-} from "../support/app-harness.ts";
+import { INSTALLATION, OWNER, REDIS_URL, REPO, repository, SECRET, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
+import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
-import { examplePayload, type FakeCheckRun, type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
-import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+import { examplePayload, type FakeCheckRun, sendWebhook } from "../support/github.ts";
 
 const scriptConfig = (command: string) => `version: 1
 matrix:
@@ -42,13 +27,9 @@ cache: false
 sbom: false
 `;
 const CELL = "linux / gcc-12 / c++17 / Release";
-const prefix = `heimdall-life-${randomBytes(4).toString("hex")}`;
-let scratch: string;
+let e2e: EndToEnd;
 let repo: string;
 let cloneUrl: string;
-let database: TestDatabase;
-let server: RunningServer;
-let github: FakeGitHub;
 let docker: Docker;
 let worker: RunningWorker | undefined;
 
@@ -62,22 +43,14 @@ function commit(config: string): string {
   execFileSync("sh", ["-c", "cat > .heimdall-build.yml && git add .heimdall-build.yml"], { cwd: repo, input: config });
   git("commit", "-q", "--allow-empty", "-m", "config");
   const sha = git("rev-parse", "HEAD");
-  github.onGetContent(OWNER, REPO, ".heimdall-build.yml", sha, config);
+  e2e.github.onGetContent(OWNER, REPO, ".heimdall-build.yml", sha, config);
   return sha;
 }
 
-async function push(sha: string, branch: string) {
-  const status = await sendWebhook(
-    `${server.url}/api/github/webhooks`,
-    SECRET,
-    "push",
-    pushPayload(sha, branch, cloneUrl) as never,
-  );
-  expect(status).toBeLessThan(300);
-}
+const push = (sha: string, branch: string) => e2e.push(sha, branch, cloneUrl);
 
 function runsOf(sha: string): FakeCheckRun[] {
-  return [...github.checkRuns().values()].filter((r) => r.head_sha === sha && r.name === CELL);
+  return [...e2e.github.checkRuns().values()].filter((r) => r.head_sha === sha && r.name === CELL);
 }
 
 function containersOf(attemptId: string) {
@@ -88,10 +61,10 @@ async function startTestWorker(extra: Partial<WorkerOptions> = {}) {
   await worker?.close();
   worker = await startWorker({
     redisUrl: REDIS_URL,
-    prefix,
+    prefix: e2e.prefix,
     platform: "linux",
     docker,
-    cacheDir: path.join(scratch, "cache"),
+    cacheDir: path.join(e2e.scratch, "cache"),
     allowFileUrls: true,
     ...extra,
   });
@@ -99,21 +72,12 @@ async function startTestWorker(extra: Partial<WorkerOptions> = {}) {
 
 beforeAll(async () => {
   docker = await requireDocker();
-  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-life-"));
-  ({ repo, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), scriptConfig("true")));
-  database = await freshDatabase(false);
-  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
-  server = await startTestServer({ databaseUrl: database.url, prefix });
+  e2e = await startEndToEnd("life");
+  ({ repo, cloneUrl } = await exampleRepository(path.join(e2e.scratch, "repo"), scriptConfig("true")));
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.close();
-  await server?.close();
-  github?.assertAllValid();
-  github?.cleanup();
-  await database?.drop();
-  await clearRedisPrefix(prefix);
-  if (scratch) await rm(scratch, { recursive: true, force: true });
+  await e2e?.stop(worker);
 });
 
 test("past the worker's time limit: timed_out, its container gone; Re-run builds a new attempt that passes", async () => {
@@ -133,7 +97,7 @@ test("past the worker's time limit: timed_out, its container gone; Re-run builds
   // "Re-run" on the check run, now that workers allow the time it needs.
   await startTestWorker();
   const payload = examplePayload("check_run.rerequested");
-  const status = await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, "check_run", {
+  const status = await sendWebhook(`${e2e.server.url}/api/github/webhooks`, SECRET, "check_run", {
     ...payload,
     check_run: { ...payload.check_run, id: first.id, external_id: first.external_id, head_sha: sha },
     repository: { ...payload.repository, ...repository() },
@@ -148,8 +112,8 @@ test("past the worker's time limit: timed_out, its container gone; Re-run builds
   expect(second.conclusion, second.output.summary ?? "").toBe("success");
   expect(second.external_id).not.toBe(first.external_id);
   // The first attempt's check run keeps its own ending.
-  expect(github.checkRuns().get(first.id)?.conclusion).toBe("timed_out");
-  const attempts = await database.db
+  expect(e2e.github.checkRuns().get(first.id)?.conclusion).toBe("timed_out");
+  const attempts = await e2e.database.db
     .selectFrom("attempts")
     .select(["number", "conclusion"])
     .orderBy("number")
@@ -173,7 +137,7 @@ test("a newer commit on the branch cancels the running cell: its container stops
   const pushed = Date.now();
   await push(newer, "topic");
   const cancelled = await until("the older cell cancelled", () => {
-    const run = github.checkRuns().get(running.id);
+    const run = e2e.github.checkRuns().get(running.id);
     return run?.status === "completed" ? run : undefined;
   });
   expect(cancelled.conclusion).toBe("cancelled");
@@ -189,7 +153,7 @@ test("a newer commit on the branch cancels the running cell: its container stops
     90_000,
   );
   expect(built.conclusion, built.output.summary ?? "").toBe("success");
-  const attempt = await database.db
+  const attempt = await e2e.database.db
     .selectFrom("attempts")
     .select(["state", "conclusion"])
     .where("id", "=", attemptId)
