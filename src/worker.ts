@@ -176,7 +176,10 @@ async function runJob(
 ): Promise<Finished> {
   const { cell } = job;
   const settings = job.settings as BuildSettings;
-  const failed = (summary: string): Finished => ({ conclusion: "failure", summary, annotations: [] });
+  const notStarted: Finished = { conclusion: "cancelled", summary: "Cancelled before it started.", annotations: [] };
+  // A step that failed because the cell was cancelled (a token wait cut short, say) reports the cancel.
+  const failed = (summary: string): Finished =>
+    signal.aborted ? notStarted : { conclusion: "failure", summary, annotations: [] };
 
   const host = options.executor === "host";
   if (host && job.fork) {
@@ -197,7 +200,7 @@ async function runJob(
 
   // A private repository needs a token; a public one is cloned without when the worker has no app credentials.
   const token = options.cloneTokens
-    ? await options.cloneTokens(job.installationId, job.repository).catch((error: unknown) => ({
+    ? await options.cloneTokens(job.installationId, job.repository, signal).catch((error: unknown) => ({
         error: String(error),
       }))
     : null;
@@ -214,7 +217,7 @@ async function runJob(
     return failed(`The source could not be fetched: ${checkout.error}${hint}`);
   }
   // Cancelled while its image or source was being made: no container is started.
-  if (signal.aborted) return { conclusion: "cancelled", summary: "Cancelled before it started.", annotations: [] };
+  if (signal.aborted) return notStarted;
   const workspace = await source.workspace(checkout, `attempt-${job.attemptId}`);
   const attempt = Number(job.attemptId);
   const store = options.store;

@@ -7,35 +7,58 @@
 import { createAppAuth } from "@octokit/auth-app";
 import { request as defaultRequest } from "@octokit/request";
 
-/** A token to clone `repository` (owner/name) of an installation with. */
-export type CloneTokens = (installationId: string, repository: string) => Promise<string>;
+/** A token to clone `repository` (owner/name) of an installation with; `signal` ends the waits between tries. */
+export type CloneTokens = (installationId: string, repository: string, signal?: AbortSignal) => Promise<string>;
 
 export interface AppCredentials {
   readonly appId: string;
   readonly privateKey: string;
   /** The REST API's base URL: GitHub Enterprise Server's `https://HOST/api/v3`, or a local simulator. */
   readonly baseUrl?: string;
-  /** Waits between tries after a transient failure (GitHub's 5xx, 429, no answer); default 1 s, 3 s, 9 s. */
+  /** Waits between tries after a transient failure (no answer, GitHub's 5xx, a rate limit); default 1 s, 3 s, 9 s. */
   readonly retryDelaysMs?: readonly number[];
 }
 
 const RETRY_DELAYS_MS = [1_000, 3_000, 9_000] as const;
 
-/**
- * A failure worth another try: no answer at all, a rate limit, or GitHub's own
- * error. A 401, 403 or 404 (the app uninstalled, the repository not granted to
- * it) says the same the next time and is reported at once.
- */
-function isTransient(error: unknown): boolean {
-  const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status !== "number" || status === 0) return true;
-  return status === 429 || status >= 500;
-}
-
 /** The API base URL from Probot's own settings (GHE_HOST, GHE_PROTOCOL). */
 export function githubApiBaseUrl(env: NodeJS.ProcessEnv): string {
   if (!env.GHE_HOST) return "https://api.github.com";
   return `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}/api/v3`;
+}
+
+/**
+ * A failure worth another try: GitHub unreachable (Octokit's 500), its own
+ * error, or a rate limit (429, or a 403 that says so). Any other 4xx (the app
+ * uninstalled, the repository not granted to it) says the same the next time,
+ * and an error without a status never reached GitHub (a bad private key): both
+ * are reported at once.
+ */
+function isTransient(error: unknown): boolean {
+  const { status, response } = (error ?? {}) as {
+    status?: unknown;
+    response?: { headers?: Record<string, string | undefined> };
+  };
+  if (typeof status !== "number") return false;
+  if (status >= 500 || status === 429) return true;
+  const headers = response?.headers ?? {};
+  return status === 403 && (headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0");
+}
+
+/** Waits `ms`, or until `signal` aborts (then throws its reason). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 export function appCloneTokens(credentials: AppCredentials): CloneTokens {
@@ -44,7 +67,7 @@ export function appCloneTokens(credentials: AppCredentials): CloneTokens {
     privateKey: credentials.privateKey,
     request: defaultRequest.defaults({ baseUrl: credentials.baseUrl ?? "https://api.github.com" }),
   });
-  return async (installationId, repository) => {
+  return async (installationId, repository, signal) => {
     const id = Number(installationId);
     if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`installation id '${installationId}' is not a number`);
     const name = repository.split("/")[1];
@@ -63,7 +86,7 @@ export function appCloneTokens(credentials: AppCredentials): CloneTokens {
       } catch (error) {
         const delay = delays[attempt];
         if (delay === undefined || !isTransient(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await pause(delay, signal);
       }
     }
   };

@@ -1,6 +1,7 @@
 import { createVerify } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { appCloneTokens, githubApiBaseUrl } from "../../src/github/clone-tokens.ts";
+import { until } from "../support/app-harness.ts";
 import { type FakeGitHub, fakeGitHub, testPrivateKey, testPublicKey } from "../support/github.ts";
 
 let github: FakeGitHub | undefined;
@@ -53,28 +54,48 @@ describe("appCloneTokens", () => {
     github = fakeGitHub();
     const tokens = appCloneTokens({ appId: "77", privateKey: testPrivateKey(), retryDelaysMs: [10, 10, 10] });
     const minting = { method: "POST", path: /\/access_tokens$/ };
-    const failing = (status: number, times: number) =>
+    const failing = (status: number, times: number, headers: Record<string, string> = {}) =>
       github?.reply(
         "POST",
         "/app/installations/{installation_id}/access_tokens",
-        () => ({ status, body: { message: `status ${status}` } }),
+        () => ({ status, body: { message: `status ${status}` }, headers }),
         { times },
       );
 
     failing(502, 1);
     failing(429, 1);
+    failing(403, 1, { "retry-after": "1" });
     expect(await tokens("11", "octo/lib")).toMatch(/^ghs_fake11x/);
-    expect(github.requests(minting).map((r) => r.status)).toEqual([429, 502, 201]);
+    expect(github.requests(minting).map((r) => r.status)).toEqual([403, 429, 502, 201]);
 
     // Past its tries, the last error is the one reported.
     failing(503, 4);
     await expect(tokens("12", "octo/lib")).rejects.toMatchObject({ status: 503 });
-    expect(github.requests(minting)).toHaveLength(3 + 4);
+    expect(github.requests(minting)).toHaveLength(4 + 4);
 
-    // The app cannot see the repository: asking again changes nothing.
+    // The app cannot see the repository, or may not: asking again changes nothing.
     failing(404, 1);
     await expect(tokens("13", "octo/lib")).rejects.toMatchObject({ status: 404 });
-    expect(github.requests(minting)).toHaveLength(3 + 4 + 1);
+    failing(403, 1);
+    await expect(tokens("14", "octo/lib")).rejects.toMatchObject({ status: 403 });
+    expect(github.requests(minting)).toHaveLength(4 + 4 + 2);
+  });
+
+  it("a key that cannot sign fails at once, without asking GitHub; a cancel ends the wait between tries", async () => {
+    github = fakeGitHub();
+    const broken = appCloneTokens({ appId: "77", privateKey: "not a key", retryDelaysMs: [60_000] });
+    const started = Date.now();
+    await expect(broken("11", "octo/lib")).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(github.requests()).toHaveLength(0);
+
+    github.reply("POST", "/app/installations/{installation_id}/access_tokens", () => ({ status: 502 }), { times: 1 });
+    const waiting = appCloneTokens({ appId: "77", privateKey: testPrivateKey(), retryDelaysMs: [60_000] });
+    const cancel = new AbortController();
+    const minted = waiting("12", "octo/lib", cancel.signal);
+    await until("the first try", () => github?.requests({ method: "POST" }).length === 1);
+    cancel.abort(new Error("superseded"));
+    await expect(minted).rejects.toThrow("superseded");
   });
 
   it("takes the API's address from Probot's settings", () => {
