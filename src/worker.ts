@@ -68,7 +68,8 @@ export interface WorkerOptions {
   /** The size cap of each shared compiler cache (CCACHE_MAXSIZE, e.g. `5G`; 5G by default). */
   readonly cacheMaxSize?: string;
   /**
-   * The longest a cell may run on this worker, whatever its config asks
+   * The longest a cell's build (its container's or host script's run, as
+   * timeout_minutes counts) may take on this worker, whatever its config asks
    * (HEIMDALL_MAX_CELL_MINUTES): an operator's bound on what one repository can hold.
    */
   readonly maxCellMs?: number;

@@ -28,14 +28,9 @@ export async function workerCommand(
     io.stderr(`heimdall-build worker: --executor is docker or host, not '${options.executor}'\n`);
     return 2;
   }
-  const maxCellMinutes = env.HEIMDALL_MAX_CELL_MINUTES ? Number(env.HEIMDALL_MAX_CELL_MINUTES) : undefined;
-  if (
-    maxCellMinutes !== undefined &&
-    !(Number.isFinite(maxCellMinutes) && maxCellMinutes > 0 && maxCellMinutes <= 720)
-  ) {
-    io.stderr(
-      `heimdall-build worker: HEIMDALL_MAX_CELL_MINUTES is a number of minutes above 0, at most 720, not '${env.HEIMDALL_MAX_CELL_MINUTES}'\n`,
-    );
+  const maxCellMs = maxCellMsOf(env.HEIMDALL_MAX_CELL_MINUTES);
+  if (typeof maxCellMs === "string") {
+    io.stderr(`heimdall-build worker: ${maxCellMs}\n`);
     return 2;
   }
   if (!env.REDIS_URL) {
@@ -80,7 +75,7 @@ export async function workerCommand(
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
     ...(env.HEIMDALL_APT_OPTIONS ? { aptOptions: env.HEIMDALL_APT_OPTIONS } : {}),
     ...(env.HEIMDALL_CCACHE_MAXSIZE ? { cacheMaxSize: env.HEIMDALL_CCACHE_MAXSIZE } : {}),
-    ...(maxCellMinutes ? { maxCellMs: Math.round(maxCellMinutes * 60_000) } : {}),
+    ...(maxCellMs !== null ? { maxCellMs } : {}),
     ...(env.HEIMDALL_JOB_LOCK_MS ? { lockDurationMs: Number(env.HEIMDALL_JOB_LOCK_MS) } : {}),
     // Local mirrors and tests only: a production worker clones over https.
     ...(env.HEIMDALL_ALLOW_FILE_URLS === "1" ? { allowFileUrls: true } : {}),
@@ -100,4 +95,19 @@ export async function workerCommand(
   io.stderr("heimdall-build worker: finishing the running cells, then stopping\n");
   await worker.close();
   return 0;
+}
+
+/**
+ * HEIMDALL_MAX_CELL_MINUTES in milliseconds: null when unset, or what is wrong
+ * with it. At least a second (less would round to no limit at all), at most
+ * the 720 minutes a config may ask for.
+ */
+export function maxCellMsOf(value: string | undefined): number | null | string {
+  if (value === undefined || value.trim() === "") return null;
+  const minutes = Number(value);
+  const ms = Math.round(minutes * 60_000);
+  if (!Number.isFinite(minutes) || ms < 1_000 || minutes > 720) {
+    return `HEIMDALL_MAX_CELL_MINUTES is a number of minutes from 1 s (0.017) to 720, not '${value}'`;
+  }
+  return ms;
 }

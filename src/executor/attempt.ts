@@ -69,7 +69,7 @@ export interface AttemptRequest {
   readonly outputs: AttemptOutputs | null;
   readonly onPhase?: (phase: Phase) => void;
   readonly onOutput?: (chunk: string) => void;
-  /** The longest any cell may run here, whatever its config's timeout_minutes (a worker's HEIMDALL_MAX_CELL_MINUTES). */
+  /** The longest the build may run here, whatever its config's timeout_minutes (a worker's HEIMDALL_MAX_CELL_MINUTES). */
   readonly maxCellMs?: number;
 }
 

@@ -120,8 +120,10 @@ export class Queues {
       delay: delayMs,
       removeOnComplete: true,
       removeOnFail: true,
-      attempts: 5,
-      backoff: { type: "exponential", delay: 1000 },
+      // A sync that fails takes the requests that joined it down with it: its tries
+      // (2 s doubling, about 68 min in all) outlast a GitHub outage of an hour.
+      attempts: 12,
+      backoff: { type: "exponential", delay: 2000 },
     });
   }
 

@@ -29,28 +29,40 @@ afterAll(async () => {
   connection?.disconnect();
 });
 
-/** A sync worker whose jobs wait until released; records what ran and how many at once. */
-function blockingSyncWorker() {
+/**
+ * A sync worker whose jobs wait until released; records what ran and how many
+ * at once. With `failFirst`, its first run throws (after the release), as a
+ * sync does when GitHub answers 5xx.
+ */
+function blockingSyncWorker(options: { failFirst?: boolean } = {}) {
   const ran: string[] = [];
   let running = 0;
   let most = 0;
+  let failures = options.failFirst ? 1 : 0;
   let release: () => void = () => undefined;
   let gate = new Promise<void>((r) => {
     release = r;
   });
+  const own = connection.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker<SyncRequest>(
     CHECK_SYNC_QUEUE,
     async (job: Job<SyncRequest>) => {
       running++;
       most = Math.max(most, running);
       ran.push(job.data.kind === "attempt" ? `attempt-${job.data.attemptId}` : `matrix-${job.data.buildId}`);
-      await gate;
-      running--;
+      try {
+        await gate;
+        if (failures > 0) {
+          failures--;
+          throw new Error("GitHub answered 502");
+        }
+      } finally {
+        running--;
+      }
     },
-    { connection: connection.duplicate({ maxRetriesPerRequest: null }), prefix, concurrency: 4 },
+    { connection: own, prefix, concurrency: 4 },
   );
   return {
-    worker,
     ran,
     most: () => most,
     running: () => running,
@@ -58,7 +70,17 @@ function blockingSyncWorker() {
       release();
       gate = Promise.resolve();
     },
+    async close() {
+      await worker.close();
+      own.disconnect();
+    },
   };
+}
+
+/** The deduplication keys BullMQ keeps for the sync queue: none once every request has run. */
+async function deduplicationKeys(): Promise<string[]> {
+  const keys = await connection.keys(`${prefix}:${CHECK_SYNC_QUEUE}:d*`);
+  return keys.filter((k) => /:(de|dn):/.test(k));
 }
 
 test("requests made while a sync runs run once after it, never beside it; waiting ones coalesce", async () => {
@@ -73,6 +95,10 @@ test("requests made while a sync runs run once after it, never beside it; waitin
     await queues.requestSync({ kind: "attempt", attemptId: "8" });
     await until("the other attempt's sync running beside it", () => sync.running() === 2);
     expect(sync.ran.filter((id) => id === "attempt-7")).toHaveLength(1);
+    // The running sync's key, and the request kept for after it.
+    expect(await deduplicationKeys()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/:de:attempt-7$/), expect.stringMatching(/:dn:attempt-7$/)]),
+    );
     sync.open();
     await until("the kept request run", () => sync.ran.filter((id) => id === "attempt-7").length === 2);
     // Let anything else that was (wrongly) queued show itself.
@@ -83,8 +109,9 @@ test("requests made while a sync runs run once after it, never beside it; waitin
     // Once idle, a new request runs again (nothing left deduplicating it).
     await queues.requestSync({ kind: "attempt", attemptId: "7" });
     await until("a later request run", () => sync.ran.filter((id) => id === "attempt-7").length === 3);
+    await until("no deduplication key left", async () => (await deduplicationKeys()).length === 0);
   } finally {
-    await sync.worker.close();
+    await sync.close();
   }
 });
 
@@ -92,11 +119,30 @@ test("a delayed matrix request absorbs the ones made before it is due", async ()
   const sync = blockingSyncWorker();
   sync.open();
   try {
-    for (let i = 0; i < 5; i++) await queues.requestSync({ kind: "matrix", buildId: "3" }, 400);
-    await until("the matrix sync", () => sync.ran.includes("matrix-3"), 5_000);
+    for (let i = 0; i < 5; i++) await queues.requestSync({ kind: "matrix", buildId: "3" }, 2_000);
+    await until("the matrix sync", () => sync.ran.includes("matrix-3"), 10_000);
     await new Promise((r) => setTimeout(r, 800));
     expect(sync.ran.filter((id) => id === "matrix-3")).toHaveLength(1);
+    await until("no deduplication key left", async () => (await deduplicationKeys()).length === 0);
   } finally {
-    await sync.worker.close();
+    await sync.close();
+  }
+});
+
+test("a sync that fails is tried again; a request made while it ran still runs once, after it succeeds", async () => {
+  const sync = blockingSyncWorker({ failFirst: true });
+  try {
+    await queues.requestSync({ kind: "attempt", attemptId: "9" });
+    await until("the first try running", () => sync.running() === 1);
+    await queues.requestSync({ kind: "attempt", attemptId: "9" });
+    sync.open();
+    // The first try fails; its retry (2 s later) succeeds; then the kept request runs.
+    await until("three runs", () => sync.ran.filter((id) => id === "attempt-9").length === 3, 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sync.ran.filter((id) => id === "attempt-9")).toHaveLength(3);
+    expect(sync.most()).toBe(1);
+    await until("no deduplication key left", async () => (await deduplicationKeys()).length === 0);
+  } finally {
+    await sync.close();
   }
 });

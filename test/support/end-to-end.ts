@@ -39,8 +39,10 @@ export async function startEndToEnd(
   let server: RunningServer | undefined;
   const stop = async (...workers: ({ close(): Promise<void> } | undefined)[]) => {
     try {
-      for (const worker of workers) await worker?.close();
+      // Every worker and the server are closed, whichever fails first.
+      const closed = await Promise.allSettled([...workers.map((worker) => worker?.close())]);
       await server?.close();
+      for (const result of closed) if (result.status === "rejected") throw result.reason;
       github?.assertAllValid();
     } finally {
       github?.cleanup();

@@ -13,7 +13,7 @@ import { ATTEMPT_LABEL, type RunningWorker, startWorker, type WorkerOptions } fr
 import { INSTALLATION, OWNER, REDIS_URL, REPO, repository, SECRET, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
-import { exampleRepository } from "../support/executor.ts";
+import { exampleRepository, gcc12Image } from "../support/executor.ts";
 import { examplePayload, type FakeCheckRun, sendWebhook } from "../support/github.ts";
 
 const scriptConfig = (command: string) => `version: 1
@@ -72,9 +72,11 @@ async function startTestWorker(extra: Partial<WorkerOptions> = {}) {
 
 beforeAll(async () => {
   docker = await requireDocker();
+  // Built here (once, on a cold machine) so that neither test's waits include it.
+  await gcc12Image(docker);
   e2e = await startEndToEnd("life");
   ({ repo, cloneUrl } = await exampleRepository(path.join(e2e.scratch, "repo"), scriptConfig("true")));
-}, 120_000);
+}, 900_000);
 
 afterAll(async () => {
   await e2e?.stop(worker);
@@ -92,6 +94,7 @@ test("past the worker's time limit: timed_out, its container gone; Re-run builds
     "Timed out after 3 s, this worker's limit (the config allows 60 min)",
   );
   expect(first.actions).toEqual([expect.objectContaining({ identifier: "rerun" })]);
+  expect(first.external_id).toMatch(/^\d+$/);
   expect(await containersOf(first.external_id ?? "")).toEqual([]);
 
   // "Re-run" on the check run, now that workers allow the time it needs.
@@ -131,21 +134,33 @@ test("a newer commit on the branch cancels the running cell: its container stops
   await push(older, "topic");
   const running = await until("the cell running", () => runsOf(older).find((r) => r.status === "in_progress"), 90_000);
   const attemptId = running.external_id ?? "";
-  await until("its container running", async () => (await containersOf(attemptId)).some((c) => c.State === "running"));
+  expect(attemptId).toMatch(/^\d+$/);
+  await until(
+    "its container running",
+    async () => (await containersOf(attemptId)).some((c) => c.State === "running"),
+    60_000,
+  );
 
   const newer = commit(scriptConfig("true"));
   const pushed = Date.now();
   await push(newer, "topic");
-  const cancelled = await until("the older cell cancelled", () => {
-    const run = e2e.github.checkRuns().get(running.id);
-    return run?.status === "completed" ? run : undefined;
-  });
+  const cancelled = await until(
+    "the older cell cancelled",
+    () => {
+      const run = e2e.github.checkRuns().get(running.id);
+      return run?.status === "completed" ? run : undefined;
+    },
+    20_000,
+  );
   expect(cancelled.conclusion).toBe("cancelled");
   expect(cancelled.output.summary).toContain(`${newer.slice(0, 7)} superseded this commit on branch topic`);
-  await until("its container stopped", async () =>
-    (await containersOf(attemptId)).every((c) => c.State !== "running") ? true : undefined,
+  await until(
+    "its container stopped",
+    async () => ((await containersOf(attemptId)).every((c) => c.State !== "running") ? true : undefined),
+    20_000,
   );
-  expect(Date.now() - pushed).toBeLessThan(15_000);
+  // Within seconds, with room for a loaded CI machine.
+  expect(Date.now() - pushed).toBeLessThan(20_000);
   // The worker is free again: the newer commit's cell is built.
   const built = await until(
     "the newer cell concluded",
