@@ -108,7 +108,8 @@ export class Queues {
 
   /**
    * Asks the reporter to bring a check run up to date. Requests for one attempt
-   * (or one build's matrix) coalesce while waiting, and never run side by side:
+   * (or one build's matrix) coalesce while waiting, and do not run side by side
+   * (short of a live server losing its job lock, which BullMQ cannot tell from a dead one):
    * a request made while its sync is running is kept and runs after it, so a
    * state change that lands after the running sync read the database is never
    * lost (a plain job id would drop it until the running job is removed).
