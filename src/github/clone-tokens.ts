@@ -4,6 +4,7 @@
  * for an hour at most, and nothing else. It goes to git's fetches only (see
  * executor/source.ts), never into a build container, a job or a log.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { createAppAuth } from "@octokit/auth-app";
 import { request as defaultRequest } from "@octokit/request";
 
@@ -45,22 +46,6 @@ function isTransient(error: unknown): boolean {
   return status === 403 && (headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0");
 }
 
-/** Waits `ms`, or until `signal` aborts (then throws its reason). */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 export function appCloneTokens(credentials: AppCredentials): CloneTokens {
   const auth = createAppAuth({
     appId: credentials.appId,
@@ -86,7 +71,10 @@ export function appCloneTokens(credentials: AppCredentials): CloneTokens {
       } catch (error) {
         const delay = delays[attempt];
         if (delay === undefined || !isTransient(error)) throw error;
-        await pause(delay, signal);
+        // Only a cancel rejects the wait: the cell's cancel reason is what the caller sees.
+        await sleep(delay, undefined, signal ? { signal } : {}).catch(() => {
+          throw signal?.reason;
+        });
       }
     }
   };

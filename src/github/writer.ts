@@ -34,6 +34,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { setTimeout as wait } from "node:timers/promises";
 import type { Redis } from "ioredis";
 
 export interface GitHubWriter {
@@ -233,21 +234,10 @@ class Writer implements GitHubWriter {
   }
 }
 
+/** Waits `ms`; a closed writer ends the wait with GitHubWriterClosedError. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new GitHubWriterClosedError());
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new GitHubWriterClosedError());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
+  return wait(ms, undefined, { signal }).catch(() => {
+    throw new GitHubWriterClosedError();
   });
 }
 

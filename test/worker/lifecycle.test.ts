@@ -6,6 +6,7 @@
  * the branch cancels a running cell and its container stops within seconds.
  */
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -40,7 +41,8 @@ function commit(config: string): string {
       cwd: repo,
       encoding: "utf8",
     }).trim();
-  execFileSync("sh", ["-c", "cat > .heimdall-build.yml && git add .heimdall-build.yml"], { cwd: repo, input: config });
+  writeFileSync(path.join(repo, ".heimdall-build.yml"), config);
+  git("add", ".heimdall-build.yml");
   git("commit", "-q", "--allow-empty", "-m", "config");
   const sha = git("rev-parse", "HEAD");
   e2e.github.onGetContent(OWNER, REPO, ".heimdall-build.yml", sha, config);
