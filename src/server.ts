@@ -13,7 +13,8 @@ import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { heimdallApp } from "./github/app.ts";
 import { startCellEventConsumer } from "./github/cell-events.ts";
-import { Reporter } from "./github/reporter.ts";
+import { MAINTENANCE_DEFAULTS, type MaintenanceOptions, startMaintenance } from "./github/maintenance.ts";
+import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
 import { cancelChannel, Queues } from "./queue/queues.ts";
 import { liveLogLink } from "./storage/links.ts";
@@ -35,6 +36,8 @@ export interface ServerOptions {
   readonly store?: ObjectStore | null;
   /** Signs and checks the API's links (HEIMDALL_URL_SECRET, shared with the workers). */
   readonly signer?: UrlSigner | null;
+  /** The reconciler's and the redelivery's schedules (MAINTENANCE_DEFAULTS when absent). */
+  readonly maintenance?: MaintenanceOptions;
 }
 
 export interface RunningServer {
@@ -68,14 +71,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     startCellEventConsumer(db, queues, connection, { prefix }),
   ];
 
-  const app = heimdallApp({
-    db,
-    queues,
-    writer,
-    cancelRunning: async (attemptId) => {
-      await publisher.publish(cancelChannel(prefix), attemptId);
-    },
-  });
+  const cancelRunning = async (attemptId: string) => {
+    await publisher.publish(cancelChannel(prefix), attemptId);
+  };
+  workers.push(
+    await startMaintenance(
+      {
+        db,
+        queues,
+        redis: publisher,
+        prefix,
+        writer,
+        appOctokit: () => options.probot.auth() as Promise<InstallationOctokit>,
+        cancelRunning,
+        log: options.probot.log,
+      },
+      connection,
+      options.maintenance ?? MAINTENANCE_DEFAULTS,
+    ),
+  );
+  const app = heimdallApp({ db, queues, writer, cancelRunning });
   const middleware = await createNodeMiddleware(app, {
     probot: options.probot,
     webhooksPath: options.webhookPath ?? "/api/github/webhooks",

@@ -19,7 +19,7 @@ import { cacheVolumeName } from "./executor/run-cell.ts";
 import { SourceCache } from "./executor/source.ts";
 import type { CloneTokens } from "./github/clone-tokens.ts";
 import { LiveLogPublisher } from "./queue/live-log.ts";
-import { type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
+import { attemptAliveKey, type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
 import { type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
 import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
 import { Links } from "./storage/links.ts";
@@ -110,8 +110,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await subscriber.subscribe(cancelChannel(prefix));
   subscriber.on("message", (_channel, attemptId: string) => running.get(attemptId)?.abort());
 
-  const report = (event: CellEvent) =>
-    queues.events.add(event.type, event, { removeOnComplete: 1000, removeOnFail: 1000 });
+  // Tried until the server applies it: a database outage delays a cell's end, never loses it.
+  const report = (event: CellEvent) => queues.reportEvent(event);
 
   const worker = new Worker<CellJob>(
     cellQueueName(options.platform),
@@ -120,6 +120,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       const controller = new AbortController();
       running.set(data.attemptId, controller);
       const live = new LiveLogPublisher(liveConnection, prefix, data.attemptId);
+      const alive = keepAlive(liveConnection, attemptAliveKey(prefix, data.attemptId), name);
       let conclusion = "failure";
       try {
         await live.start();
@@ -138,6 +139,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
       } finally {
         running.delete(data.attemptId);
+        await alive.stop();
         await live.end(conclusion);
       }
     },
@@ -161,6 +163,26 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       subscriber.disconnect();
       liveConnection.disconnect();
       connection.disconnect();
+    },
+  };
+}
+
+/** How long a running attempt's alive key lasts unrenewed, and how often it is renewed. */
+export const ALIVE_TTL_MS = 30_000;
+const ALIVE_RENEW_MS = 10_000;
+
+/**
+ * Keeps `key` set while an attempt runs (best effort: a Redis away for a while
+ * only lets the key lapse, and it is set again when Redis is back, data or not).
+ */
+function keepAlive(redis: Redis, key: string, worker: string): { stop(): Promise<void> } {
+  const renew = () => void redis.set(key, worker, "PX", ALIVE_TTL_MS).catch(() => undefined);
+  renew();
+  const timer = setInterval(renew, ALIVE_RENEW_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await redis.del(key).catch(() => undefined);
     },
   };
 }

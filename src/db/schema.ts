@@ -44,6 +44,8 @@ export interface BuildsTable {
   state: ColumnType<BuildState, BuildState | undefined, BuildState>;
   superseded_by: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   matrix_check_run_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  /** What the matrix check last told GitHub (status:conclusion:title). */
+  matrix_synced: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -74,6 +76,8 @@ export interface AttemptsTable {
   created_at: Timestamp;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Times the reconciler put this attempt back on its queue (its job or its report was lost). */
+  requeues: ColumnType<number, number | undefined, number>;
 }
 
 export interface AnnotationsTable {
@@ -103,6 +107,14 @@ export interface ApprovalsTable {
   approved_at: Timestamp;
 }
 
+export interface RedeliveryRequestsTable {
+  guid: string;
+  delivery_id: BigId;
+  event: string;
+  tries: ColumnType<number, number | undefined, number>;
+  requested_at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   repositories: RepositoriesTable;
@@ -113,6 +125,7 @@ export interface Database {
   annotations: AnnotationsTable;
   config_failures: ConfigFailuresTable;
   approvals: ApprovalsTable;
+  redelivery_requests: RedeliveryRequestsTable;
 }
 
 export type Build = Selectable<BuildsTable>;

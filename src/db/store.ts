@@ -8,7 +8,11 @@ import type { Annotation } from "../report/annotations.ts";
 import type { Db } from "./connect.ts";
 import type { Attempt, AttemptState, Build, CellRow } from "./schema.ts";
 
-/** True the first time a delivery id is seen. */
+/**
+ * Records a delivery as handled; true the first time. Called once its work is
+ * committed (in the same transaction where the work is not repeatable), so a
+ * delivery that failed half-way is processed again when GitHub redelivers it.
+ */
 export async function recordDelivery(db: Db, id: string, event: string): Promise<boolean> {
   const inserted = await db
     .insertInto("deliveries")
@@ -17,6 +21,12 @@ export async function recordDelivery(db: Db, id: string, event: string): Promise
     .returning("id")
     .executeTakeFirst();
   return inserted !== undefined;
+}
+
+/** True when a delivery's work was already done (its id recorded). */
+export async function deliveryHandled(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom("deliveries").select("id").where("id", "=", id).executeTakeFirst();
+  return row !== undefined;
 }
 
 export interface RepositoryRecord {
@@ -169,6 +179,7 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       "attempts.created_at",
       "attempts.started_at",
       "attempts.completed_at",
+      "attempts.requeues",
     ])
     .where("cells.build_id", "=", buildId)
     .where(({ eb, selectFrom }) =>
@@ -207,6 +218,7 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       created_at: r.created_at,
       started_at: r.started_at,
       completed_at: r.completed_at,
+      requeues: r.requeues,
     },
   }));
 }
@@ -239,25 +251,28 @@ export async function attemptContext(db: Db, attemptId: string): Promise<Attempt
 
 /** The next attempt of a cell, `queued` (or waiting for approval). */
 export async function addAttempt(db: Db, cellId: string, state: AttemptState = "queued"): Promise<Attempt> {
-  return db.transaction().execute(async (tx) => {
-    // Serialise attempts of one cell: two re-runs at once must not take one number.
-    await sql`SELECT id FROM cells WHERE id = ${cellId} FOR UPDATE`.execute(tx);
-    const last = await tx
-      .selectFrom("attempts")
-      .select(({ fn }) => fn.max("number").as("n"))
-      .where("cell_id", "=", cellId)
-      .executeTakeFirst();
-    return tx
-      .insertInto("attempts")
-      .values({
-        cell_id: cellId,
-        number: Number(last?.n ?? 0) + 1,
-        state,
-        conclusion: state === "waiting_approval" ? "action_required" : null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
+  return db.transaction().execute((tx) => addAttemptIn(tx, cellId, state));
+}
+
+/** As addAttempt, inside the caller's transaction (with the delivery that asked for it, say). */
+export async function addAttemptIn(tx: Db, cellId: string, state: AttemptState = "queued"): Promise<Attempt> {
+  // Serialise attempts of one cell: two re-runs at once must not take one number.
+  await sql`SELECT id FROM cells WHERE id = ${cellId} FOR UPDATE`.execute(tx);
+  const last = await tx
+    .selectFrom("attempts")
+    .select(({ fn }) => fn.max("number").as("n"))
+    .where("cell_id", "=", cellId)
+    .executeTakeFirst();
+  return tx
+    .insertInto("attempts")
+    .values({
+      cell_id: cellId,
+      number: Number(last?.n ?? 0) + 1,
+      state,
+      conclusion: state === "waiting_approval" ? "action_required" : null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function setCheckRun(db: Db, attemptId: string, checkRunId: number, synced: string): Promise<void> {
@@ -322,24 +337,58 @@ export async function markSuperseded(db: Db, buildId: string, by: string): Promi
   await db.updateTable("builds").set({ state: "superseded", superseded_by: by }).where("id", "=", buildId).execute();
 }
 
-export async function setMatrixCheckRun(db: Db, buildId: string, checkRunId: number): Promise<void> {
-  await db.updateTable("builds").set({ matrix_check_run_id: checkRunId }).where("id", "=", buildId).execute();
+export async function setMatrixCheckRun(db: Db, buildId: string, checkRunId: number, synced: string): Promise<void> {
+  await db
+    .updateTable("builds")
+    .set({ matrix_check_run_id: checkRunId, matrix_synced: synced })
+    .where("id", "=", buildId)
+    .execute();
 }
 
-/** True the first time this commit's broken config (by content) is seen. */
+export async function setMatrixSynced(db: Db, buildId: string, synced: string): Promise<void> {
+  await db.updateTable("builds").set({ matrix_synced: synced }).where("id", "=", buildId).execute();
+}
+
+/**
+ * Records a commit's broken config (by content); true while no check run reports
+ * it yet, so a delivery that failed before its check was written writes it when
+ * redelivered, and one that succeeded writes nothing more.
+ */
 export async function recordConfigFailure(
   db: Db,
   repositoryId: number,
   headSha: string,
   digest: string,
 ): Promise<boolean> {
-  const inserted = await db
+  await db
     .insertInto("config_failures")
     .values({ repository_id: repositoryId, head_sha: headSha, config_digest: digest })
     .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
-    .returning("head_sha")
+    .execute();
+  const row = await db
+    .selectFrom("config_failures")
+    .select("check_run_id")
+    .where("repository_id", "=", String(repositoryId))
+    .where("head_sha", "=", headSha)
+    .where("config_digest", "=", digest)
     .executeTakeFirst();
-  return inserted !== undefined;
+  return row?.check_run_id === null;
+}
+
+export async function setConfigFailureCheckRun(
+  db: Db,
+  repositoryId: number,
+  headSha: string,
+  digest: string,
+  checkRunId: number,
+): Promise<void> {
+  await db
+    .updateTable("config_failures")
+    .set({ check_run_id: checkRunId })
+    .where("repository_id", "=", String(repositoryId))
+    .where("head_sha", "=", headSha)
+    .where("config_digest", "=", digest)
+    .execute();
 }
 
 export async function buildsForCommit(db: Db, repositoryId: number, headSha: string): Promise<Build[]> {

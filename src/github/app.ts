@@ -9,13 +9,15 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
+import { forkConfig, trustSettingsOf } from "../config/trust.ts";
 import type { Db } from "../db/connect.ts";
-import type { Build } from "../db/schema.ts";
+import type { Attempt, Build } from "../db/schema.ts";
 import {
-  addAttempt,
+  addAttemptIn,
   attemptContext,
   buildsForCommit,
   createBuild,
+  deliveryHandled,
   latestAttempts,
   markCompleted,
   markSuperseded,
@@ -23,11 +25,13 @@ import {
   recordConfigFailure,
   recordDelivery,
   saveRepository,
+  setConfigFailureCheckRun,
   supersededBy,
 } from "../db/store.ts";
-import type { CellJob, Queues } from "../queue/queues.ts";
+import type { Queues } from "../queue/queues.ts";
 import { configurationCheck } from "../report/configuration-check.ts";
 import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";
+import { cellJob } from "./cell-job.ts";
 import { readRepositoryFile } from "./repository-file.ts";
 import type { GitHubWriter } from "./writer.ts";
 
@@ -50,6 +54,8 @@ interface Commit {
   readonly headRepository: string;
   readonly cloneUrl: string;
   readonly fork: boolean;
+  /** The branch a pull request goes into: a fork's trust settings are read there. */
+  readonly baseRef: string | null;
 }
 
 /** What a push or a pull request event says of its repository. */
@@ -82,6 +88,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
         headRepository: p.repository.full_name,
         cloneUrl: p.repository.clone_url,
         fork: false,
+        baseRef: null,
       });
     });
 
@@ -96,31 +103,39 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
         pullNumber: pr.number,
         headRepository: head?.full_name ?? base.full_name,
         cloneUrl: head?.clone_url ?? base.clone_url,
-        fork: head !== null && head.full_name !== base.full_name,
+        // A head repository GitHub no longer shows (a deleted fork) is a fork: its commit is nobody's we trust.
+        fork: head === null || head === undefined || head.full_name !== base.full_name,
+        baseRef: pr.base.ref,
       });
     });
 
     app.on("check_run.rerequested", async (context) => {
-      if (!(await recordDelivery(deps.db, context.id, context.name))) return;
-      await rerunCheckRun(deps, context.payload.check_run.external_id ?? "");
+      await rerunCheckRun(deps, context.id, context.name, context.payload.check_run.external_id ?? "");
     });
 
     app.on("check_run.requested_action", async (context) => {
-      if (!(await recordDelivery(deps.db, context.id, context.name))) return;
       const action = context.payload.requested_action?.identifier;
-      if (action === "rerun") await rerunCheckRun(deps, context.payload.check_run.external_id ?? "");
+      if (action === "rerun") {
+        await rerunCheckRun(deps, context.id, context.name, context.payload.check_run.external_id ?? "");
+      }
       if (action === "approve") await approve(deps, context);
     });
 
     app.on("check_suite.rerequested", async (context) => {
-      if (!(await recordDelivery(deps.db, context.id, context.name))) return;
       const repositoryId = context.payload.repository.id;
-      for (const build of await buildsForCommit(deps.db, repositoryId, context.payload.check_suite.head_sha)) {
-        for (const { cell } of await latestAttempts(deps.db, build.id)) {
-          if (cell.skip_reason === null) await queueAttempt(deps, build, cell.id, "queued");
+      const builds = await buildsForCommit(deps.db, repositoryId, context.payload.check_suite.head_sha);
+      const queued = await once(deps.db, context.id, context.name, async (tx) => {
+        const attempts: NewAttempt[] = [];
+        for (const build of builds) {
+          for (const { cell } of await latestAttempts(tx, build.id)) {
+            if (cell.skip_reason === null) attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
+          }
         }
+        return attempts;
+      });
+      await startAttempts(deps, queued);
+      for (const build of builds)
         await deps.queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
-      }
     });
   };
 }
@@ -140,11 +155,17 @@ function source(context: {
   };
 }
 
+/**
+ * A pushed commit or a pull request's head: its build, cells and first attempts
+ * made once (the database's unique build), then queued and synced. Every step is
+ * safe to repeat, and the delivery is recorded only at the end: a delivery that
+ * failed half-way (GitHub or Redis away) does the rest when GitHub redelivers it.
+ */
 async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promise<void> {
   const { db } = deps;
   const { repository, installationId, octokit } = from;
   if (installationId === undefined) return;
-  if (!(await recordDelivery(db, from.deliveryId, from.event))) return;
+  if (await deliveryHandled(db, from.deliveryId)) return;
   const owner = repository.owner?.login ?? repository.full_name.split("/")[0] ?? "";
   const repo = repository.name;
   await saveRepository(db, {
@@ -158,18 +179,39 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
 
   const file = await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.sha);
   if (file === null) return; // No configuration: this repository is not built.
-  const digest = createHash("sha256").update(file).digest("hex");
   const parsed = parseConfig(file, { file: DEFAULT_CONFIG_FILE });
   if (!parsed.ok) {
+    const digest = createHash("sha256").update(file).digest("hex");
     if (await recordConfigFailure(db, repository.id, commit.sha, digest)) {
       const body = configurationCheck(commit.sha, parsed.problems);
-      await deps.writer.write(installationId, () => octokit.rest.checks.create({ owner, repo, ...body }));
+      const created = await deps.writer.write(installationId, () =>
+        octokit.rest.checks.create({ owner, repo, ...body }),
+      );
+      await setConfigFailureCheckRun(db, repository.id, commit.sha, digest, created.data.id);
     }
+    await recordDelivery(db, from.deliveryId, from.event);
     return;
   }
 
-  const config = parsed.config;
-  if (commit.fork && config.fork_prs === "skip") return;
+  // A fork decides what to build, never whether or how its code runs: those settings come from the base branch.
+  let { config, cells } = parsed;
+  let digestInput = file;
+  if (commit.fork) {
+    const baseFile = commit.baseRef
+      ? await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.baseRef)
+      : null;
+    const base = baseFile === null ? null : parseConfig(baseFile, { file: DEFAULT_CONFIG_FILE });
+    const trusted = forkConfig(config, base?.ok ? base.config : null);
+    ({ config, cells } = trusted);
+    // The same fork commit under other base-branch rules is another build.
+    digestInput = `${file}\0${JSON.stringify(trustSettingsOf(base?.ok ? base.config : null))}`;
+  }
+  const digest = createHash("sha256").update(digestInput).digest("hex");
+
+  if (commit.fork && config.fork_prs === "skip") {
+    await recordDelivery(db, from.deliveryId, from.event);
+    return;
+  }
   const approved =
     commit.fork && config.fork_prs === "approve"
       ? (await db
@@ -179,7 +221,7 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
           .where("head_sha", "=", commit.sha)
           .executeTakeFirst()) !== undefined
       : true;
-  const { build, created } = await createBuild(db, {
+  const { build } = await createBuild(db, {
     repositoryId: repository.id,
     headSha: commit.sha,
     configDigest: digest,
@@ -190,11 +232,12 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     cloneUrl: commit.cloneUrl,
     fork: commit.fork,
     settings: settingsForWorkers(config),
-    cells: parsed.cells,
+    cells,
     waitForApproval: commit.fork && !approved,
   });
-  if (!created) return; // The same commit and config already has its check runs (push + pull request).
 
+  // Whether this delivery made the build or an earlier one did (push + pull request, or this
+  // delivery's first try), what follows is idempotent: superseding, one job per queued attempt, syncs.
   if (config.cancel_superseded) await supersedeOlder(deps, build);
   for (const { cell, attempt } of await latestAttempts(db, build.id)) {
     if (attempt.state === "queued")
@@ -202,6 +245,7 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     await deps.queues.requestSync({ kind: "attempt", attemptId: attempt.id });
   }
   await deps.queues.requestSync({ kind: "matrix", buildId: build.id });
+  await recordDelivery(db, from.deliveryId, from.event);
 }
 
 /** What workers need of the config (not the matrix: each job carries its cell). */
@@ -210,18 +254,34 @@ function settingsForWorkers(config: Config) {
   return settings;
 }
 
-function cellJob(build: Build, cell: Cell, attemptId: string, installationId: number | string): CellJob {
-  return {
-    attemptId,
-    buildId: build.id,
-    repository: build.head_repository,
-    cloneUrl: build.clone_url,
-    headSha: build.head_sha,
-    installationId: String(installationId),
-    fork: build.fork,
-    cell,
-    settings: build.settings,
-  };
+interface NewAttempt {
+  readonly build: Build;
+  readonly attempt: Attempt;
+}
+
+/**
+ * Database work that must happen once per delivery (new attempts), done in one
+ * transaction with the delivery's record: a duplicate delivery does nothing, and
+ * a delivery whose transaction failed is done whole when redelivered. What
+ * follows in Redis (jobs, syncs) is repeated by the reconciler if it is lost.
+ */
+async function once<T>(db: Db, deliveryId: string, event: string, work: (tx: Db) => Promise<T[]>): Promise<T[]> {
+  return db.transaction().execute(async (tx) => {
+    if (!(await recordDelivery(tx, deliveryId, event))) return [];
+    return work(tx);
+  });
+}
+
+/** New attempts committed: each queued one gets its job, each its check run. */
+async function startAttempts(deps: AppDeps, attempts: readonly NewAttempt[]): Promise<void> {
+  for (const { build, attempt } of attempts) {
+    const context = await attemptContext(deps.db, attempt.id);
+    if (!context) continue;
+    if (attempt.state === "queued") {
+      await deps.queues.enqueueCell(cellJob(build, context.cell.spec as Cell, attempt.id, context.installationId));
+    }
+    await deps.queues.requestSync({ kind: "attempt", attemptId: attempt.id });
+  }
 }
 
 /** A new commit on a branch or pull request cancels what is left of the older ones. */
@@ -244,35 +304,23 @@ async function supersedeOlder(deps: AppDeps, newer: Build): Promise<void> {
   }
 }
 
-/** A new attempt of a cell: queued for the workers (or waiting for approval), with its own check run. */
-async function queueAttempt(
-  deps: AppDeps,
-  build: Build,
-  cellId: string,
-  state: "queued" | "waiting_approval",
-): Promise<void> {
-  const { db, queues } = deps;
-  const attempt = await addAttempt(db, cellId, state);
-  const context = await attemptContext(db, attempt.id);
-  if (!context) return;
-  if (state === "queued") {
-    await queues.enqueueCell(cellJob(build, context.cell.spec as Cell, attempt.id, context.installationId));
-  }
-  await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
-}
-
 /** "Re-run" on a cell's check run (or the matrix check: every cell that did not pass). */
-async function rerunCheckRun(deps: AppDeps, externalId: string): Promise<void> {
+async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, externalId: string): Promise<void> {
   const { db, queues } = deps;
   const matrix = /^build-(\d+)$/.exec(externalId);
   if (matrix?.[1]) {
     const build = await db.selectFrom("builds").selectAll().where("id", "=", matrix[1]).executeTakeFirst();
     if (!build) return;
-    for (const { cell, attempt } of await latestAttempts(db, build.id)) {
-      const again =
-        attempt.state === "completed" && ["failure", "cancelled", "timed_out"].includes(attempt.conclusion ?? "");
-      if (again) await queueAttempt(deps, build, cell.id, "queued");
-    }
+    const queued = await once(db, deliveryId, event, async (tx) => {
+      const attempts: NewAttempt[] = [];
+      for (const { cell, attempt } of await latestAttempts(tx, build.id)) {
+        const again =
+          attempt.state === "completed" && ["failure", "cancelled", "timed_out"].includes(attempt.conclusion ?? "");
+        if (again) attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
+      }
+      return attempts;
+    });
+    await startAttempts(deps, queued);
     await queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
     return;
   }
@@ -280,13 +328,17 @@ async function rerunCheckRun(deps: AppDeps, externalId: string): Promise<void> {
   const context = await attemptContext(db, externalId);
   if (!context || context.cell.skip_reason !== null) return;
   const waiting = context.attempt.state === "waiting_approval";
-  await queueAttempt(deps, context.build, context.cell.id, waiting ? "waiting_approval" : "queued");
+  const queued = await once(db, deliveryId, event, async (tx) => [
+    { build: context.build, attempt: await addAttemptIn(tx, context.cell.id, waiting ? "waiting_approval" : "queued") },
+  ]);
+  await startAttempts(deps, queued);
   await queues.requestSync({ kind: "matrix", buildId: context.build.id }, MATRIX_DEBOUNCE_MS);
 }
 
 /** "Approve and run" on a fork's cell: a user with write access runs that commit's waiting cells. */
 async function approve(deps: AppDeps, context: Context<"check_run.requested_action">): Promise<void> {
   const { db, queues } = deps;
+  if (await deliveryHandled(db, context.id)) return;
   const { owner, repo } = context.repo();
   const user = context.payload.sender.login;
   const { data } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
@@ -296,13 +348,22 @@ async function approve(deps: AppDeps, context: Context<"check_run.requested_acti
   }
   const repositoryId = context.payload.repository.id;
   const sha = context.payload.check_run.head_sha;
-  await recordApproval(db, repositoryId, sha, user);
-  for (const build of await buildsForCommit(db, repositoryId, sha)) {
-    for (const { cell, attempt } of await latestAttempts(db, build.id)) {
-      if (attempt.state !== "waiting_approval") continue;
-      await markCompleted(db, attempt.id, "action_required", `Approved by @${user}; a new attempt runs.`);
-      await queueAttempt(deps, build, cell.id, "queued");
+  const builds = await buildsForCommit(db, repositoryId, sha);
+  const approved: string[] = [];
+  const queued = await once(db, context.id, context.name, async (tx) => {
+    await recordApproval(tx, repositoryId, sha, user);
+    const attempts: NewAttempt[] = [];
+    for (const build of builds) {
+      for (const { cell, attempt } of await latestAttempts(tx, build.id)) {
+        if (attempt.state !== "waiting_approval") continue;
+        await markCompleted(tx, attempt.id, "action_required", `Approved by @${user}; a new attempt runs.`);
+        approved.push(attempt.id);
+        attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
+      }
     }
-    await queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
-  }
+    return attempts;
+  });
+  await startAttempts(deps, queued);
+  for (const attemptId of approved) await queues.requestSync({ kind: "attempt", attemptId });
+  for (const build of builds) await queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
 }

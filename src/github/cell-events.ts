@@ -5,7 +5,13 @@
 import { type ConnectionOptions, Worker } from "bullmq";
 import type { Db } from "../db/connect.ts";
 import { attemptContext, markCompleted, markStarted, saveAnnotations } from "../db/store.ts";
-import { CELL_EVENTS_QUEUE, type CellEvent, type Queues } from "../queue/queues.ts";
+import {
+  CELL_EVENT_BACKOFF,
+  CELL_EVENTS_QUEUE,
+  type CellEvent,
+  cellEventBackoff,
+  type Queues,
+} from "../queue/queues.ts";
 
 /** A matrix check is rewritten at most this often per build: cells finishing together make one write. */
 export const MATRIX_DEBOUNCE_MS = 3000;
@@ -40,6 +46,11 @@ export function startCellEventConsumer(
   return new Worker<CellEvent>(CELL_EVENTS_QUEUE, (job) => applyCellEvent(db, queues, job.data), {
     connection,
     concurrency: 8,
+    // An event that cannot be applied (the database is away) is tried again, a minute apart at most.
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string) =>
+        type === CELL_EVENT_BACKOFF ? cellEventBackoff(attemptsMade) : 1000,
+    },
     ...(options.prefix ? { prefix: options.prefix } : {}),
   });
 }

@@ -5,6 +5,7 @@
  * Intermediate states coalesce (a cell that starts and finishes before its sync
  * runs is written once, completed), which keeps writes to about three a cell.
  */
+import { createHash } from "node:crypto";
 import { type ConnectionOptions, Worker } from "bullmq";
 import type { ProbotOctokit } from "probot";
 import type { Cell } from "../config/matrix.ts";
@@ -17,6 +18,7 @@ import {
   latestAttempts,
   setCheckRun,
   setMatrixCheckRun,
+  setMatrixSynced,
   setSynced,
 } from "../db/store.ts";
 import { CHECK_SYNC_QUEUE, type SyncRequest } from "../queue/queues.ts";
@@ -170,14 +172,20 @@ export class Reporter {
       ...(summary.conclusion ? { conclusion: summary.conclusion, completed_at: new Date().toISOString() } : {}),
       output: { title: summary.title, summary: summary.summary },
     };
+    // What GitHub is told, less the time: a sync that would change nothing writes nothing.
+    const signature = `${status}:${createHash("sha256")
+      .update(JSON.stringify([summary.conclusion, body.output]))
+      .digest("hex")
+      .slice(0, 32)}`;
     if (build.matrix_check_run_id === null) {
       const created = await writer.write(installationId, () =>
         octokit.rest.checks.create({ ...body, head_sha: build.head_sha, external_id: `build-${build.id}` }),
       );
-      await setMatrixCheckRun(db, buildId, created.data.id);
-    } else {
+      await setMatrixCheckRun(db, buildId, created.data.id, signature);
+    } else if (build.matrix_synced !== signature) {
       const id = Number(build.matrix_check_run_id);
       await writer.write(installationId, () => octokit.rest.checks.update({ ...body, check_run_id: id }));
+      await setMatrixSynced(db, buildId, signature);
     }
   }
 }

@@ -3,6 +3,7 @@
  *   cells-<platform>  a job per runnable cell attempt (workers take them)
  *   cell-events       what workers report: started, finished
  *   check-sync        the server's own work: bring a check run up to date
+ *   maintenance       scheduled work of the servers: reconcile, redeliver
  */
 import { type ConnectionOptions, type Job, Queue } from "bullmq";
 import type { Platform } from "../config/catalog.ts";
@@ -11,6 +12,20 @@ import type { Annotation } from "../report/annotations.ts";
 
 export const CELL_EVENTS_QUEUE = "cell-events";
 export const CHECK_SYNC_QUEUE = "check-sync";
+export const MAINTENANCE_QUEUE = "maintenance";
+
+/**
+ * A worker's event is tried until it is applied: through a database outage of
+ * an hour and more (100 tries, 1 s doubling to at most a minute between them).
+ * Its consumer names this strategy (see cellEventBackoff).
+ */
+export const CELL_EVENT_TRIES = 100;
+export const CELL_EVENT_BACKOFF = "cell-event";
+
+/** Delay before try `attemptsMade + 1` of a cell event: 1 s doubling, a minute at most. */
+export function cellEventBackoff(attemptsMade: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+}
 
 export function cellQueueName(platform: Platform): string {
   return `cells-${platform}`;
@@ -42,6 +57,11 @@ export type CellEvent =
       readonly at: string;
     };
 
+/** The servers' scheduled work: one pass of the reconciler, or of the redelivery of failed deliveries. */
+export interface MaintenanceJob {
+  readonly task: "reconcile" | "redeliver";
+}
+
 export type SyncRequest =
   | { readonly kind: "attempt"; readonly attemptId: string }
   | { readonly kind: "matrix"; readonly buildId: string };
@@ -49,6 +69,20 @@ export type SyncRequest =
 /** The Redis channel on which the server tells workers to stop a running attempt. */
 export function cancelChannel(prefix: string): string {
   return `${prefix}:cancel`;
+}
+
+/** An event's job id: the reconciler looks a worker's `finished` up by it. */
+export function cellEventJobId(type: CellEvent["type"], attemptId: string): string {
+  return `${type}-${attemptId}`;
+}
+
+/**
+ * The key a worker keeps alive (a few seconds' TTL, renewed) while it runs an
+ * attempt: the reconciler's sign that an attempt whose job is gone (Redis lost
+ * its data) is still being built and must not be queued again.
+ */
+export function attemptAliveKey(prefix: string, attemptId: string): string {
+  return `${prefix}:alive:attempt-${attemptId}`;
 }
 
 /** A job's id from an attempt's: BullMQ refuses bare integers as custom ids. */
@@ -65,6 +99,7 @@ export interface QueueOptions {
 export class Queues {
   readonly events: Queue<CellEvent>;
   readonly sync: Queue<SyncRequest>;
+  readonly maintenance: Queue<MaintenanceJob>;
   private readonly cells = new Map<Platform, Queue<CellJob>>();
   private readonly options: QueueOptions;
 
@@ -73,6 +108,22 @@ export class Queues {
     const base = { connection: options.connection, ...(options.prefix ? { prefix: options.prefix } : {}) };
     this.events = new Queue<CellEvent>(CELL_EVENTS_QUEUE, base);
     this.sync = new Queue<SyncRequest>(CHECK_SYNC_QUEUE, base);
+    this.maintenance = new Queue<MaintenanceJob>(MAINTENANCE_QUEUE, base);
+  }
+
+  /**
+   * A worker's event, tried until the server applies it (a database outage
+   * leaves it waiting, not lost). One job per attempt and kind: a second
+   * identical report while the first waits is the same job.
+   */
+  async reportEvent(event: CellEvent): Promise<void> {
+    await this.events.add(event.type, event, {
+      jobId: cellEventJobId(event.type, event.attemptId),
+      attempts: CELL_EVENT_TRIES,
+      backoff: { type: CELL_EVENT_BACKOFF },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
   }
 
   cellQueue(platform: Platform): Queue<CellJob> {
@@ -129,6 +180,11 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.events.close(), this.sync.close(), ...[...this.cells.values()].map((q) => q.close())]);
+    await Promise.all([
+      this.events.close(),
+      this.sync.close(),
+      this.maintenance.close(),
+      ...[...this.cells.values()].map((q) => q.close()),
+    ]);
   }
 }

@@ -2,6 +2,7 @@
 import { Redis } from "ioredis";
 import pino from "pino";
 import { Probot } from "probot";
+import { MAINTENANCE_DEFAULTS, type MaintenanceOptions } from "../../src/github/maintenance.ts";
 import { WriterOctokit } from "../../src/github/octokit.ts";
 import type { GitHubWriterOptions } from "../../src/github/writer.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
@@ -70,6 +71,10 @@ export function startTestServer(options: {
   readonly signer?: UrlSigner;
   /** Writes unlimited unless given: most tests are not about the limiter. */
   readonly writer?: Omit<GitHubWriterOptions, "redis" | "keyPrefix">;
+  /** No redelivery passes unless given (the fake GitHub would have to answer them); the reconciler's default schedule. */
+  readonly maintenance?: MaintenanceOptions;
+  /** Redis for the server (another than the tests' own, in fault tests). */
+  readonly redisUrl?: string;
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,
@@ -82,8 +87,9 @@ export function startTestServer(options: {
   return startServer({
     probot,
     databaseUrl: options.databaseUrl,
-    redisUrl: REDIS_URL,
+    redisUrl: options.redisUrl ?? REDIS_URL,
     prefix: options.prefix,
+    maintenance: options.maintenance ?? { ...MAINTENANCE_DEFAULTS, redeliverEveryMs: 0 },
     port: 0,
     host: "127.0.0.1",
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),

@@ -1,0 +1,64 @@
+/**
+ * The trust boundary of a pull request from a fork. The fork writes its head
+ * commit's `.heimdall-build.yml`, so that file may decide *what* is built (the
+ * matrix, the build and test commands, artifacts), never *whether or how* the
+ * fork's code runs: every setting below is taken from the base branch's config
+ * (or its default when the base branch has none, or a broken one).
+ */
+import { type Cell, expandMatrix } from "./matrix.ts";
+import { type Config, configSchema } from "./schema.ts";
+
+/**
+ * Settings a fork cannot choose, and why each is one:
+ * - fork_prs: whether the fork's code runs at all (approval);
+ * - network: whether it reaches the network (forks never do; kept anyway);
+ * - cache: whether it shares a compiler cache;
+ * - image: what it runs in (an image can hold anything);
+ * - timeout_minutes: how long it holds a worker;
+ * - max_parallel: how many workers it holds at once;
+ * - cancel_superseded: whether its commits cancel other builds of the pull request.
+ */
+export const BASE_BRANCH_SETTINGS = [
+  "fork_prs",
+  "network",
+  "cache",
+  "image",
+  "timeout_minutes",
+  "max_parallel",
+  "cancel_superseded",
+] as const satisfies readonly (keyof Config)[];
+
+export type BaseBranchSetting = (typeof BASE_BRANCH_SETTINGS)[number];
+export type TrustSettings = Pick<Config, BaseBranchSetting>;
+
+/** The base branch's trust settings; the defaults when it has no usable config. */
+export function trustSettingsOf(base: Config | null): TrustSettings {
+  const shape = configSchema.shape;
+  return {
+    fork_prs: base ? base.fork_prs : shape.fork_prs.parse(undefined),
+    network: base ? base.network : shape.network.parse(undefined),
+    cache: base ? base.cache : shape.cache.parse(undefined),
+    image: base?.image,
+    timeout_minutes: base ? base.timeout_minutes : shape.timeout_minutes.parse(undefined),
+    max_parallel: base?.max_parallel,
+    cancel_superseded: base ? base.cancel_superseded : shape.cancel_superseded.parse(undefined),
+  };
+}
+
+export interface ForkConfig {
+  /** The fork's config with every trust setting replaced by the base branch's. */
+  readonly config: Config;
+  /** The cells of that config (an image from the base branch can change which cells are skipped). */
+  readonly cells: readonly Cell[];
+  /** The settings whose value in the fork's file was not used, for the logs and the summary. */
+  readonly overridden: readonly BaseBranchSetting[];
+}
+
+export function forkConfig(head: Config, base: Config | null): ForkConfig {
+  const trust = trustSettingsOf(base);
+  const config: Config = { ...head, ...trust };
+  if (trust.image === undefined) delete (config as { image?: string }).image;
+  if (trust.max_parallel === undefined) delete (config as { max_parallel?: number }).max_parallel;
+  const overridden = BASE_BRANCH_SETTINGS.filter((key) => head[key] !== config[key]);
+  return { config, cells: expandMatrix(config).cells, overridden };
+}

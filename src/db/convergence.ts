@@ -1,0 +1,89 @@
+/** The reconciler's queries: what is still open, what GitHub was not told, and putting an attempt back. */
+import { sql } from "kysely";
+import type { Db } from "./connect.ts";
+import type { Attempt, Build, CellRow } from "./schema.ts";
+
+export interface OpenAttempt {
+  readonly attempt: Attempt;
+  readonly cell: CellRow;
+  readonly build: Build;
+  readonly installationId: string;
+}
+
+/** Attempts queued or in progress made before `before` (younger ones may still be being queued), oldest first. */
+export async function openAttempts(db: Db, before: Date, limit = 1000): Promise<OpenAttempt[]> {
+  const attempts = await db
+    .selectFrom("attempts")
+    .selectAll()
+    .where("state", "in", ["queued", "in_progress"])
+    .where("created_at", "<", before)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  const open: OpenAttempt[] = [];
+  for (const attempt of attempts) {
+    const cell = await db.selectFrom("cells").selectAll().where("id", "=", attempt.cell_id).executeTakeFirstOrThrow();
+    const build = await db.selectFrom("builds").selectAll().where("id", "=", cell.build_id).executeTakeFirstOrThrow();
+    const repo = await db
+      .selectFrom("repositories")
+      .select("installation_id")
+      .where("id", "=", build.repository_id)
+      .executeTakeFirstOrThrow();
+    open.push({ attempt, cell, build, installationId: repo.installation_id });
+  }
+  return open;
+}
+
+/**
+ * Puts an open attempt back to `queued` (its job or its result was lost), counting
+ * the requeue; null when it ended meanwhile or was already requeued `max` times.
+ */
+export async function requeueAttempt(db: Db, attemptId: string, max: number): Promise<Attempt | null> {
+  const row = await db
+    .updateTable("attempts")
+    .set((eb) => ({ state: "queued", worker: null, started_at: null, requeues: eb("requeues", "+", 1) }))
+    .where("id", "=", attemptId)
+    .where("state", "in", ["queued", "in_progress"])
+    .where("requeues", "<", max)
+    .returningAll()
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/** Attempts (made since `since`) whose check run does not say what the database says, with their build. */
+export async function unsyncedAttempts(
+  db: Db,
+  since: Date,
+  limit = 1000,
+): Promise<{ attemptId: string; buildId: string }[]> {
+  const rows = await db
+    .selectFrom("attempts")
+    .innerJoin("cells", "cells.id", "attempts.cell_id")
+    .select(["attempts.id as attemptId", "cells.build_id as buildId"])
+    // The expression of the partial index attempts_unsynced, and of the reporter's syncSignature.
+    .where(sql<boolean>`attempts.synced IS DISTINCT FROM (attempts.state || ':' || coalesce(attempts.conclusion, ''))`)
+    .where("attempts.created_at", ">=", since)
+    .orderBy("attempts.id")
+    .limit(limit)
+    .execute();
+  return rows;
+}
+
+/** Builds (made since `since`) whose matrix check is missing or not yet completed. */
+export async function unfinishedMatrices(db: Db, since: Date, limit = 1000): Promise<string[]> {
+  const rows = await db
+    .selectFrom("builds")
+    .select("id")
+    .where("created_at", ">=", since)
+    .where((eb) =>
+      eb.or([
+        eb("matrix_check_run_id", "is", null),
+        eb("matrix_synced", "is", null),
+        eb("matrix_synced", "not like", "completed:%"),
+      ]),
+    )
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}

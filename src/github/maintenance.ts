@@ -1,0 +1,107 @@
+/**
+ * The servers' scheduled work, on the maintenance queue: a reconciler pass and
+ * a redelivery pass, each on a BullMQ job scheduler shared by every server (so
+ * one pass an interval, whichever server runs it), plus a reconciler pass at
+ * each server's start.
+ */
+import { type ConnectionOptions, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Db } from "../db/connect.ts";
+import { MAINTENANCE_QUEUE, type MaintenanceJob, type Queues } from "../queue/queues.ts";
+import { type ReconcilerOptions, reconcile } from "./reconciler.ts";
+import { type DeliveryApi, type DeliveryTry, type RedeliveryOptions, redeliverFailed } from "./redeliver.ts";
+import type { InstallationOctokit } from "./reporter.ts";
+import type { GitHubWriter } from "./writer.ts";
+
+export interface MaintenanceOptions {
+  /** Between reconciler passes (HEIMDALL_RECONCILE_SECONDS). */
+  readonly reconcileEveryMs: number;
+  /** Between redelivery passes (HEIMDALL_REDELIVER_SECONDS); 0 turns them off. */
+  readonly redeliverEveryMs: number;
+  readonly reconciler?: Partial<ReconcilerOptions>;
+  readonly redelivery?: Partial<RedeliveryOptions>;
+}
+
+export const MAINTENANCE_DEFAULTS: MaintenanceOptions = {
+  reconcileEveryMs: 60_000,
+  redeliverEveryMs: 5 * 60_000,
+};
+
+export interface MaintenanceDeps {
+  readonly db: Db;
+  readonly queues: Queues;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly writer: GitHubWriter;
+  /** An Octokit authenticated as the App itself (Probot's `auth()` with no installation). */
+  readonly appOctokit: () => Promise<InstallationOctokit>;
+  readonly cancelRunning: (attemptId: string) => Promise<void>;
+  readonly log: Pick<Logger, "info" | "warn" | "error">;
+}
+
+/** Starts the maintenance worker and its schedules; one reconciler pass is queued at once. */
+export async function startMaintenance(
+  deps: MaintenanceDeps,
+  connection: ConnectionOptions,
+  options: MaintenanceOptions = MAINTENANCE_DEFAULTS,
+): Promise<Worker<MaintenanceJob>> {
+  const { queues } = deps;
+  const worker = new Worker<MaintenanceJob>(
+    MAINTENANCE_QUEUE,
+    async (job) => {
+      if (job.data.task === "reconcile") {
+        const report = await reconcile(
+          { ...deps, ...(options.reconciler ? { options: options.reconciler } : {}) },
+          new Date(),
+        );
+        if (report.requeued.length + report.concluded.length + report.eventsRetried.length > 0) {
+          deps.log.info({ ...report }, "reconciler: repaired what was left behind");
+        }
+        return report;
+      }
+      const report = await redeliverFailed(deps.db, deliveryApi(deps), new Date(), options.redelivery);
+      if (report.requested.length > 0) deps.log.info({ ...report }, "redelivery: asked GitHub for failed deliveries");
+      return report;
+    },
+    { connection, prefix: deps.prefix, concurrency: 1 },
+  );
+  worker.on("failed", (job, error) => deps.log.warn({ task: job?.data.task, err: error }, "maintenance pass failed"));
+
+  const template = (task: MaintenanceJob["task"]) => ({
+    name: task,
+    data: { task },
+    opts: { removeOnComplete: 10, removeOnFail: 10 },
+  });
+  await queues.maintenance.upsertJobScheduler("reconcile", { every: options.reconcileEveryMs }, template("reconcile"));
+  if (options.redeliverEveryMs > 0) {
+    await queues.maintenance.upsertJobScheduler(
+      "redeliver",
+      { every: options.redeliverEveryMs },
+      template("redeliver"),
+    );
+  } else {
+    await queues.maintenance.removeJobScheduler("redeliver");
+  }
+  // A pass at start: what a crash of every server left behind is repaired now, not an interval later.
+  await queues.maintenance.add("reconcile", { task: "reconcile" }, { removeOnComplete: 10, removeOnFail: 10 });
+  return worker;
+}
+
+/** GitHub's delivery API through the App's JWT; each redelivery request is a write, limited as the others. */
+function deliveryApi(deps: MaintenanceDeps): DeliveryApi {
+  return {
+    async *list() {
+      const octokit = await deps.appOctokit();
+      for await (const page of octokit.paginate.iterator("GET /app/hook/deliveries", { per_page: 100 })) {
+        yield page.data as DeliveryTry[];
+      }
+    },
+    async redeliver(deliveryId, installationId) {
+      const octokit = await deps.appOctokit();
+      await deps.writer.write(installationId ?? 0, () =>
+        octokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: deliveryId }),
+      );
+    },
+  };
+}
