@@ -73,18 +73,31 @@ export async function startMaintenance(
     data: { task },
     opts: { removeOnComplete: 10, removeOnFail: 10 },
   });
-  await queues.maintenance.upsertJobScheduler("reconcile", { every: options.reconcileEveryMs }, template("reconcile"));
-  if (options.redeliverEveryMs > 0) {
-    await queues.maintenance.upsertJobScheduler(
-      "redeliver",
-      { every: options.redeliverEveryMs },
-      template("redeliver"),
-    );
-  } else {
-    await queues.maintenance.removeJobScheduler("redeliver");
-  }
-  // A pass at start: what a crash of every server left behind is repaired now, not an interval later.
-  await queues.maintenance.add("reconcile", { task: "reconcile" }, { removeOnComplete: 10, removeOnFail: 10 });
+  const schedule = async () => {
+    await queues.maintenance.upsertJobScheduler("reconcile", { every: options.reconcileEveryMs }, template("reconcile"));
+    if (options.redeliverEveryMs > 0) {
+      await queues.maintenance.upsertJobScheduler(
+        "redeliver",
+        { every: options.redeliverEveryMs },
+        template("redeliver"),
+      );
+    } else {
+      await queues.maintenance.removeJobScheduler("redeliver");
+    }
+    // A pass now: what a crash of every server, or a Redis that lost its data, left behind is repaired at once.
+    await queues.maintenance.add("reconcile", { task: "reconcile" }, { removeOnComplete: 10, removeOnFail: 10 });
+  };
+  await schedule();
+  // A Redis that comes back without its data has lost the schedules too: they are made again on reconnection.
+  let connected = true;
+  deps.redis.on("close", () => {
+    connected = false;
+  });
+  deps.redis.on("ready", () => {
+    if (connected) return;
+    connected = true;
+    schedule().catch((error: unknown) => deps.log.warn({ err: error }, "maintenance: could not schedule"));
+  });
   return worker;
 }
 

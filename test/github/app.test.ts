@@ -12,6 +12,7 @@ import type { RunningServer } from "../../src/server.ts";
 import {
   INSTALLATION,
   OWNER,
+  pullRequestPayload,
   pushPayload,
   REDIS_URL,
   REPO,
@@ -43,27 +44,6 @@ let server: RunningServer;
 let github: FakeGitHub;
 let prefix: string;
 let redis: Redis;
-
-function pullRequestPayload(action: "opened" | "synchronize", head: string, fork: boolean, number = 7) {
-  const payload = examplePayload("pull_request.opened");
-  const base = { ...payload.pull_request.base.repo, ...repository() };
-  const headRepo = fork
-    ? { ...base, id: 9002, name: REPO, full_name: `forker/${REPO}`, clone_url: `https://github.com/forker/${REPO}.git` }
-    : base;
-  return {
-    ...payload,
-    action,
-    number,
-    pull_request: {
-      ...payload.pull_request,
-      number,
-      head: { ...payload.pull_request.head, sha: head, repo: headRepo },
-      base: { ...payload.pull_request.base, repo: base },
-    },
-    repository: { ...payload.repository, ...repository() },
-    installation: { id: INSTALLATION, node_id: "I_1" },
-  };
-}
 
 function runsFor(head: string) {
   return [...github.checkRuns().values()].filter((r) => r.head_sha === head);

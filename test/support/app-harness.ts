@@ -45,6 +45,28 @@ export function pushPayload(after: string, branch = "main", cloneUrl?: string) {
   };
 }
 
+/** A pull request's payload: from a fork (forker/lib) or from a branch of the repository itself. */
+export function pullRequestPayload(action: "opened" | "synchronize", head: string, fork: boolean, number = 7) {
+  const payload = examplePayload("pull_request.opened");
+  const base = { ...payload.pull_request.base.repo, ...repository() };
+  const headRepo = fork
+    ? { ...base, id: 9002, name: REPO, full_name: `forker/${REPO}`, clone_url: `https://github.com/forker/${REPO}.git` }
+    : base;
+  return {
+    ...payload,
+    action,
+    number,
+    pull_request: {
+      ...payload.pull_request,
+      number,
+      head: { ...payload.pull_request.head, sha: head, repo: headRepo },
+      base: { ...payload.pull_request.base, repo: base },
+    },
+    repository: { ...payload.repository, ...repository() },
+    installation: { id: INSTALLATION, node_id: "I_1" },
+  };
+}
+
 /** Polls until `probe` gives a value, or fails naming what it waited for. */
 export async function until<T>(
   what: string,

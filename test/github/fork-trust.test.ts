@@ -1,0 +1,139 @@
+/**
+ * The trust boundary of fork pull requests, end to end: the fork's head config
+ * decides what is built, the base branch's config whether and how it runs.
+ */
+import { randomBytes } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import type { RunningServer } from "../../src/server.ts";
+import {
+  clearRedisPrefix,
+  OWNER,
+  pullRequestPayload,
+  REPO,
+  SECRET,
+  sha,
+  startTestServer,
+  until,
+} from "../support/app-harness.ts";
+import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
+import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+
+// What a fork writes: run at once, on the network, in its own image, for twelve hours.
+const FORK_CONFIG = `version: 1
+matrix:
+  compiler: [gcc@12, clang@16]
+fork_prs: run
+network: true
+image: forker/anything:latest
+timeout_minutes: 720
+`;
+
+let database: TestDatabase;
+let server: RunningServer;
+let github: FakeGitHub;
+let prefix: string;
+
+beforeEach(async () => {
+  database = await freshDatabase(false);
+  prefix = `heimdall-fork-${randomBytes(4).toString("hex")}`;
+  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
+  server = await startTestServer({ databaseUrl: database.url, prefix });
+});
+
+afterEach(async () => {
+  await server?.close();
+  await database?.drop();
+  github.assertAllValid();
+  github.cleanup();
+  await clearRedisPrefix(prefix);
+});
+
+async function openFromFork(head: string, payload = pullRequestPayload("opened", head, true)) {
+  const status = await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, "pull_request", payload as never);
+  expect(status).toBeLessThan(300);
+  return until("the cells' check runs", () => {
+    const runs = [...github.checkRuns().values()].filter((r) => r.head_sha === head && !r.name.endsWith("/ matrix"));
+    return runs.length === 2 ? runs : undefined;
+  });
+}
+
+const baseRef = pullRequestPayload("opened", sha(1), true).pull_request.base.ref;
+
+describe("a fork's pull request", () => {
+  test("whose head config says fork_prs: run still waits for approval when the base branch has no config", async () => {
+    const head = sha(0xf1);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);
+    const runs = await openFromFork(head);
+    expect(runs.map((r) => r.conclusion)).toEqual(["action_required", "action_required"]);
+    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
+    // The base branch was asked, at the pull request's base.
+    expect(
+      github.requests({ path: `/repos/${OWNER}/${REPO}/contents/.heimdall-build.yml` }).map((r) => r.query.ref),
+    ).toContain(baseRef);
+  });
+
+  test("whose head config says fork_prs: run waits when the base branch's says approve", async () => {
+    const head = sha(0xf2);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
+    github.onGetContent(
+      OWNER,
+      REPO,
+      ".heimdall-build.yml",
+      baseRef,
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\nfork_prs: approve\n",
+    );
+    const runs = await openFromFork(head);
+    expect(runs.every((r) => r.conclusion === "action_required")).toBe(true);
+    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
+  });
+
+  test("runs at once when the base branch says run, with the fork's matrix and the base branch's image, network and limit", async () => {
+    const head = sha(0xf3);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
+    github.onGetContent(
+      OWNER,
+      REPO,
+      ".heimdall-build.yml",
+      baseRef,
+      "version: 1\nmatrix:\n  compiler: [gcc@9]\nfork_prs: run\ntimeout_minutes: 20\n",
+    );
+    const runs = await openFromFork(head);
+    // The fork's matrix (gcc 12 and clang 16, not the base's gcc 9).
+    expect(runs.map((r) => r.name).sort()).toEqual([
+      "linux / clang-16 / c++17 / Release",
+      "linux / gcc-12 / c++17 / Release",
+    ]);
+    const jobs = await until("two jobs", async () => {
+      const found = await server.queues.cellQueue("linux").getJobs(["waiting"]);
+      return found.length === 2 ? found : undefined;
+    });
+    for (const job of jobs) {
+      const settings = job.data.settings as Record<string, unknown>;
+      expect(job.data.fork).toBe(true);
+      expect(settings).toMatchObject({ fork_prs: "run", network: false, timeout_minutes: 20 });
+      expect(settings).not.toHaveProperty("image");
+      // The cell runs in the catalog's image, not the fork's.
+      expect(job.data.cell.image).toMatch(/^heimdall-build\//);
+    }
+  });
+
+  test("whose head repository GitHub no longer shows (a deleted fork) is a fork", async () => {
+    const head = sha(0xf4);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);
+    const payload = pullRequestPayload("opened", head, true);
+    const orphan = {
+      ...payload,
+      pull_request: { ...payload.pull_request, head: { ...payload.pull_request.head, repo: null } },
+    };
+    const runs = await openFromFork(head, orphan as unknown as typeof payload);
+    expect(runs.every((r) => r.conclusion === "action_required")).toBe(true);
+    const build = await database.db
+      .selectFrom("builds")
+      .selectAll()
+      .where("head_sha", "=", head)
+      .executeTakeFirstOrThrow();
+    expect(build.fork).toBe(true);
+  });
+});
