@@ -13,6 +13,14 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
   const { WriterOctokit } = await import("../github/octokit.ts");
   const { createObjectStore, storageEnvOf } = await import("../storage/object-store.ts");
   const { UrlSigner } = await import("../storage/url-signer.ts");
+  const { maintenanceOptionsOf } = await import("../github/maintenance.ts");
+  let maintenance: ReturnType<typeof maintenanceOptionsOf>;
+  try {
+    maintenance = maintenanceOptionsOf(env);
+  } catch (error) {
+    io.stderr(`heimdall-build server: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   // createProbot reads APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET, LOG_LEVEL, GHE_HOST, GHE_PROTOCOL...
   const probot = createProbot({ overrides: { Octokit: WriterOctokit } });
   const server = await startServer({
@@ -26,6 +34,7 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     // The same store and secret as the workers': the API serves their links.
     store: createObjectStore(storageEnvOf(env)),
     signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
+    maintenance,
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
   });
   io.stderr(`heimdall-build server: listening on ${server.url}\n`);

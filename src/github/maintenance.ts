@@ -28,6 +28,37 @@ export const MAINTENANCE_DEFAULTS: MaintenanceOptions = {
   redeliverEveryMs: 5 * 60_000,
 };
 
+/** A refused maintenance setting, naming the variable. */
+export class MaintenanceSettingError extends Error {
+  constructor(name: string, value: string, what: string) {
+    super(`${name}=${value}: ${what}`);
+    this.name = "MaintenanceSettingError";
+  }
+}
+
+/**
+ * The schedules from the environment: HEIMDALL_RECONCILE_SECONDS (between
+ * reconciler passes, default 60), HEIMDALL_REDELIVER_SECONDS (between
+ * redelivery passes, default 300; 0 turns them off) and
+ * HEIMDALL_STUCK_GRACE_MINUTES (time past a cell's limit before it counts as
+ * stuck, default 30).
+ */
+export function maintenanceOptionsOf(env: NodeJS.ProcessEnv): MaintenanceOptions {
+  const number = (name: string, fallback: number, min: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min)
+      throw new MaintenanceSettingError(name, raw, `must be a number, at least ${min}`);
+    return value;
+  };
+  return {
+    reconcileEveryMs: number("HEIMDALL_RECONCILE_SECONDS", 60, 1) * 1000,
+    redeliverEveryMs: number("HEIMDALL_REDELIVER_SECONDS", 300, 0) * 1000,
+    reconciler: { graceMs: number("HEIMDALL_STUCK_GRACE_MINUTES", 30, 0) * 60_000 },
+  };
+}
+
 export interface MaintenanceDeps {
   readonly db: Db;
   readonly queues: Queues;
@@ -74,7 +105,11 @@ export async function startMaintenance(
     opts: { removeOnComplete: 10, removeOnFail: 10 },
   });
   const schedule = async () => {
-    await queues.maintenance.upsertJobScheduler("reconcile", { every: options.reconcileEveryMs }, template("reconcile"));
+    await queues.maintenance.upsertJobScheduler(
+      "reconcile",
+      { every: options.reconcileEveryMs },
+      template("reconcile"),
+    );
     if (options.redeliverEveryMs > 0) {
       await queues.maintenance.upsertJobScheduler(
         "redeliver",
