@@ -90,6 +90,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       options.maintenance ?? MAINTENANCE_DEFAULTS,
     ),
   );
+  // A queue worker's connection trouble (Redis restarting, a lost job lock) is logged, not printed raw.
+  for (const worker of workers) {
+    worker.on("error", (error) => options.probot.log.warn({ err: error }, "queue worker error"));
+  }
   const app = heimdallApp({ db, queues, writer, cancelRunning });
   const middleware = await createNodeMiddleware(app, {
     probot: options.probot,

@@ -20,7 +20,8 @@ import {
   startTestServer,
   until,
 } from "../support/app-harness.ts";
-import { errorReply, type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
+import { deliveryLog } from "../support/deliveries.ts";
+import { errorReply, type FakeGitHub, fakeGitHub, sendWebhook, signedWebhook } from "../support/github.ts";
 import { ownPostgres, ownRedis } from "../support/own-services.ts";
 import { freshDatabase } from "../support/postgres.ts";
 
@@ -108,48 +109,48 @@ describe("deliveries", () => {
     await assertConverged(server.db, server.queues, github);
   });
 
-  test("a delivery the server never received is redelivered through the App's delivery API, once", async () => {
-    const { server, github } = await setUp({
+  test("deliveries made while the server was down are redelivered through the App's delivery API, once each", async () => {
+    const database = await freshDatabase(false);
+    cleanups.push(() => database.drop());
+    const first = await setUp({ databaseUrl: database.url });
+    const { github, prefix } = first;
+    let url = `${first.server.url}/api/github/webhooks`;
+    const log = deliveryLog(github, () => url, SECRET);
+    const delivered = sha(0x0c);
+    const lost = sha(0x10057);
+    for (const head of [delivered, lost]) github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    expect((await log.deliver("push", pushPayload(delivered))).status_code).toBe(200);
+
+    // The server goes down; GitHub's delivery meanwhile finds no one.
+    await first.server.close();
+    const failed = await log.deliver("push", pushPayload(lost));
+    expect(failed.status_code).toBe(0);
+
+    // A server comes back (same database and Redis) with its redelivery pass.
+    const second = await startTestServer({
+      databaseUrl: database.url,
+      prefix,
       maintenance: { reconcileEveryMs: 60_000, redeliverEveryMs: 300 },
     });
-    const head = sha(0x10057);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const item = (id: number, guid: string, event: string, statusCode: number) => ({
-      id,
-      guid,
-      delivered_at: now,
-      redelivery: false,
-      duration: 0.5,
-      status: statusCode === 0 ? "failed to connect" : "OK",
-      status_code: statusCode,
-      event,
-      action: null,
-      installation_id: 4242,
-      repository_id: 9001,
-    });
-    let lists = 0;
-    github.reply("GET", "/app/hook/deliveries", () => {
-      lists++;
-      return {
-        body: [item(3, "went-fine", "push", 200), item(2, "lost-push", "push", 0), item(1, "not-ours", "issues", 0)],
-      };
-    });
-    const redelivered: string[] = [];
-    github.reply("POST", "/app/hook/deliveries/{delivery_id}/attempts", (request) => {
-      redelivered.push(request.params.delivery_id ?? "");
-      // GitHub sends the delivery again, as the server was never sent it.
-      setImmediate(() => void push(server, head, "lost-push"));
-      return { status: 202, body: {} };
-    });
-    await until("the lost push's check runs", () => cellRuns(github, head).length === CELLS, 30_000);
-    const seen = lists;
-    await until("two more passes", () => lists >= seen + 2, 30_000);
-    // Only the failed push was asked for (not the one that went fine, not an event the app does not handle), and once.
-    expect(redelivered).toEqual(["2"]);
+    cleanups.push(() => second.close());
+    url = `${second.url}/api/github/webhooks`;
+    await until("the lost push's check runs", () => cellRuns(github, lost).length === CELLS, 30_000);
+    const lists = () => github.requests({ path: "/app/hook/deliveries" }).length;
+    const seen = lists();
+    await until("two more passes", () => lists() >= seen + 2, 30_000);
+    // Only the failed delivery was asked for, and once: its redelivery was answered 2xx.
+    expect(log.redeliveryRequests).toEqual([failed.id]);
+    expect(
+      log
+        .tries()
+        .filter((t) => t.guid === failed.guid)
+        .map((t) => t.status_code),
+    ).toEqual([200, 0]);
+    // As the App (its JWT), not as an installation.
     const [auth] = github.requests({ path: "/app/hook/deliveries" }).map((r) => r.headers.authorization);
-    expect(auth).toMatch(/^bearer /i); // the App's JWT, not an installation token
-    await assertConverged(server.db, server.queues, github);
+    expect(auth).toMatch(/^bearer /i);
+    expect(cellRuns(github, delivered)).toHaveLength(CELLS);
+    await assertConverged(second.db, second.queues, github);
   });
 });
 
@@ -241,6 +242,54 @@ describe("Redis restarted without its data", () => {
       30_000,
     );
     expect(await queue.getJobCounts("waiting")).toEqual({ waiting: CELLS });
+    await assertConverged(server.db, server.queues, github);
+  }, 60_000);
+});
+
+describe("Redis down at delivery", () => {
+  test("the build is kept; when Redis is back (without its data) every queued attempt gets its job and its check run", async () => {
+    const redis = await ownRedis();
+    cleanups.push(() => redis.stop());
+    const { server, github } = await setUp({
+      redisUrl: redis.url,
+      maintenance: { reconcileEveryMs: 60_000, redeliverEveryMs: 0, reconciler: { minAgeMs: 0 } },
+    });
+    const head = sha(0xd0);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await redis.stop();
+    // GitHub gives up on a delivery after 10 s; the server meanwhile made the build and waits for Redis.
+    const { headers, body } = signedWebhook(SECRET, "push", pushPayload(head), { deliveryId: "redis-down" });
+    const answer = await fetch(`${server.url}/api/github/webhooks`, {
+      method: "POST",
+      headers,
+      body,
+      signal: AbortSignal.timeout(3000),
+    }).then(
+      (r) => r.status,
+      () => "no answer",
+    );
+    expect(answer === "no answer" || (typeof answer === "number" && answer >= 500)).toBe(true);
+    const attempts = await until("the build's attempts, in the database", async () => {
+      const rows = await server.db.selectFrom("attempts").selectAll().execute();
+      return rows.length === CELLS ? rows : undefined;
+    });
+    expect(attempts.every((a) => a.state === "queued")).toBe(true);
+
+    await redis.start();
+    await until(
+      "the check runs, queued",
+      () => cellRuns(github, head).filter((r) => r.status === "queued").length === CELLS,
+      30_000,
+    );
+    await until(
+      "a job per attempt",
+      async () => {
+        for (const a of attempts)
+          if (!(await server.queues.cellQueue("linux").getJob(attemptJobId(a.id)))) return false;
+        return true;
+      },
+      30_000,
+    );
     await assertConverged(server.db, server.queues, github);
   }, 60_000);
 });
