@@ -56,6 +56,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // BullMQ's workers block on Redis: they need a connection that never gives up a request.
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const publisher = new Redis(options.redisUrl);
+  // While Redis is away both reconnect on their own; what they would print raw is logged once per error.
+  for (const client of [connection, publisher]) {
+    client.on("error", (error: Error) => options.probot.log.debug({ err: error }, "redis connection error"));
+  }
   const queues = new Queues({ connection, prefix });
   const writer = createGitHubWriter({ ...options.writer, redis: publisher, keyPrefix: `${prefix}:github` });
   const reporter = new Reporter({
