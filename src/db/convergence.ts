@@ -20,18 +20,36 @@ export async function openAttempts(db: Db, before: Date, limit = 1000): Promise<
     .orderBy("id")
     .limit(limit)
     .execute();
-  const open: OpenAttempt[] = [];
-  for (const attempt of attempts) {
-    const cell = await db.selectFrom("cells").selectAll().where("id", "=", attempt.cell_id).executeTakeFirstOrThrow();
-    const build = await db.selectFrom("builds").selectAll().where("id", "=", cell.build_id).executeTakeFirstOrThrow();
-    const repo = await db
-      .selectFrom("repositories")
-      .select("installation_id")
-      .where("id", "=", build.repository_id)
-      .executeTakeFirstOrThrow();
-    open.push({ attempt, cell, build, installationId: repo.installation_id });
-  }
-  return open;
+  if (attempts.length === 0) return [];
+  const cells = await db
+    .selectFrom("cells")
+    .selectAll()
+    .where(
+      "id",
+      "in",
+      attempts.map((a) => a.cell_id),
+    )
+    .execute();
+  const builds = await db
+    .selectFrom("builds")
+    .innerJoin("repositories", "repositories.id", "builds.repository_id")
+    .selectAll("builds")
+    .select("repositories.installation_id")
+    .where(
+      "builds.id",
+      "in",
+      cells.map((c) => c.build_id),
+    )
+    .execute();
+  const cellById = new Map(cells.map((c) => [c.id, c]));
+  const buildById = new Map(
+    builds.map(({ installation_id, ...b }) => [b.id, { build: b, installationId: installation_id }]),
+  );
+  return attempts.flatMap((attempt) => {
+    const cell = cellById.get(attempt.cell_id);
+    const owner = cell ? buildById.get(cell.build_id) : undefined;
+    return cell && owner ? [{ attempt, cell, build: owner.build, installationId: owner.installationId }] : [];
+  });
 }
 
 /**
