@@ -96,7 +96,7 @@ describe("deliveries", () => {
     github.reply("GET", `/repos/${OWNER}/${REPO}/contents/.heimdall-build.yml`, () => errorReply(500, "Server Error"), {
       times: 1,
     });
-    expect(await push(server, head, "delivery-500")).toBe(500);
+    expect(await push(server, head, "delivery-500")).toBeGreaterThanOrEqual(500);
     expect(await server.db.selectFrom("deliveries").selectAll().execute()).toEqual([]);
     expect(await server.db.selectFrom("builds").selectAll().execute()).toEqual([]);
 
@@ -107,6 +107,24 @@ describe("deliveries", () => {
     expect(await push(server, head, "delivery-500")).toBeLessThan(300);
     expect(await server.db.selectFrom("attempts").selectAll().execute()).toHaveLength(CELLS);
     await assertConverged(server.db, server.queues, github);
+  });
+
+  test("a broken config whose check GitHub failed to create gets it when the delivery comes again, once", async () => {
+    const { server, github } = await setUp();
+    const head = sha(0xbad);
+    github.onGetContent(
+      OWNER,
+      REPO,
+      ".heimdall-build.yml",
+      head,
+      "version: 1\nmatrix: {compiler: [gcc@12]}\nfork_prs: sometimes\n",
+    );
+    github.reply("POST", `/repos/${OWNER}/${REPO}/check-runs`, () => errorReply(502, "Bad Gateway"), { times: 1 });
+    expect(await push(server, head, "bad-config")).toBeGreaterThanOrEqual(500);
+    expect(await push(server, head, "bad-config")).toBeLessThan(300);
+    expect(await push(server, head, "bad-config")).toBeLessThan(300);
+    const checks = [...github.checkRuns().values()].filter((r) => r.head_sha === head);
+    expect(checks.map((r) => [r.name, r.conclusion])).toEqual([["heimdall-build / configuration", "failure"]]);
   });
 
   test("deliveries made while the server was down are redelivered through the App's delivery API, once each", async () => {
