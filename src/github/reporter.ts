@@ -23,6 +23,7 @@ import {
 } from "../db/store.ts";
 import { CHECK_SYNC_QUEUE, type SyncRequest } from "../queue/queues.ts";
 import { type AttemptView, annotationBatches, checkRunBody, syncSignature } from "../report/check-run.ts";
+import { fitCheckRun } from "../report/github-limits.ts";
 import { type MatrixEntry, matrixSummary } from "../report/matrix-summary.ts";
 import type { GitHubWriter } from "./writer.ts";
 
@@ -80,7 +81,8 @@ export class Reporter {
     const body = checkRunBody(view);
     const batches = view.state === "completed" ? annotationBatches(await annotationsOf(db, view.attemptId)) : [];
     const [first, ...rest] = batches;
-    const output = { ...body.output, ...(first ? { annotations: first } : {}) };
+    // Every request body within GitHub's limits: a 422 would leave the check run as it was.
+    const output = fitCheckRun({ output: { ...body.output, ...(first ? { annotations: first } : {}) } }).output;
     let checkRunId: number;
     if (context.attempt.check_run_id === null) {
       const created = await writer.write(installationId, () =>
@@ -109,7 +111,7 @@ export class Reporter {
           owner,
           repo,
           check_run_id: id,
-          output: { title: body.output.title, summary: body.output.summary, annotations: batch },
+          ...fitCheckRun({ output: { title: body.output.title, summary: body.output.summary, annotations: batch } }),
         } as Parameters<typeof octokit.rest.checks.update>[0]),
       );
     }
@@ -164,14 +166,14 @@ export class Reporter {
     const octokit = await this.deps.auth(installationId);
     const [owner = "", name = ""] = repo.full_name.split("/");
     const status = summary.conclusion === null ? ("in_progress" as const) : ("completed" as const);
-    const body = {
+    const body = fitCheckRun({
       owner,
       repo: name,
       name: MATRIX_CHECK_NAME,
       status,
       ...(summary.conclusion ? { conclusion: summary.conclusion, completed_at: new Date().toISOString() } : {}),
       output: { title: summary.title, summary: summary.summary },
-    };
+    });
     // What GitHub is told, less the time: a sync that would change nothing writes nothing.
     const signature = `${status}:${createHash("sha256")
       .update(JSON.stringify([summary.conclusion, body.output]))

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { PathMapper, type PathMapping } from "../diagnostics/paths.ts";
 import type { Diagnostic, Location } from "../diagnostics/types.ts";
+import { fitLine, fitText, GITHUB_LIMITS } from "./github-limits.ts";
 
 export type AnnotationLevel = "failure" | "warning" | "notice";
 
@@ -43,10 +44,6 @@ export interface Annotated {
   /** Diagnostics past the limits, not kept, by level. */
   readonly dropped: Readonly<Record<AnnotationLevel, number>>;
 }
-
-/** GitHub's limit for message and raw_details. */
-export const MAX_TEXT_BYTES = 64 * 1024;
-const CUT = "\n[... cut by heimdall-build at 64 KB]";
 
 const LEVEL: Readonly<Record<Diagnostic["severity"], AnnotationLevel>> = {
   error: "failure",
@@ -157,9 +154,9 @@ function toAnnotation(d: Diagnostic, placed: Placement, label: string | undefine
     start_column: startColumn,
     end_column: endColumn,
     annotation_level: LEVEL[d.severity],
-    title: `${label ?? d.tool}: ${d.code ?? d.severity}`.slice(0, 255),
-    message: cut(message),
-    raw_details: cut(d.lines.join("\n")),
+    title: fitLine(`${label ?? d.tool}: ${d.code ?? d.severity}`, GITHUB_LIMITS.annotationTitleBytes),
+    message: fitText(message, GITHUB_LIMITS.annotationTextBytes),
+    raw_details: fitText(d.lines.join("\n"), GITHUB_LIMITS.annotationTextBytes),
     code: d.code,
     tool: d.tool,
     fingerprint: fingerprint(placed.path, d.code, d.message),
@@ -182,12 +179,4 @@ export function fingerprint(path: string, code: string | null, message: string):
     .update(`${path}\u0000${code ?? ""}\u0000${normalised}`)
     .digest("hex")
     .slice(0, 20);
-}
-
-function cut(text: string): string {
-  if (Buffer.byteLength(text, "utf8") <= MAX_TEXT_BYTES) return text;
-  const budget = MAX_TEXT_BYTES - Buffer.byteLength(CUT, "utf8");
-  // Cut on a character boundary.
-  const buffer = Buffer.from(text, "utf8").subarray(0, budget);
-  return `${buffer.toString("utf8").replace(/\uFFFD$/, "")}${CUT}`;
 }

@@ -9,11 +9,20 @@
  * codes, paths, artifact names) is untrusted: it is shown in code spans,
  * `<code>` elements or fenced blocks, never as markdown or HTML, so it cannot
  * make a link, an image, a mention or markup. The summary stays within
- * GitHub's 65,535 characters whatever the input: lists are cut with "... and N
+ * GitHub's 65,535 bytes whatever the input: lists are cut with "... and N
  * more".
  */
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
-import type { TestFailure, TestResults } from "./junit.ts";
+import { type CellLinks, linksSection } from "./cell-links.ts";
+import { failedTestsSection } from "./failed-tests.ts";
+import { formatDuration } from "./format.ts";
+import { fitLine, fitMarkdown, GITHUB_LIMITS, utf8Bytes } from "./github-limits.ts";
+import type { TestResults } from "./junit.ts";
+import { codeSpan, cut, escapeMarkdown } from "./markdown.ts";
+
+export type { ArtifactLink, CellLinks } from "./cell-links.ts";
+export { formatDuration, formatSize } from "./format.ts";
+export { codeSpan, escapeMarkdown } from "./markdown.ts";
 
 export type CellConclusion = "success" | "failure" | "timed_out" | "cancelled";
 
@@ -37,18 +46,6 @@ export interface PhaseDurations {
   readonly test?: number;
 }
 
-export interface ArtifactLink {
-  readonly name: string;
-  readonly size: number;
-  readonly url?: string;
-}
-
-export interface CellLinks {
-  readonly log?: string;
-  readonly artifacts?: readonly ArtifactLink[];
-  readonly sbom?: string;
-}
-
 export interface CellSummaryInput {
   readonly cell: CellSummaryCell;
   readonly conclusion: CellConclusion;
@@ -69,19 +66,12 @@ export interface CellSummary {
   readonly summary: string;
 }
 
-/** GitHub's limit for a check run's `output.summary`. */
-export const MAX_SUMMARY_CHARS = 65_535;
-const MAX_TITLE_CHARS = 255;
+/** GitHub's limit for a check run's `output.summary`, in UTF-8 bytes. */
+export const MAX_SUMMARY_BYTES = GITHUB_LIMITS.summaryBytes;
 /** Codes listed per level. */
 const TOP_CODES = 10;
-/** Failed tests shown with their output; more are listed by name while room is left. */
-const DETAILED_FAILURES = 20;
-const OUTPUT_LINES = 20;
-const OUTPUT_LINE_CHARS = 300;
-const MAX_ARTIFACTS = 20;
 /** Longest build-derived name or message shown whole. */
 const MAX_SHOWN_CHARS = 200;
-const MAX_URL_CHARS = 2048;
 
 const WORD: Readonly<Record<CellConclusion, string>> = {
   success: "Passed",
@@ -100,16 +90,16 @@ const EMOJI: Readonly<Record<CellConclusion, string>> = {
 const PHASES = ["configure", "build", "test"] as const;
 
 export function cellSummary(input: CellSummaryInput): CellSummary {
-  const title = cut(titleOf(input), MAX_TITLE_CHARS);
+  const title = fitLine(titleOf(input), GITHUB_LIMITS.titleBytes);
   const head = [statusLine(input), "", environmentTable(input)].join("\n");
   const diagnostics = diagnosticsSection(input);
   const links = linksSection(input.links);
   const fixed = [head, diagnostics, links].filter(Boolean);
   // What is left goes to the failed tests, the longest part.
-  const room = MAX_SUMMARY_CHARS - fixed.reduce((n, s) => n + s.length + 2, 0) - 2;
-  const tests = testsSection(input.tests, room);
+  const room = MAX_SUMMARY_BYTES - fixed.reduce((n, s) => n + utf8Bytes(s) + 2, 0) - 2;
+  const tests = failedTestsSection(input.tests, room);
   const summary = [head, diagnostics, tests, links].filter(Boolean).join("\n\n");
-  return { title, summary: summary.length <= MAX_SUMMARY_CHARS ? summary : cut(summary, MAX_SUMMARY_CHARS) };
+  return { title, summary: fitMarkdown(summary, MAX_SUMMARY_BYTES, { what: "summary" }) };
 }
 
 // --- title and status -------------------------------------------------------
@@ -234,32 +224,9 @@ function environmentTable(input: CellSummaryInput): string {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, `| ${row.join(" | ")} |`].join("\n");
 }
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return "—";
-  const seconds = ms / 1000;
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  if (seconds < 60) return `${Math.floor(seconds)} s`;
-  const totalSeconds = Math.floor(seconds);
-  const minutes = Math.floor(totalSeconds / 60);
-  if (minutes < 60) return `${minutes} min ${String(totalSeconds % 60).padStart(2, "0")} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
-}
-
 function hitRate(rate: number | null): string | null {
   if (rate === null || !Number.isFinite(rate)) return null;
   return `${Math.round(Math.min(1, Math.max(0, rate)) * 100)}%`;
-}
-
-export function formatSize(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "?";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 // --- errors and warnings ------------------------------------------------------
@@ -309,171 +276,4 @@ function diagnosticsSection(input: CellSummaryInput): string {
     parts.push([`### ${heading} (${kept.length + dropped})`, "", ...lines].join("\n"));
   }
   return parts.join("\n\n");
-}
-
-// --- failed tests -------------------------------------------------------------
-
-function testsSection(tests: TestResults | null, room: number): string {
-  if (!tests || tests.failed === 0) return "";
-  const heading = `### Failed tests (${tests.failed} of ${totalTests(tests)})`;
-  // Room for the heading and the closing "... and N more" line.
-  let left = room - heading.length - 2 - 80;
-  const blocks: string[] = [];
-  const names: string[] = [];
-  let shown = 0;
-  for (const failure of tests.failures) {
-    // With its output while there is room, then by name only.
-    if (names.length === 0 && blocks.length < DETAILED_FAILURES) {
-      const block = failureBlock(failure);
-      if (block.length + 2 <= left) {
-        blocks.push(block);
-        left -= block.length + 2;
-        shown++;
-        continue;
-      }
-    }
-    const line = `- ${codeSpan(cut(testName(failure), MAX_SHOWN_CHARS))}`;
-    if (line.length + 1 > left) break;
-    names.push(line);
-    left -= line.length + 1;
-    shown++;
-  }
-  const parts = [heading, ...blocks];
-  if (names.length > 0) parts.push(`${blocks.length > 0 ? "Also failed:" : "Failed:"}\n\n${names.join("\n")}`);
-  const more = tests.failed - shown;
-  if (more > 0) parts.push(`... and ${more} more failed ${more === 1 ? "test" : "tests"}`);
-  return parts.join("\n\n");
-}
-
-function testName(failure: TestFailure): string {
-  const { name, classname } = failure;
-  const shown = name || "(unnamed)";
-  return classname && classname !== name ? `${classname}.${shown}` : shown;
-}
-
-function failureBlock(failure: TestFailure): string {
-  const message = failure.message ? ` — ${htmlCode(cut(failure.message, MAX_SHOWN_CHARS))}` : "";
-  const summary = `<details><summary>${htmlCode(cut(testName(failure), MAX_SHOWN_CHARS))}${message}</summary>`;
-  const lines = failure.output.length > 0 ? failure.output.split("\n") : [];
-  const first = lines.slice(0, OUTPUT_LINES).map((l) => cut(clean(l), OUTPUT_LINE_CHARS));
-  const body =
-    first.length === 0
-      ? "(no output)"
-      : [
-          fenced(first.join("\n")),
-          ...(lines.length > OUTPUT_LINES ? [`(${lines.length - OUTPUT_LINES} more lines not shown)`] : []),
-        ].join("\n\n");
-  return `${summary}\n\n${body}\n\n</details>`;
-}
-
-// --- links --------------------------------------------------------------------
-
-function linksSection(links: CellLinks): string {
-  const lines: string[] = [];
-  const log = safeUrl(links.log);
-  if (log) lines.push(`- [Build log](${log})`);
-  const sbom = safeUrl(links.sbom);
-  if (sbom) lines.push(`- [SBOM](${sbom}) (CycloneDX)`);
-  const artifacts = links.artifacts ?? [];
-  if (artifacts.length > 0) {
-    lines.push(`- Artifacts (${artifacts.length}):`);
-    for (const artifact of artifacts.slice(0, MAX_ARTIFACTS)) {
-      const name = codeSpan(cut(artifact.name, MAX_SHOWN_CHARS));
-      const url = safeUrl(artifact.url);
-      lines.push(`  - ${url ? `[${name}](${url})` : name} — ${formatSize(artifact.size)}`);
-    }
-    if (artifacts.length > MAX_ARTIFACTS) lines.push(`  - ... and ${artifacts.length - MAX_ARTIFACTS} more`);
-  }
-  return lines.length > 0 ? ["### Links", "", ...lines].join("\n") : "";
-}
-
-/**
- * An http(s) URL, or a relative path inside the summary's folder (a local
- * run's summary.md beside its log), that can stand as a markdown link
- * destination; else null.
- */
-function safeUrl(url: string | undefined): string | null {
-  if (!url || url.length > MAX_URL_CHARS) return null;
-  if (/^[A-Za-z0-9_.-][^:]*$/.test(url) && !url.split("/").includes("..")) {
-    // `&` too: markdown would read `&#58;` as a `:` (a scheme).
-    return encodeURI(url).replace(/\(/g, "%28").replace(/\)/g, "%29").replace(/&/g, "%26");
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
-  // href percent-encodes spaces, quotes, angle brackets and backticks; parentheses close a destination.
-  return parsed.href.replace(/\(/g, "%28").replace(/\)/g, "%29");
-}
-
-// --- escaping -----------------------------------------------------------------
-
-/**
- * Text rendered as itself in inline markdown: HTML characters as entities,
- * every other ASCII punctuation that markdown or GitHub's autolinks read
- * escaped, line breaks as spaces.
- */
-export function escapeMarkdown(text: string): string {
-  return clean(text)
-    .replace(/[\r\n]+/g, " ")
-    .replace(/[\\`*_{}[\]()#+\-.!|~:@$="'^]/g, "\\$&")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;");
-}
-
-/** A markdown code span that shows `text` literally, whatever backticks it has; in a table, pipes escaped. */
-export function codeSpan(text: string, inTable = false): string {
-  const flat = clean(text).replace(/[\r\n]+/g, " ");
-  if (flat.length === 0) return "(empty)";
-  const fence = "`".repeat(longestRun(flat, "`") + 1);
-  const pad = /^[` ]|[` ]$/.test(flat) ? " " : "";
-  const span = `${fence}${pad}${flat}${pad}${fence}`;
-  return inTable ? span.replace(/\|/g, "\\|") : span;
-}
-
-/** A `<code>` element for HTML contexts (a `<summary>`), where markdown is not read. */
-function htmlCode(text: string): string {
-  const escaped = clean(text)
-    .replace(/[\r\n]+/g, " ")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-  return `<code>${escaped.length > 0 ? escaped : "(empty)"}</code>`;
-}
-
-/** A fenced code block no line of `text` can close. */
-function fenced(text: string): string {
-  const fence = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
-  return `${fence}text\n${text}\n${fence}`;
-}
-
-function longestRun(text: string, char: string): number {
-  let longest = 0;
-  let run = 0;
-  for (const c of text) {
-    run = c === char ? run + 1 : 0;
-    if (run > longest) longest = run;
-  }
-  return longest;
-}
-
-/** Without control characters (colour escapes, carriage returns) and bidirectional overrides. */
-function clean(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "");
-}
-
-/** At most `max` characters, with "..." when cut, never half a surrogate pair. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max - 3;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}...`;
 }

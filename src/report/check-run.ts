@@ -3,6 +3,7 @@
  * API's create/update request. Pure: the reporter sends it.
  */
 import type { Annotation } from "./annotations.ts";
+import { fitAnnotation, fitCheckRun, GITHUB_LIMITS } from "./github-limits.ts";
 
 export type AttemptView = {
   readonly attemptId: string;
@@ -55,7 +56,7 @@ export interface CheckRunAnnotation {
   raw_details?: string;
 }
 
-export const ANNOTATIONS_PER_REQUEST = 50;
+export const ANNOTATIONS_PER_REQUEST = GITHUB_LIMITS.annotationsPerRequest;
 
 export const RERUN_ACTION: CheckRunAction = {
   label: "Re-run",
@@ -74,9 +75,12 @@ export function syncSignature(view: Pick<AttemptView, "state" | "conclusion">): 
   return `${view.state}:${view.conclusion ?? ""}`;
 }
 
-const MAX_SUMMARY = 65_535;
-
+/** The body for the attempt's state, within GitHub's limits whatever the worker wrote. */
 export function checkRunBody(view: AttemptView): CheckRunBody {
+  return fitCheckRun(unboundedBody(view));
+}
+
+function unboundedBody(view: AttemptView): CheckRunBody {
   const base = {
     name: view.name,
     head_sha: view.headSha,
@@ -128,7 +132,7 @@ export function checkRunBody(view: AttemptView): CheckRunBody {
         completed_at: (view.completedAt ?? new Date()).toISOString(),
         output: {
           title: view.title ? `${view.title}${attempt}` : completedTitle(conclusion, attempt),
-          summary: summary.slice(0, MAX_SUMMARY),
+          summary,
         },
         ...(conclusion === "failure" || conclusion === "cancelled" || conclusion === "timed_out"
           ? { actions: [RERUN_ACTION] }
@@ -150,20 +154,21 @@ function completedTitle(conclusion: string, attempt: string): string {
   return `${words[conclusion] ?? conclusion}${attempt}`;
 }
 
-/** Annotations in the Checks API's shape, in batches of 50 (one request each). */
+/** Annotations in the Checks API's shape and sizes, in batches of 50 (one request each). */
 export function annotationBatches(annotations: readonly Annotation[]): CheckRunAnnotation[][] {
   const shaped = annotations.map(
-    (a): CheckRunAnnotation => ({
-      path: a.path,
-      start_line: a.start_line,
-      end_line: a.end_line,
-      ...(a.start_column !== null && a.start_line === a.end_line ? { start_column: a.start_column } : {}),
-      ...(a.end_column !== null && a.start_line === a.end_line ? { end_column: a.end_column } : {}),
-      annotation_level: a.annotation_level,
-      message: a.message,
-      title: a.title,
-      ...(a.raw_details ? { raw_details: a.raw_details } : {}),
-    }),
+    (a): CheckRunAnnotation =>
+      fitAnnotation({
+        path: a.path,
+        start_line: a.start_line,
+        end_line: a.end_line,
+        ...(a.start_column !== null && a.start_line === a.end_line ? { start_column: a.start_column } : {}),
+        ...(a.end_column !== null && a.start_line === a.end_line ? { end_column: a.end_column } : {}),
+        annotation_level: a.annotation_level,
+        message: a.message,
+        title: a.title,
+        ...(a.raw_details ? { raw_details: a.raw_details } : {}),
+      }),
   );
   const batches: CheckRunAnnotation[][] = [];
   for (let i = 0; i < shaped.length; i += ANNOTATIONS_PER_REQUEST)

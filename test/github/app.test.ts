@@ -171,6 +171,29 @@ describe("push", () => {
     expect(await jobsWaiting()).toHaveLength(0);
   });
 
+  test("a config with 100 unknown keys of 900 characters still gets its configuration check, within GitHub's limits", async () => {
+    const head = sha(24);
+    const keys = Array.from({ length: 100 }, (_, i) => `unknown_key_${i}_${"x".repeat(900)}: 1`).join("\n");
+    github.onGetContent(
+      OWNER,
+      REPO,
+      ".heimdall-build.yml",
+      head,
+      `version: 1\nmatrix:\n  compiler: [gcc@12]\n${keys}\n`,
+    );
+    await send("push", pushPayload(head));
+    const [run] = await settled(head, 1);
+    // The fake answers 422 to a body GitHub would refuse (schema, 65,535 bytes of summary, 255 of a title): it took this one.
+    const [create] = github.requests({ operation: "checks/create" });
+    expect(create?.status).toBe(201);
+    expect(run).toMatchObject({ name: "heimdall-build / configuration", conclusion: "failure" });
+    expect(run?.output.title).toBe("100 errors in .heimdall-build.yml");
+    expect(Buffer.byteLength(run?.output.summary ?? "")).toBeLessThanOrEqual(65_535);
+    expect(run?.output.summary).toContain("unknown_key_99_");
+    expect(run?.annotations).toHaveLength(50);
+    for (const a of run?.annotations ?? []) expect(String(a.title).length).toBeLessThanOrEqual(255);
+  });
+
   test("a badly signed webhook is refused and queues nothing", async () => {
     const head = sha(4);
     const status = await sendWebhook(

@@ -15,7 +15,7 @@ import {
   escapeMarkdown,
   formatDuration,
   formatSize,
-  MAX_SUMMARY_CHARS,
+  MAX_SUMMARY_BYTES,
 } from "../../src/report/cell-summary.ts";
 import { isJunitError, MAX_FAILURES_KEPT, parseJunit, type TestResults } from "../../src/report/junit.ts";
 
@@ -302,8 +302,8 @@ describe("bounds", () => {
         reason: "r".repeat(100_000),
       }),
     );
-    expect(summary.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
-    expect(summary.length).toBeGreaterThan(MAX_SUMMARY_CHARS - 2_000);
+    expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+    expect(summary.length).toBeGreaterThan(MAX_SUMMARY_BYTES - 2_000);
     expect(title.length).toBeLessThanOrEqual(255);
     expect(title).toBe("Failed: 123956 errors, 654821 warnings, 10000 of 10005 tests failed");
     expect(summary).toMatch(/\n\.\.\. and \d+ more failed tests$|\n\.\.\. and \d+ more failed tests\n/);
@@ -330,7 +330,7 @@ describe("bounds", () => {
         (failures, extra) => {
           const tests: TestResults = { passed: 0, failed: failures.length + extra, skipped: 0, failures };
           const { summary } = cellSummary(input({ conclusion: "failure", tests }));
-          expect(summary.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+          expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
           for (const line of summary.split("\n").filter((l) => l.startsWith("<details>"))) {
             expect(line).toMatch(/^<details><summary><code>[^<>]*<\/code>( — <code>[^<>]*<\/code>)?<\/summary>$/);
           }

@@ -132,6 +132,23 @@ describe("validateGitHubRequest", () => {
     ]);
   });
 
+  it("refuses a summary or text over 65535 characters (the schema's maxLength) or 65535 bytes (GitHub's 422)", () => {
+    const long = { ...validCreate(), output: { title: "t", summary: "s".repeat(65536) } };
+    expect(errorsOf(validateGitHubRequest("POST", "/repos/o/r/check-runs", long))).toEqual([
+      "/output/summary: must NOT have more than 65535 characters",
+      "/output/summary: summary exceeds a maximum bytesize of 65535 (65536)",
+    ]);
+    // 30,000 emoji: 30,000 characters for the schema, 120,000 bytes for GitHub.
+    const wide = { output: { title: "t", summary: "ok", text: "🔥".repeat(30_000) } };
+    expect(errorsOf(validateGitHubRequest("PATCH", "/repos/o/r/check-runs/3", wide))).toEqual([
+      "/output/text: text exceeds a maximum bytesize of 65535 (120000)",
+    ]);
+    expect(
+      validateGitHubRequest("PATCH", "/repos/o/r/check-runs/3", { output: { title: "t", summary: "é".repeat(32_767) } })
+        .ok,
+    ).toBe(true);
+  });
+
   it("refuses an annotation without a message and an unknown level, with their places", () => {
     const body = validCreate();
     body.output.annotations = [{ path: "a", start_line: 1, end_line: 1, annotation_level: "error" } as never];

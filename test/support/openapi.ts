@@ -247,9 +247,16 @@ function documentedLimits(operationId: string, body: unknown): string[] {
     }
     const output = body.output;
     if (isObject(output)) {
-      // The schema bounds summary and text (65535) and annotations (50 a request).
+      // The schema bounds summary and text (65535 characters) and annotations (50 a request).
       if (typeof output.title === "string" && output.title.length > 65535) {
         errors.push(`/output/title: longer than 65535 characters (${output.title.length})`);
+      }
+      // GitHub counts summary and text in UTF-8 bytes too: 30,000 emoji pass the schema and get a 422.
+      for (const key of ["summary", "text"] as const) {
+        const value = output[key];
+        if (typeof value === "string" && Buffer.byteLength(value) > 65535) {
+          errors.push(`/output/${key}: ${key} exceeds a maximum bytesize of 65535 (${Buffer.byteLength(value)})`);
+        }
       }
       if (operationId === "checks/update" && output.title === undefined) {
         errors.push("/output: must have property 'title' (documented as required)");

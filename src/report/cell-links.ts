@@ -1,0 +1,65 @@
+/**
+ * The end of a cell's summary: links to its log, SBOM and artifacts, and the
+ * artifacts that were not kept, each with why. Names come from the build and
+ * are shown as code; links only when they are http(s) or a relative path.
+ */
+import { formatSize } from "./format.ts";
+import { codeSpan, cut } from "./markdown.ts";
+
+export interface ArtifactLink {
+  readonly name: string;
+  readonly size: number;
+  readonly url?: string;
+}
+
+export interface CellLinks {
+  readonly log?: string;
+  readonly artifacts?: readonly ArtifactLink[];
+  readonly sbom?: string;
+}
+
+const MAX_ARTIFACTS = 20;
+/** Longest build-derived name shown whole. */
+const MAX_NAME_CHARS = 200;
+const MAX_URL_CHARS = 2048;
+
+export function linksSection(links: CellLinks): string {
+  const lines: string[] = [];
+  const log = safeUrl(links.log);
+  if (log) lines.push(`- [Build log](${log})`);
+  const sbom = safeUrl(links.sbom);
+  if (sbom) lines.push(`- [SBOM](${sbom}) (CycloneDX)`);
+  const artifacts = links.artifacts ?? [];
+  if (artifacts.length > 0) {
+    lines.push(`- Artifacts (${artifacts.length}):`);
+    for (const artifact of artifacts.slice(0, MAX_ARTIFACTS)) {
+      const name = codeSpan(cut(artifact.name, MAX_NAME_CHARS));
+      const url = safeUrl(artifact.url);
+      lines.push(`  - ${url ? `[${name}](${url})` : name} — ${formatSize(artifact.size)}`);
+    }
+    if (artifacts.length > MAX_ARTIFACTS) lines.push(`  - ... and ${artifacts.length - MAX_ARTIFACTS} more`);
+  }
+  return lines.length > 0 ? ["### Links", "", ...lines].join("\n") : "";
+}
+
+/**
+ * An http(s) URL, or a relative path inside the summary's folder (a local
+ * run's summary.md beside its log), that can stand as a markdown link
+ * destination; else null.
+ */
+function safeUrl(url: string | undefined): string | null {
+  if (!url || url.length > MAX_URL_CHARS) return null;
+  if (/^[A-Za-z0-9_.-][^:]*$/.test(url) && !url.split("/").includes("..")) {
+    // `&` too: markdown would read `&#58;` as a `:` (a scheme).
+    return encodeURI(url).replace(/\(/g, "%28").replace(/\)/g, "%29").replace(/&/g, "%26");
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+  // href percent-encodes spaces, quotes, angle brackets and backticks; parentheses close a destination.
+  return parsed.href.replace(/\(/g, "%28").replace(/\)/g, "%29");
+}
