@@ -17,6 +17,7 @@ import type { BuildSettings, Phase } from "./executor/cell-script.ts";
 import { copySource } from "./executor/local-source.ts";
 import { cacheVolumeName } from "./executor/run-cell.ts";
 import { hostCompilers, isOnPath } from "./executor/run-cell-host.ts";
+import { formatLimit } from "./report/format.ts";
 import type { RunCellOutcome } from "./report/run-grid.ts";
 import { imagePackagesOf } from "./report/sbom.ts";
 import { FsStore } from "./storage/fs-store.ts";
@@ -220,7 +221,11 @@ function reasonOf(report: AttemptReport): string | null {
     case "cancelled":
       return "interrupted";
     case "failure":
-      if (result.oomKilled) return "killed for the memory limit";
+      if (result.oomKilled) {
+        return report.memoryLimit === null
+          ? "killed: out of memory"
+          : `killed: out of memory (limit ${formatLimit(report.memoryLimit)})`;
+      }
       if (result.failedPhase === "test") return "tests failed";
       return result.failedPhase ? `${result.failedPhase} failed (exit ${result.exitCode})` : `exit ${result.exitCode}`;
   }

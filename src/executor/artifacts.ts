@@ -33,6 +33,7 @@ import { constants, type Dirent } from "node:fs";
 import { type FileHandle, lstat, open, opendir, realpath } from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
+import { formatLimit } from "../report/format.ts";
 
 export interface Artifact {
   /** Relative to the repository root, `/`-separated. */
@@ -75,7 +76,9 @@ export const DEFAULT_ARTIFACT_LIMITS = {
 export const REFUSED = {
   symlink: "a symbolic link: not followed",
   notRegular: (kind: string) => `not a regular file (${kind})`,
-  overLimit: "over the limit",
+  // The limit by name: the summary lists these reasons, and "over the limit" leaves a user guessing which.
+  tooMany: (maxFiles: number) => `over the limit of ${maxFiles} artifact files`,
+  tooLarge: (maxBytes: number) => `over the limit of ${formatLimit(maxBytes)} of artifacts in all`,
   outside: "not a path inside the repository (absolute or with '..')",
   changed: "changed while it was being collected",
   unreadable: (code: string) => `could not be read (${code})`,
@@ -238,18 +241,19 @@ export async function collectArtifacts(
 
   candidates.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   let total = 0;
-  let full = false;
+  // Once a limit is reached the rest is refused for it: the sorted order decides what is kept.
+  let full: string | null = null;
   for (const candidate of candidates) {
-    if (full || artifacts.length >= maxFiles) {
-      full = true;
-      refused.push({ path: candidate.rel, reason: REFUSED.overLimit });
+    if (full === null && artifacts.length >= maxFiles) full = REFUSED.tooMany(maxFiles);
+    if (full !== null) {
+      refused.push({ path: candidate.rel, reason: full });
       continue;
     }
     const absolute = path.join(root, candidate.rel);
     const outcome = await readArtifact(absolute, candidate, maxBytes - total);
     if (outcome.kind === "over") {
-      full = true;
-      refused.push({ path: candidate.rel, reason: REFUSED.overLimit });
+      full = REFUSED.tooLarge(maxBytes);
+      refused.push({ path: candidate.rel, reason: full });
     } else if (outcome.kind === "refused") {
       refused.push({ path: candidate.rel, reason: outcome.reason });
     } else {

@@ -9,12 +9,13 @@ import os from "node:os";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import type { Cell } from "../config/matrix.ts";
-import { type CellLinks, type CellSummary, cellSummary } from "../report/cell-summary.ts";
+import { type CellLinks, type CellSummary, cellSummary, type RefusedArtifact } from "../report/cell-summary.ts";
 import { isJunitError, parseJunit, type TestResults } from "../report/junit.ts";
 import { cellSbom, type ImagePackage } from "../report/sbom.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { collectArtifacts } from "./artifacts.ts";
 import type { BuildSettings, Phase } from "./cell-script.ts";
+import { type ContainerLimits, DEFAULT_LIMITS } from "./container.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./log-sink.ts";
 import { type CellCache, type CellRunResult, runCell } from "./run-cell.ts";
 import { runCellOnHost } from "./run-cell-host.ts";
@@ -31,6 +32,8 @@ export interface DockerExecution {
   readonly labels?: Readonly<Record<string, string>>;
   /** The image's packages, for the SBOM. */
   readonly packages: () => Promise<ImagePackage[]>;
+  /** The container's limits; DEFAULT_LIMITS (4 GiB of memory) by default. */
+  readonly limits?: ContainerLimits;
 }
 
 /** Natively on this machine, with the compilers it has. */
@@ -82,6 +85,8 @@ export interface AttemptReport {
   readonly ranOn: string;
   /** The wall-clock limit it ran under, in words: "60 min", or the worker's lower cap. */
   readonly timeLimit: string;
+  /** The container's memory limit in bytes; null on the host, which sets none. */
+  readonly memoryLimit: number | null;
   readonly summary: CellSummary;
 }
 
@@ -111,6 +116,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
       : Promise.resolve(null);
 
   const limit = attemptTimeLimit(settings, request.maxCellMs);
+  const containerLimits = execution.kind === "docker" ? (execution.limits ?? DEFAULT_LIMITS) : null;
   const common = {
     workspace: request.workspace,
     cell,
@@ -134,6 +140,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
             image: execution.image,
             network: execution.network,
             cache: execution.cache,
+            ...(containerLimits ? { limits: containerLimits } : {}),
             ...(execution.labels ? { labels: execution.labels } : {}),
           });
   } catch (error) {
@@ -180,8 +187,10 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     tests,
     links,
     ...(result.conclusion === "timed_out" ? { reason: `timed out after ${limit.text}` } : {}),
+    ...(result.oomKilled && containerLimits ? { outOfMemory: { limitBytes: containerLimits.memoryBytes } } : {}),
   });
-  return { result, tests, links, ranOn, timeLimit: limit.text, summary };
+  const memoryLimit = containerLimits?.memoryBytes ?? null;
+  return { result, tests, links, ranOn, timeLimit: limit.text, memoryLimit, summary };
 }
 
 /**
@@ -199,6 +208,8 @@ async function keepOutputs(
   const { settings, workspace, cell } = request;
   const collected = await collectArtifacts(workspace, settings.artifacts);
   const artifacts: { name: string; size: number; url?: string }[] = [];
+  // What the globs named and was not kept, with why: told in the summary.
+  const refused: RefusedArtifact[] = [...collected.refused];
   for (const artifact of collected.artifacts) {
     const key = keys.artifact(artifact.path);
     // The build has ended: nothing can swap the file the collector checked.
@@ -227,6 +238,7 @@ async function keepOutputs(
     // The project's own SBOM script's documents, kept beside ours (links refused like artifacts').
     if (settings.sbom.script) {
       const own = await collectArtifacts(workspace, [".heimdall/sbom/**"]);
+      refused.push(...own.refused.map((r) => ({ path: `SBOM from the project: ${r.path}`, reason: r.reason })));
       for (const file of own.artifacts) {
         const name = file.path.replace(/^\.heimdall\/sbom\//, "");
         const fileKey = keys.projectSbom(name);
@@ -235,5 +247,10 @@ async function keepOutputs(
       }
     }
   }
-  return { artifacts, ...(sbom ? { sbom } : {}), ...(storedLog ? { log: await link(storedLog) } : {}) };
+  return {
+    artifacts,
+    ...(refused.length > 0 ? { refused } : {}),
+    ...(sbom ? { sbom } : {}),
+    ...(storedLog ? { log: await link(storedLog) } : {}),
+  };
 }

@@ -4,7 +4,7 @@
  * are shown as code; links only when they are http(s) or a relative path.
  */
 import { formatSize } from "./format.ts";
-import { codeSpan, cut } from "./markdown.ts";
+import { codeSpan, cut, escapeMarkdown } from "./markdown.ts";
 
 export interface ArtifactLink {
   readonly name: string;
@@ -12,15 +12,27 @@ export interface ArtifactLink {
   readonly url?: string;
 }
 
+/** A file the artifacts' globs named that was not kept. */
+export interface RefusedArtifact {
+  /** Relative to the repository (or the glob, when the glob itself was refused). */
+  readonly path: string;
+  /** heimdall-build's words: "a symbolic link: not followed". */
+  readonly reason: string;
+}
+
 export interface CellLinks {
   readonly log?: string;
   readonly artifacts?: readonly ArtifactLink[];
   readonly sbom?: string;
+  /** Artifacts refused by collection (links, too big, outside the workspace...). */
+  readonly refused?: readonly RefusedArtifact[];
 }
 
 const MAX_ARTIFACTS = 20;
+const MAX_REFUSED = 20;
 /** Longest build-derived name shown whole. */
 const MAX_NAME_CHARS = 200;
+const MAX_REASON_CHARS = 300;
 const MAX_URL_CHARS = 2048;
 
 export function linksSection(links: CellLinks): string {
@@ -39,7 +51,24 @@ export function linksSection(links: CellLinks): string {
     }
     if (artifacts.length > MAX_ARTIFACTS) lines.push(`  - ... and ${artifacts.length - MAX_ARTIFACTS} more`);
   }
-  return lines.length > 0 ? ["### Links", "", ...lines].join("\n") : "";
+  const sections: string[] = [];
+  if (lines.length > 0) sections.push(["### Links", "", ...lines].join("\n"));
+  const refused = refusedSection(links.refused ?? []);
+  if (refused) sections.push(refused);
+  return sections.join("\n\n");
+}
+
+/**
+ * Why each refused artifact was not kept: the first 20, then a count. A build
+ * that asked for its artifacts and got none learns why here, not from the log.
+ */
+function refusedSection(refused: readonly RefusedArtifact[]): string {
+  if (refused.length === 0) return "";
+  const lines = refused
+    .slice(0, MAX_REFUSED)
+    .map((r) => `- ${codeSpan(cut(r.path, MAX_NAME_CHARS))} — ${escapeMarkdown(cut(r.reason, MAX_REASON_CHARS))}`);
+  if (refused.length > MAX_REFUSED) lines.push(`- ... and ${refused.length - MAX_REFUSED} more`);
+  return [`### Artifacts not kept (${refused.length})`, "", ...lines].join("\n");
 }
 
 /**

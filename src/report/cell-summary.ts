@@ -15,12 +15,12 @@
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
 import { type CellLinks, linksSection } from "./cell-links.ts";
 import { failedTestsSection } from "./failed-tests.ts";
-import { formatDuration } from "./format.ts";
+import { formatDuration, formatLimit } from "./format.ts";
 import { fitLine, fitMarkdown, GITHUB_LIMITS, utf8Bytes } from "./github-limits.ts";
 import type { TestResults } from "./junit.ts";
 import { codeSpan, cut, escapeMarkdown } from "./markdown.ts";
 
-export type { ArtifactLink, CellLinks } from "./cell-links.ts";
+export type { ArtifactLink, CellLinks, RefusedArtifact } from "./cell-links.ts";
 export { formatDuration, formatSize } from "./format.ts";
 export { codeSpan, escapeMarkdown } from "./markdown.ts";
 
@@ -59,6 +59,8 @@ export interface CellSummaryInput {
   readonly links: CellLinks;
   /** Why it ended as it did, in heimdall-build's words: "timed out after 60 min", "cancelled: superseded by abc1234". */
   readonly reason?: string;
+  /** The kernel killed a process of the build at the container's memory limit (bytes). */
+  readonly outOfMemory?: { readonly limitBytes: number };
 }
 
 export interface CellSummary {
@@ -144,6 +146,11 @@ function titleOf(input: CellSummaryInput): string {
       const erred = errors > 0 ? [plural(errors, "error")] : [];
       const failedTests =
         tests && tests.failed > 0 ? [`${tests.failed} of ${plural(totalTests(tests), "test")} failed`] : [];
+      // Past the memory limit the build's own errors are a symptom: the kill comes first.
+      if (input.outOfMemory) {
+        const rest = [...erred, ...warned, ...failedTests];
+        return `${killedWords(input.outOfMemory.limitBytes)}${rest.length > 0 ? `; ${rest.join(", ")}` : ""}`;
+      }
       let cause: string[] = [];
       if (erred.length === 0 && failedTests.length === 0) {
         const phase = lastPhase(input.durations);
@@ -160,6 +167,10 @@ function titleOf(input: CellSummaryInput): string {
       return `${word}: ${reason}`;
     }
   }
+}
+
+function killedWords(limitBytes: number): string {
+  return `Killed: out of memory (limit ${formatLimit(limitBytes)})`;
 }
 
 function testsPassedPart(tests: TestResults): string {
@@ -188,7 +199,9 @@ function statusLine(input: CellSummaryInput): string {
       line = `${word}${took ? ` in ${took}` : ""}`;
       break;
     case "failure":
-      line = `${word}${where}${took && phase ? ` after ${took}` : ""}${reason ? `: ${reason}` : ""}`;
+      line = input.outOfMemory
+        ? `Killed: out of memory${where}${took && phase ? ` after ${took}` : ""}: a process of the build went past the memory limit (${formatLimit(input.outOfMemory.limitBytes)}) and the kernel killed it`
+        : `${word}${where}${took && phase ? ` after ${took}` : ""}${reason ? `: ${reason}` : ""}`;
       break;
     case "timed_out":
     case "cancelled": {
@@ -203,7 +216,12 @@ function statusLine(input: CellSummaryInput): string {
       break;
     }
   }
-  return `${EMOJI[conclusion]} ${line}.`;
+  // A process killed for memory in a cell that did not fail for it (a test that expects it, a cancel) is still told.
+  const killed =
+    input.outOfMemory && conclusion !== "failure"
+      ? `\n\n⚠️ The kernel killed a process of the build at the memory limit (${formatLimit(input.outOfMemory.limitBytes)}).`
+      : "";
+  return `${EMOJI[conclusion]} ${line}.${killed}`;
 }
 
 // --- environment --------------------------------------------------------------

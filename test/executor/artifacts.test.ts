@@ -121,9 +121,9 @@ describe("collectArtifacts from a real build's workspace", () => {
       { path: "build/dir-link", reason: REFUSED.symlink },
       { path: "build/evil", reason: REFUSED.symlink },
       { path: "build/hello-link", reason: REFUSED.symlink },
-      { path: "build/huge.bin", reason: REFUSED.overLimit },
+      { path: "build/huge.bin", reason: "over the limit of 1 GiB of artifacts in all" },
       // Sorted after the file that did not fit: the collection stopped there.
-      { path: "build/libgreeting.so", reason: REFUSED.overLimit },
+      { path: "build/libgreeting.so", reason: REFUSED.tooLarge(1024 ** 3) },
       { path: "build/pipe", reason: REFUSED.notRegular("a fifo") },
       { path: "build/up", reason: REFUSED.symlink },
     ]);
@@ -163,17 +163,23 @@ describe("collectArtifacts from a real build's workspace", () => {
     const globs = ["build/hello", "build/*.so", "build/**/*.a"];
     const byCount = await collectArtifacts(workspace, globs, { maxFiles: 2 });
     expect(byCount.artifacts.map((a) => a.path)).toEqual(["build/hello", "build/lib/deep/libgreeting.a"]);
-    expect(byCount.refused).toContainEqual({ path: "build/libgreeting.so", reason: REFUSED.overLimit });
+    expect(byCount.refused).toContainEqual({
+      path: "build/libgreeting.so",
+      reason: "over the limit of 2 artifact files",
+    });
 
     const hello = await expected("build/hello");
     const archive = await expected("build/lib/deep/libgreeting.a");
     const exact = await collectArtifacts(workspace, globs, { maxBytes: hello.size + archive.size });
     expect(exact.artifacts.map((a) => a.path)).toEqual(["build/hello", "build/lib/deep/libgreeting.a"]);
-    expect(exact.refused).toContainEqual({ path: "build/libgreeting.so", reason: REFUSED.overLimit });
+    expect(exact.refused).toContainEqual({
+      path: "build/libgreeting.so",
+      reason: REFUSED.tooLarge(hello.size + archive.size),
+    });
 
     const tight = await collectArtifacts(workspace, globs, { maxBytes: hello.size - 1 });
     expect(tight.artifacts).toEqual([]);
-    expect(tight.refused.filter((r) => r.reason === REFUSED.overLimit).map((r) => r.path)).toEqual([
+    expect(tight.refused.filter((r) => r.reason === REFUSED.tooLarge(hello.size - 1)).map((r) => r.path)).toEqual([
       "build/hello",
       "build/lib/deep/libgreeting.a",
       "build/libgreeting.so",

@@ -11,12 +11,14 @@ import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
+import { runAttempt } from "../../src/executor/attempt.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { type ContainerLimits, runContainer } from "../../src/executor/container.ts";
 import { CappedLog, cutMarker } from "../../src/executor/log-sink.ts";
 import { type CellRunRequest, runCell } from "../../src/executor/run-cell.ts";
+import { FsStore } from "../../src/storage/fs-store.ts";
 import { requireDocker } from "../support/docker.ts";
-import { gcc12Image } from "../support/executor.ts";
+import { configured, gcc12Image } from "../support/executor.ts";
 
 const MiB = 1024 * 1024;
 
@@ -352,6 +354,86 @@ describe("a hostile build in a real container", () => {
     expect(result.phases.build?.status).toBe(137);
     expect(result.oomKilled).toBe(true);
     expect(ms).toBeLessThan(60_000);
+  }, 90_000);
+
+  test("killed for memory, the cell's check run says so and names the limit", async () => {
+    const { cells, settings } = configured(
+      `version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ["head -c 8G /dev/zero | tail"]\ntests: false\nsbom: false\n`,
+    );
+    const workspace = path.join(scratch, "memory-report");
+    await mkdir(workspace);
+    const report = await runAttempt({
+      cell: cells[0] as (typeof cells)[number],
+      settings,
+      workspace,
+      execution: {
+        kind: "docker",
+        docker,
+        image,
+        network: false,
+        cache: null,
+        packages: async () => [],
+        limits: SMALL,
+      },
+      repository: "o/r",
+      headSha: "c".repeat(40),
+      jobs: 1,
+      outputs: null,
+    });
+    expect(report.result).toMatchObject({ conclusion: "failure", oomKilled: true });
+    expect(report.memoryLimit).toBe(256 * MiB);
+    expect(report.summary.title).toBe("Killed: out of memory (limit 256 MiB)");
+    expect(report.summary.summary.split("\n")[0]).toMatch(
+      /^❌ Killed: out of memory in the build step after .+: a process of the build went past the memory limit \(256 MiB\) and the kernel killed it\.$/,
+    );
+  }, 90_000);
+
+  test("artifacts refused by collection are listed in the summary with why, 20 at most", async () => {
+    // A link to a host file, a fifo, and 125 files for a limit of 100 (25 refused, after the sorted first 100).
+    const commands = [
+      "mkdir -p out",
+      "ln -s /etc/passwd out/0-passwd",
+      "mkfifo out/0-pipe",
+      "for i in $(seq -w 1 125); do echo $i > out/file-$i.txt; done",
+    ];
+    const { cells, settings } = configured(
+      `version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ${JSON.stringify(commands)}\ntests: false\nsbom: false\nartifacts: ["out/*"]\n`,
+    );
+    const workspace = path.join(scratch, "refused-artifacts");
+    const stored = path.join(scratch, "refused-artifacts-store");
+    await mkdir(workspace);
+    const store = new FsStore(stored);
+    const report = await runAttempt({
+      cell: cells[0] as (typeof cells)[number],
+      settings,
+      workspace,
+      execution: { kind: "docker", docker, image, network: false, cache: null, packages: async () => [] },
+      repository: "o/r",
+      headSha: "c".repeat(40),
+      jobs: 1,
+      outputs: {
+        store,
+        keys: {
+          log: "cell/build.log",
+          sbom: "cell/sbom.cdx.json",
+          artifact: (file) => `cell/artifacts/${file}`,
+          projectSbom: (file) => `cell/project-sbom/${file}`,
+        },
+        link: async (key) => key,
+      },
+    });
+    expect(report.result.conclusion).toBe("success");
+    expect(report.links.artifacts).toHaveLength(100);
+    const summary = report.summary.summary;
+    const section = summary.slice(summary.indexOf("### Artifacts not kept")).split("\n");
+    expect(section).toEqual([
+      "### Artifacts not kept (27)",
+      "",
+      "- `out/0-passwd` — a symbolic link\\: not followed",
+      "- `out/0-pipe` — not a regular file \\(a fifo\\)",
+      ...Array.from({ length: 18 }, (_, i) => `- \`out/file-${101 + i}.txt\` — over the limit of 100 artifact files`),
+      "- ... and 7 more",
+    ]);
   }, 90_000);
 
   test("a build printing 2 GiB: the log cut at 10 MiB with the marker, the worker's memory bounded", async () => {

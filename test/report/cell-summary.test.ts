@@ -241,6 +241,77 @@ describe("failure", () => {
   });
 });
 
+describe("killed for memory", () => {
+  test("the title and the status line say so and name the limit; the build's own errors come after", () => {
+    const oom = { outOfMemory: { limitBytes: 4 * 1024 ** 3 } };
+    const { title, summary } = cellSummary(
+      input({ conclusion: "failure", durations: { configure: 4_200, build: 61_000 }, ...oom }),
+    );
+    expect(title).toBe("Killed: out of memory (limit 4 GiB)");
+    expect(summary.split("\n")[0]).toBe(
+      "❌ Killed: out of memory in the build step after 1 min 05 s: a process of the build went past the memory limit (4 GiB) and the kernel killed it.",
+    );
+    const errors = [annotation("failure", null), ...warnings];
+    expect(cellSummary(input({ conclusion: "failure", annotations: errors, ...oom })).title).toBe(
+      "Killed: out of memory (limit 4 GiB); 1 error, 3 warnings",
+    );
+    expect(cellSummary(input({ conclusion: "failure", outOfMemory: { limitBytes: 256 * 1024 ** 2 } })).title).toBe(
+      "Killed: out of memory (limit 256 MiB)",
+    );
+  });
+
+  test("a cell that passed although a process was killed for memory still tells", () => {
+    const { title, summary } = cellSummary(input({ outOfMemory: { limitBytes: 4 * 1024 ** 3 } }));
+    expect(title).toBe("Passed");
+    expect(summary.split("\n").slice(0, 3)).toEqual([
+      "✅ Passed in 1 min 19 s.",
+      "",
+      "⚠️ The kernel killed a process of the build at the memory limit (4 GiB).",
+    ]);
+  });
+});
+
+describe("artifacts not kept", () => {
+  test("each with its reason, after the links; 20 at most, then a count", () => {
+    const refused = [
+      { path: "build/evil", reason: "a symbolic link: not followed" },
+      { path: "build/pipe", reason: "not a regular file (a fifo)" },
+      ...Array.from({ length: 30 }, (_, i) => ({
+        path: `build/out-${String(i).padStart(2, "0")}.bin`,
+        reason: "over the limit of 100 artifact files",
+      })),
+    ];
+    const { summary } = cellSummary(input({ links: { log: "https://heimdall.example/log", refused } }));
+    const section = summary.slice(summary.indexOf("### Artifacts not kept"));
+    expect(section.split("\n")).toEqual([
+      "### Artifacts not kept (32)",
+      "",
+      "- `build/evil` — a symbolic link\\: not followed",
+      "- `build/pipe` — not a regular file \\(a fifo\\)",
+      ...Array.from(
+        { length: 18 },
+        (_, i) => `- \`build/out-${String(i).padStart(2, "0")}.bin\` — over the limit of 100 artifact files`,
+      ),
+      "- ... and 12 more",
+    ]);
+    expect(summary.indexOf("### Links")).toBeLessThan(summary.indexOf("### Artifacts not kept"));
+  });
+
+  test("names from the build are code, and a huge list stays within the summary", () => {
+    const refused = Array.from({ length: 100_000 }, (_, i) => ({
+      path: `[x](https://evil.example)/${"p".repeat(5_000)}${i}`,
+      reason: "r".repeat(5_000),
+    }));
+    const { summary } = cellSummary(input({ links: { refused } }));
+    expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(MAX_SUMMARY_BYTES);
+    expect(summary).toContain("- `[x](https://evil.example)/ppp");
+    expect(summary).toContain("- ... and 99980 more");
+    // Only in code spans: every listed line starts one.
+    const listed = summary.split("\n").filter((l) => l.includes("evil.example"));
+    expect(listed.every((l) => l.startsWith("- `[x](https://evil.example)/"))).toBe(true);
+  });
+});
+
 describe("timed out and cancelled", () => {
   test("timed out: the reason is the title", () => {
     const { title, summary } = cellSummary(
