@@ -21,6 +21,12 @@
  * Writes of one installation run one at a time, in the order they were asked
  * for, within a process; installations do not wait for each other.
  *
+ * Time comes from a {@link WriterClock}: by default this process's monotonic
+ * clock, and Redis's TIME in the shared limiter (the one clock every process
+ * shares). A clock given in the options (tests) is used for both, so what a
+ * test asserts is the limiter's decisions, not how late timers fire on a busy
+ * machine.
+ *
  * When GitHub says to wait (403 or 429 with `retry-after`, a primary limit with
  * `x-ratelimit-remaining: 0`, or a secondary-rate-limit 403 without a header)
  * the installation is blocked for that long, in Redis for the other processes
@@ -32,10 +38,27 @@
  * an installation's limiter for a retry-after wait, and its Redis mode needs a
  * pub/sub connection, heartbeats and a dozen scripts for what one script does here.
  */
-import { createHash, randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as wait } from "node:timers/promises";
 import type { Redis } from "ioredis";
+import { rateLimitWaitMs, statusOf } from "./rate-limit.ts";
+import { SharedLimiter } from "./shared-limiter.ts";
+
+export { rateLimitWaitMs } from "./rate-limit.ts";
+
+/** The limiter's time. */
+export interface WriterClock {
+  /** Milliseconds, on any fixed origin, never going back. */
+  now(): number;
+  /** Resolves once `ms` of this clock have passed; rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** performance.now() and real timers. */
+export const SYSTEM_CLOCK: WriterClock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => wait(ms, undefined, { signal }),
+};
 
 export interface GitHubWriter {
   /** Runs `task` (one write request to GitHub for this installation) when the installation's budget allows, retrying when GitHub says to wait. */
@@ -67,6 +90,12 @@ export interface GitHubWriterOptions {
   /** Redis keys are `<keyPrefix>:{<installationId>}:log` and `...:block` (default `heimdall-build:github-writes`). */
   readonly keyPrefix?: string | undefined;
   readonly log?: WriterLog | undefined;
+  /**
+   * The limiter's clock (tests). Without it: SYSTEM_CLOCK in this process and
+   * Redis's TIME for the shared limiter. With it, the shared limiter takes its
+   * time from this clock too, so every writer sharing the Redis keys must share it.
+   */
+  readonly clock?: WriterClock | undefined;
 }
 
 /** The write was still waiting for its slot when the writer was closed. */
@@ -107,10 +136,10 @@ export function createGitHubWriter(options: GitHubWriterOptions = {}): GitHubWri
   for (const key of ["minSpacingMs", "maxRetries", "secondaryWaitMs", "maxRetryWaitMs"] as const) {
     if (!(Number.isFinite(settings[key]) && settings[key] >= 0)) throw new RangeError(`${key} must be 0 or more`);
   }
-  return new Writer(settings, options.redis, options.log);
+  return new Writer(settings, options.redis, options.log, options.clock);
 }
 
-/** One installation's queue and what this process knows of its budget (times from `performance.now()`). */
+/** One installation's queue and what this process knows of its budget (times from the writer's clock). */
 interface Lane {
   tail: Promise<void>;
   queued: number;
@@ -125,10 +154,18 @@ class Writer implements GitHubWriter {
   readonly #log: WriterLog | undefined;
   readonly #lanes = new Map<number, Lane>();
   readonly #closing = new AbortController();
+  readonly #clock: WriterClock;
 
-  constructor(settings: Settings, redis: Redis | undefined, log: WriterLog | undefined) {
+  constructor(
+    settings: Settings,
+    redis: Redis | undefined,
+    log: WriterLog | undefined,
+    clock: WriterClock | undefined,
+  ) {
     this.#settings = settings;
-    this.#shared = redis ? new SharedLimiter(redis, settings) : null;
+    this.#clock = clock ?? SYSTEM_CLOCK;
+    // Only a given clock replaces Redis's TIME: processes' own clocks differ.
+    this.#shared = redis ? new SharedLimiter(redis, settings, clock ? () => clock.now() : null) : null;
     this.#log = log;
   }
 
@@ -172,11 +209,12 @@ class Writer implements GitHubWriter {
     const { windowMs, minSpacingMs } = this.#settings;
     const last = lane.starts.at(-1) ?? Number.NEGATIVE_INFINITY;
     const keepUntil = Math.max(lane.blockedUntil, last + Math.max(windowMs, minSpacingMs));
-    const now = performance.now();
+    const now = this.#clock.now();
     if (keepUntil <= now) {
       this.#lanes.delete(installationId);
       return;
     }
+    // A real timer whatever the clock: it only frees memory, and a test's clock may never reach keepUntil.
     setTimeout(() => this.#forgetWhenStale(installationId, lane), Math.ceil(keepUntil - now)).unref();
   }
 
@@ -194,7 +232,7 @@ class Writer implements GitHubWriter {
           { installationId, attempt: attempt + 1, waitMs: wait, status: statusOf(error) },
           "GitHub asked to wait; the installation's writes pause and this one is retried",
         );
-        lane.blockedUntil = Math.max(lane.blockedUntil, performance.now() + wait);
+        lane.blockedUntil = Math.max(lane.blockedUntil, this.#clock.now() + wait);
         await this.#shared?.block(installationId, wait);
       }
     }
@@ -213,9 +251,9 @@ class Writer implements GitHubWriter {
       if (lane.starts.length >= writesPerMinute) {
         target = Math.max(target, (lane.starts[lane.starts.length - writesPerMinute] ?? 0) + windowMs);
       }
-      const remaining = target - performance.now();
+      const remaining = target - this.#clock.now();
       if (remaining > 0) {
-        await sleep(Math.ceil(remaining), signal);
+        await this.#sleep(Math.ceil(remaining), signal);
         continue;
       }
       if (this.#shared) {
@@ -223,174 +261,21 @@ class Writer implements GitHubWriter {
         // says how long until it may.
         const wait = await this.#shared.tryAcquire(installationId);
         if (wait > 0) {
-          await sleep(Math.ceil(wait), signal);
+          await this.#sleep(Math.ceil(wait), signal);
           continue;
         }
       }
-      lane.starts.push(performance.now());
+      lane.starts.push(this.#clock.now());
       if (lane.starts.length > writesPerMinute) lane.starts.splice(0, lane.starts.length - writesPerMinute);
       return;
     }
   }
-}
 
-/** Waits `ms`; a closed writer ends the wait with GitHubWriterClosedError. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return wait(ms, undefined, { signal }).catch(() => {
-    throw new GitHubWriterClosedError();
-  });
-}
-
-// KEYS: log, block. ARGV: windowMs, limit, minSpacingMs, member.
-// Records a write as started now and returns "0" when the installation's limits
-// allow it; otherwise returns how many ms until they may (as a string: Lua
-// numbers would be truncated to integers).
-const ACQUIRE_SCRIPT = `
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000 + tonumber(now_parts[2]) / 1000
-local window = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local spacing = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local wait = 0
-local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked - now > wait then wait = blocked - now end
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] and tonumber(last[2]) + spacing - now > wait then wait = tonumber(last[2]) + spacing - now end
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], -limit, -limit, 'WITHSCORES')
-  if tonumber(oldest[2]) + window - now > wait then wait = tonumber(oldest[2]) + window - now end
-end
-if wait > 0 then return tostring(wait) end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], math.ceil(window) + 1000)
-return '0'
-`;
-
-// KEYS: block. ARGV: waitMs. Blocks the installation until now + waitMs, unless already blocked longer.
-const BLOCK_SCRIPT = `
-local now_parts = redis.call('TIME')
-local now = tonumber(now_parts[1]) * 1000 + tonumber(now_parts[2]) / 1000
-local blocked_until = math.ceil(now + tonumber(ARGV[1]))
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if blocked_until > current then
-  redis.call('SET', KEYS[1], tostring(blocked_until), 'PX', math.ceil(blocked_until - now) + 1000)
-end
-return 'OK'
-`;
-
-class SharedLimiter {
-  readonly #redis: Redis;
-  readonly #settings: Settings;
-
-  constructor(redis: Redis, settings: Settings) {
-    this.#redis = redis;
-    this.#settings = settings;
+  /** Waits `ms` of the clock; a closed writer ends the wait with GitHubWriterClosedError. */
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return this.#clock.sleep(ms, signal).catch((error: unknown) => {
+      if (signal.aborted) throw new GitHubWriterClosedError();
+      throw error;
+    });
   }
-
-  /** Records a write of the installation as started now and returns 0, or returns the ms until one may start. */
-  async tryAcquire(installationId: number): Promise<number> {
-    const { windowMs, writesPerMinute, minSpacingMs } = this.#settings;
-    const reply = await this.#eval(
-      ACQUIRE_SCRIPT,
-      [this.#key(installationId, "log"), this.#key(installationId, "block")],
-      [windowMs, writesPerMinute, minSpacingMs, randomUUID()],
-    );
-    const wait = Number(reply);
-    if (!Number.isFinite(wait)) throw new Error(`unexpected reply from the write limiter script: ${String(reply)}`);
-    return Math.max(0, wait);
-  }
-
-  async block(installationId: number, waitMs: number): Promise<void> {
-    await this.#eval(BLOCK_SCRIPT, [this.#key(installationId, "block")], [waitMs]);
-  }
-
-  #key(installationId: number, kind: "log" | "block"): string {
-    // The hash tag keeps both keys of an installation in one Redis Cluster slot.
-    return `${this.#settings.keyPrefix}:{${installationId}}:${kind}`;
-  }
-
-  async #eval(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const sha = scriptSha(script);
-    try {
-      return await this.#redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error | undefined)?.message).startsWith("NOSCRIPT")) throw error;
-      return await this.#redis.eval(script, keys.length, ...keys, ...args);
-    }
-  }
-}
-
-const shas = new Map<string, string>();
-function scriptSha(script: string): string {
-  let sha = shas.get(script);
-  if (!sha) {
-    sha = createHash("sha1").update(script).digest("hex");
-    shas.set(script, sha);
-  }
-  return sha;
-}
-
-/**
- * How long GitHub asks to wait before `error`'s request may be retried, in ms,
- * or undefined when the error is not a rate limit. `attempt` counts the retries
- * already made (0 for the first failure); a secondary limit without a header
- * waits `secondaryWaitMs`, doubled for each further attempt.
- *
- * Reads an Octokit `RequestError`'s shape (`status`, `response.headers`,
- * `message`), so errors of any Octokit version are understood.
- */
-export function rateLimitWaitMs(
-  error: unknown,
-  attempt: number,
-  secondaryWaitMs: number,
-  now = Date.now(),
-): number | undefined {
-  const status = statusOf(error);
-  if (status !== 403 && status !== 429) return undefined;
-  const headers = headersOf(error);
-  const retryAfter = headers["retry-after"];
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - now);
-  }
-  const remaining = headers["x-ratelimit-remaining"];
-  const reset = Number(headers["x-ratelimit-reset"]);
-  if (remaining === "0" && Number.isFinite(reset) && headers["x-ratelimit-reset"] !== undefined) {
-    return Math.max(0, reset * 1000 - now);
-  }
-  if (status === 429 || /secondary rate limit|abuse detection/i.test(messageOf(error))) {
-    return secondaryWaitMs * 2 ** attempt;
-  }
-  return undefined;
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const status = (error as { status?: unknown }).status;
-  return typeof status === "number" ? status : undefined;
-}
-
-function headersOf(error: unknown): Record<string, string | undefined> {
-  const headers = (error as { response?: { headers?: unknown } }).response?.headers;
-  const result: Record<string, string | undefined> = {};
-  if (typeof headers !== "object" || headers === null) return result;
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === "string" || typeof value === "number") result[name.toLowerCase()] = String(value);
-  }
-  return result;
-}
-
-function messageOf(error: unknown): string {
-  const own = (error as { message?: unknown }).message;
-  const data = (error as { response?: { data?: unknown } }).response?.data;
-  const fromBody =
-    typeof data === "object" && data !== null
-      ? (data as { message?: unknown }).message
-      : typeof data === "string"
-        ? data
-        : "";
-  return `${typeof own === "string" ? own : ""}\n${typeof fromBody === "string" ? fromBody : ""}`;
 }

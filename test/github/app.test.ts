@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { WRITER_DEFAULTS } from "../../src/github/writer.ts";
 import { attemptJobId, type CellEvent } from "../../src/queue/queues.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
 import type { RunningServer } from "../../src/server.ts";
@@ -22,6 +23,7 @@ import {
   startTestServer,
   until,
 } from "../support/app-harness.ts";
+import { VirtualClock } from "../support/clock.ts";
 import { examplePayload, type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -464,14 +466,21 @@ describe("GitHub Enterprise Server", () => {
 });
 
 describe("writes to GitHub", () => {
-  test("a 256-cell matrix stays within the per-minute limit (time scaled: 80 writes a second)", async () => {
+  test("a 256-cell matrix: no 81 writes in any 60 s of the limiter's clock, none closer than the spacing", async () => {
     await server.close();
-    // The limit as in production (80 in any window), the window scaled from a minute to a second.
-    server = await startTestServer({
-      databaseUrl: database.url,
-      prefix,
-      writer: { writesPerMinute: 80, windowMs: 1000, minSpacingMs: 0 },
-    });
+    github.cleanup();
+    // The limiter's clock moves only when it waits: its decisions, not the machine's speed, are asserted.
+    const clock = new VirtualClock();
+    github = fakeGitHub(undefined, { now: () => clock.now() })
+      .onCreateCheckRun()
+      .onUpdateCheckRun();
+    // The production window (80 writes in any 60 s); the spacing halved, or the window never binds (80 s for 80).
+    const limits = {
+      writesPerMinute: WRITER_DEFAULTS.writesPerMinute,
+      windowMs: WRITER_DEFAULTS.windowMs,
+      minSpacingMs: 500,
+    };
+    server = await startTestServer({ databaseUrl: database.url, prefix, writer: { ...limits, clock } });
     const head = sha(12);
     const config = `version: 1
 matrix:
@@ -489,12 +498,18 @@ matrix:
     expect(all.filter((r) => r.name !== "heimdall-build / matrix")).toHaveLength(256);
     const times = github
       .requests((r) => (r.method === "POST" || r.method === "PATCH") && /check-runs/.test(r.path))
-      .map((r) => r.time)
-      .sort((a, b) => a - b);
-    // The writer limits when writes start; they reach GitHub a little later, unevenly. 25 ms of a
-    // one-second window is 1.5 s of a real minute.
-    for (let i = 80; i < times.length; i++) {
-      expect((times[i] ?? 0) - (times[i - 80] ?? 0), `write ${i}`).toBeGreaterThanOrEqual(975);
+      .map((r) => r.time);
+    expect(times.length).toBeGreaterThanOrEqual(257);
+    // The writes reach the fake in the order the limiter let them start, at the clock's time of that decision.
+    for (let i = 1; i < times.length; i++) {
+      expect((times[i] ?? 0) - (times[i - 1] ?? 0), `write ${i}`).toBeGreaterThanOrEqual(limits.minSpacingMs);
     }
+    for (let i = limits.writesPerMinute; i < times.length; i++) {
+      const span = (times[i] ?? 0) - (times[i - limits.writesPerMinute] ?? 0);
+      expect(span, `write ${i}`).toBeGreaterThanOrEqual(limits.windowMs);
+    }
+    // And no slower than the limits allow: 80 writes 500 ms apart, then the window's wait, and again.
+    const fastest = times.map((_, i) => Math.floor(i / 80) * limits.windowMs + (i % 80) * limits.minSpacingMs);
+    expect(times.map((t) => t - (times[0] ?? 0))).toEqual(fastest);
   }, 60_000);
 });

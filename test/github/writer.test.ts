@@ -11,6 +11,7 @@ import {
   type GitHubWriterOptions,
   rateLimitWaitMs,
 } from "../../src/github/writer.ts";
+import { VirtualClock } from "../support/clock.ts";
 import { errorReply, type FakeGitHub, fakeGitHub, secondaryRateLimitReply } from "../support/github.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -287,6 +288,45 @@ describe.each(["memory", "redis"] as const)("GitHubWriter (%s)", (mode) => {
     await expect(waiting).rejects.toBeInstanceOf(GitHubWriterClosedError);
     await closed;
     await expect(w.write(1, async () => "late")).rejects.toBeInstanceOf(GitHubWriterClosedError);
+  });
+});
+
+describe.each(["memory", "redis"] as const)("GitHubWriter on a test's clock (%s): its decisions exactly", (mode) => {
+  /** A task that records the clock's time when it starts. */
+  const at = (clock: VirtualClock, starts: number[]) => async () => {
+    starts.push(clock.now());
+  };
+
+  it("starts each write as soon as the window and the spacing allow, never sooner", async () => {
+    const clock = new VirtualClock(1_000_000);
+    const w = writer(mode, { ...SCALED, clock });
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 20 }, () => w.write(1, at(clock, starts))));
+    // 8 a window 50 ms apart; the 9th when the 1st leaves the window (1000 ms), and so on.
+    const fastest = Array.from({ length: 20 }, (_, i) => Math.floor(i / 8) * 1000 + (i % 8) * 50);
+    expect(starts.map((t) => t - 1_000_000)).toEqual(fastest);
+    expectWithinLimits(starts, SCALED, 0);
+  });
+
+  it("waits out a retry-after on the clock, holding the installation's next write, not another's", async () => {
+    const clock = new VirtualClock();
+    const w = writer(mode, { minSpacingMs: 10, clock });
+    let tries = 0;
+    const failedAt: number[] = [];
+    const retried = w.write(1, async () => {
+      if (tries++ > 0) return clock.now();
+      failedAt.push(clock.now());
+      throw Object.assign(new Error("You have exceeded a secondary rate limit"), {
+        status: 403,
+        response: { headers: { "retry-after": "30" } },
+      });
+    });
+    const next = w.write(1, async () => clock.now());
+    const other = w.write(2, async () => clock.now());
+    expect(await other).toBe(0);
+    expect(await retried).toBe(30_000);
+    expect(failedAt).toEqual([0]);
+    expect(await next).toBe(30_010);
   });
 });
 

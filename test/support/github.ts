@@ -128,7 +128,7 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Parsed JSON; the text when it is not JSON; undefined without a body. */
   readonly body: unknown;
-  /** `Date.now()` when it arrived. */
+  /** When it arrived, by the fake's clock (`Date.now()` unless the test gave one). */
   readonly time: number;
   /** GitHub's operationId (`checks/create`), when the path is one of GitHub's. */
   readonly operation: string | undefined;
@@ -224,10 +224,11 @@ const LOCAL_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\]|::1)(?::\d+)?$/;
  * with {@link validateGitHubRequest}: an invalid one is answered 422 (404 for an
  * unknown path) as GitHub would and makes {@link FakeGitHub.assertAllValid} throw.
  * Installation tokens are issued for any installation. Other hosts than
- * localhost are refused while a fake is active.
+ * localhost are refused while a fake is active. `now` stamps the requests'
+ * `time` (a test's clock, to compare with the GitHub writer's decisions).
  */
-export function fakeGitHub(baseUrl = "https://api.github.com"): FakeGitHub {
-  return new Fake(baseUrl);
+export function fakeGitHub(baseUrl = "https://api.github.com", options: { now?: () => number } = {}): FakeGitHub {
+  return new Fake(baseUrl, options.now ?? Date.now);
 }
 
 interface Route {
@@ -251,8 +252,10 @@ class Fake implements FakeGitHub {
   #nextTokenId = 1;
   #nextCheckRunId = 1;
   #active = true;
+  readonly #now: () => number;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, now: () => number) {
+    this.#now = now;
     const url = new URL(baseUrl);
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.#basePath = url.pathname.replace(/\/+$/, "");
@@ -449,7 +452,7 @@ class Fake implements FakeGitHub {
       url: request.url,
       headers,
       body,
-      time: Date.now(),
+      time: this.#now(),
       operation: findOperation(method, rawPath)?.operationId,
       installationId: this.#tokens.get(token) ?? null,
       errors: validation.ok ? [] : validation.errors,
