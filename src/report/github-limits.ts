@@ -82,8 +82,6 @@ export function fitText(text: string, maxBytes: number): string {
 export interface MarkdownCut {
   /** Names the field in the note: "summary". */
   readonly what: string;
-  /** Said after the note: "run `heimdall-build validate`". */
-  readonly hint?: string;
 }
 
 /** How far back a cut moves to a line end. */
@@ -98,7 +96,7 @@ export function fitMarkdown(text: string, maxBytes: number, cut: MarkdownCut): s
   const well = text.toWellFormed();
   if (utf8Bytes(well) <= maxBytes) return well;
   const note = (n: number) =>
-    `\n\n(${cut.what} cut at ${formatCount(maxBytes)} bytes: ${formatCount(n)} characters not shown${cut.hint ? `; ${cut.hint}` : ""})`;
+    `\n\n(${cut.what} cut at ${formatCount(maxBytes)} bytes: ${formatCount(n)} characters not shown)`;
   // The count shown is at most the whole text's: its digits bound the note's size.
   const budget = maxBytes - utf8Bytes(note(characters(well)));
   if (budget <= 0) return cutToBytes(well, maxBytes);
