@@ -29,9 +29,18 @@ export interface ContainerLimits {
 const DEFAULT_TMP_BYTES = 1024 ** 3;
 const DEFAULT_NOFILE = 8192;
 
-/** Removes every container carrying `label=value` (a dead worker's, an interrupted run's), running or not. */
-export async function removeLabelledContainers(docker: Docker, label: string, value: string): Promise<void> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } }).catch(() => []);
+/**
+ * Removes every container carrying all of `labels` (a dead worker's, an
+ * interrupted run's), running or not. Callers name their deployment among the
+ * labels: another deployment's containers on the same engine are never matched.
+ */
+export async function removeLabelledContainers(
+  docker: Docker,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
+  const filter = labelFilter(labels);
+  if (filter.length === 0) throw new Error("removeLabelledContainers needs a label: it would remove every container");
+  const found = await docker.listContainers({ all: true, filters: { label: filter } }).catch(() => []);
   await Promise.all(
     found.map((c) =>
       docker
@@ -40,6 +49,11 @@ export async function removeLabelledContainers(docker: Docker, label: string, va
         .catch(() => undefined),
     ),
   );
+}
+
+/** Docker's `label` filter matching containers that carry all of `labels`. */
+export function labelFilter(labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels).map(([label, value]) => `${label}=${value}`);
 }
 
 export const DEFAULT_LIMITS: ContainerLimits = {

@@ -108,7 +108,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
   const script = cellScript({ cell: request.cell, settings: request.settings, nonce, jobs: request.jobs ?? 2 });
   const user = await prepareWorkspace(request.workspace);
   const shared = request.settings.cache && request.cache ? request.cache : null;
-  if (shared) await prepareCacheVolume(request.docker, request.image, shared.volume, user);
+  if (shared) await prepareCacheVolume(request.docker, request.image, shared.volume, user, request.labels ?? {});
 
   const observer = new OutputObserver({
     nonce,
@@ -310,22 +310,36 @@ const preparedVolumes = new Map<string, Promise<void>>();
  * volume's root). Once per volume per process: a volume removed and made again
  * (another creation time) is handed over again.
  */
-async function prepareCacheVolume(docker: Docker, image: string, volume: string, user: string): Promise<void> {
+async function prepareCacheVolume(
+  docker: Docker,
+  image: string,
+  volume: string,
+  user: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
   await docker.createVolume({ Name: volume, Labels: { "heimdall-build.cache": "ccache" } });
   const info = (await docker.getVolume(volume).inspect()) as { CreatedAt?: string };
   const key = `${volume}@${info.CreatedAt ?? ""}:${user}`;
   let prepared = preparedVolumes.get(key);
   if (!prepared) {
-    prepared = chownVolume(docker, image, volume, user);
+    prepared = chownVolume(docker, image, volume, user, labels);
     prepared.catch(() => preparedVolumes.delete(key));
     preparedVolumes.set(key, prepared);
   }
   await prepared;
 }
 
-async function chownVolume(docker: Docker, image: string, volume: string, user: string): Promise<void> {
+async function chownVolume(
+  docker: Docker,
+  image: string,
+  volume: string,
+  user: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
   const container = await docker.createContainer({
     Image: image,
+    // The attempt's labels, as on its build container: its deployment's own.
+    Labels: { ...labels },
     Entrypoint: ["chown"],
     Cmd: [user, CACHE_DIR],
     User: "0:0",
