@@ -18,6 +18,7 @@ import { type Annotated, Annotator } from "../report/annotations.ts";
 import { type BuildSettings, cellScript, JUNIT_PATH, type Phase, SOURCE_DIR } from "./cell-script.ts";
 import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
 import { CappedLog, type CappedLogOptions, type LogSummary } from "./log-sink.ts";
+import type { LimitClock } from "./time-guard.ts";
 
 export interface CellRunRequest {
   readonly docker: Docker;
@@ -27,7 +28,10 @@ export interface CellRunRequest {
   readonly workspace: string;
   readonly cell: Cell;
   readonly settings: BuildSettings;
+  /** The build's limit; a guard started with the build ends it a little later should the worker be gone. */
   readonly timeoutMs: number;
+  /** The worker's clock for the limit (tests hold it back); the real one by default. */
+  readonly clock?: LimitClock;
   readonly signal?: AbortSignal;
   /** Network inside the container: only for trusted builds whose config asks for it. */
   readonly network: boolean;
@@ -135,6 +139,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     network: request.network,
     limits: request.limits ?? DEFAULT_LIMITS,
     timeoutMs: request.timeoutMs,
+    ...(request.clock ? { clock: request.clock } : {}),
     binds: [`${request.workspace}:${SOURCE_DIR}`, ...(shared ? [`${shared.volume}:${CACHE_DIR}`] : [])],
     ...(request.labels ? { labels: request.labels } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
