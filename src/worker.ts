@@ -80,6 +80,8 @@ export interface WorkerOptions {
    * it, and only its containers are removed.
    */
   readonly deploymentId?: string;
+  /** `host[:port]` of a GitHub Enterprise Server spoken to over plain http (GHE_PROTOCOL=http, GHE_HOST). */
+  readonly plainHttpHost?: string;
 }
 
 export interface RunningWorker {
@@ -106,6 +108,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     cacheDir: options.cacheDir,
     ...(options.gitBinary ? { gitBinary: options.gitBinary } : {}),
     ...(options.allowFileUrls ? { allowFileUrls: true } : {}),
+    ...(options.plainHttpHost ? { plainHttpHost: options.plainHttpHost } : {}),
   });
   const running = new Map<string, AbortController>();
   const packages = new Map<string, Promise<ImagePackage[]>>();
