@@ -5,11 +5,9 @@
  * deployment's running build too, and that one reported a false failure.
  *
  * Every container a worker starts carries its deployment
- * (`dev.heimdall-build.deployment=<id>`), its attempt qualified by it
- * (`dev.heimdall-build.deployment-attempt=<id>/<attempt>`, unique on the host)
- * and, as before, the bare attempt id (`dev.heimdall-build.attempt=<attempt>`,
- * for people and older tools: not unique across deployments). A worker lists
- * or removes only containers matching all three.
+ * (`dev.heimdall-build.deployment=<id>`) and its attempt qualified by it
+ * (`dev.heimdall-build.attempt=<id>/<attempt>`), and a worker lists or removes
+ * only containers matching both.
  *
  * The id is HEIMDALL_DEPLOYMENT_ID when set. Otherwise it is a random id kept in
  * the deployment's own Redis (`<prefix>:deployment`, made by the first worker):
@@ -23,10 +21,8 @@
 import { randomBytes } from "node:crypto";
 
 export const DEPLOYMENT_LABEL = "dev.heimdall-build.deployment";
-/** The attempt's id in its deployment's database: two deployments may each have attempt 7. */
-export const ATTEMPT_LABEL = "dev.heimdall-build.attempt";
 /** The attempt, qualified by its deployment: unique on the host. */
-export const DEPLOYMENT_ATTEMPT_LABEL = "dev.heimdall-build.deployment-attempt";
+export const ATTEMPT_LABEL = "dev.heimdall-build.attempt";
 /** The deployment label of `heimdall-build run`'s containers: no worker's id may equal it. */
 export const LOCAL_RUN_DEPLOYMENT = "local-run";
 
@@ -55,11 +51,7 @@ export function checkDeploymentId(id: string): string {
 
 /** The labels of an attempt's containers. */
 export function attemptLabels(deployment: string, attemptId: string): Record<string, string> {
-  return {
-    [DEPLOYMENT_LABEL]: deployment,
-    [DEPLOYMENT_ATTEMPT_LABEL]: `${deployment}/${attemptId}`,
-    [ATTEMPT_LABEL]: attemptId,
-  };
+  return { [DEPLOYMENT_LABEL]: deployment, [ATTEMPT_LABEL]: `${deployment}/${attemptId}` };
 }
 
 /** The part of a Redis client the default id needs. */

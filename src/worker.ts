@@ -297,6 +297,3 @@ async function runJob(
     await workspace.release();
   }
 }
-
-/** The bare attempt label, where it always was (see deployment.ts for the labels that tell deployments apart). */
-export { ATTEMPT_LABEL } from "./deployment.ts";

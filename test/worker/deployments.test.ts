@@ -15,7 +15,6 @@ import {
   ATTEMPT_LABEL,
   attemptLabels,
   checkDeploymentId,
-  DEPLOYMENT_ATTEMPT_LABEL,
   DEPLOYMENT_LABEL,
   deploymentIdOf,
   deploymentKey,
@@ -72,12 +71,8 @@ describe("deployment ids", () => {
     }
   });
 
-  test("an attempt's labels: its deployment, the attempt qualified by it, and the bare attempt id", () => {
-    expect(attemptLabels("farm-eu", "7")).toEqual({
-      [DEPLOYMENT_LABEL]: "farm-eu",
-      [DEPLOYMENT_ATTEMPT_LABEL]: "farm-eu/7",
-      [ATTEMPT_LABEL]: "7",
-    });
+  test("an attempt's labels: its deployment, and the attempt qualified by it", () => {
+    expect(attemptLabels("farm-eu", "7")).toEqual({ [DEPLOYMENT_LABEL]: "farm-eu", [ATTEMPT_LABEL]: "farm-eu/7" });
   });
 });
 
