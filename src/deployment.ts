@@ -7,7 +7,9 @@
  * Every container a worker starts carries its deployment
  * (`dev.heimdall-build.deployment=<id>`) and its attempt qualified by it
  * (`dev.heimdall-build.attempt=<id>/<attempt>`), and a worker lists or removes
- * only containers matching both.
+ * only containers matching both. The attempt label's value itself is qualified,
+ * not paired with a bare id: a worker of an older version on the same engine
+ * removes `dev.heimdall-build.attempt=<attempt>`, which matches none of these.
  *
  * The id is HEIMDALL_DEPLOYMENT_ID when set. Otherwise it is a random id kept in
  * the deployment's own Redis (`<prefix>:deployment`, made by the first worker):
