@@ -11,6 +11,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import type { Platform } from "./config/catalog.ts";
 import type { Cell } from "./config/matrix.ts";
+import { DEPLOYMENT_LABEL, LOCAL_RUN_DEPLOYMENT } from "./deployment.ts";
 import { type AttemptReport, runAttempt } from "./executor/attempt.ts";
 import { imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings, Phase } from "./executor/cell-script.ts";
@@ -60,6 +61,11 @@ export interface LocalCellResult {
 
 /** The Docker label of every container a local run starts. */
 export const RUN_LABEL = "dev.heimdall-build.run";
+
+/** A local run's container labels: its run, and a deployment no worker has (so no worker removes them). */
+export function runLabels(runId: string): Record<string, string> {
+  return { [DEPLOYMENT_LABEL]: LOCAL_RUN_DEPLOYMENT, [RUN_LABEL]: runId };
+}
 
 const HOST_PLATFORM: Partial<Record<NodeJS.Platform, Platform>> = { linux: "linux", darwin: "macos", win32: "windows" };
 
@@ -170,7 +176,7 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
               kind: "docker",
               docker,
               image,
-              labels: { [RUN_LABEL]: options.runId },
+              labels: runLabels(options.runId),
               network: options.settings.network,
               // One cache per image and project folder: warm rebuilds across runs, and no project writing
               // entries another compiles in (":" is in no GitHub owner's name: no worker's cache is shared).

@@ -11,6 +11,7 @@ import { type Job, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import type { Platform } from "./config/catalog.ts";
+import { attemptLabels, deploymentIdOf } from "./deployment.ts";
 import { runAttempt } from "./executor/attempt.ts";
 import { imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
@@ -73,10 +74,20 @@ export interface WorkerOptions {
    * (HEIMDALL_MAX_CELL_MINUTES): an operator's bound on what one repository can hold.
    */
   readonly maxCellMs?: number;
+  /**
+   * This deployment's id on the Docker host (HEIMDALL_DEPLOYMENT_ID); by default
+   * one kept in Redis under the prefix (see deployment.ts). Its containers carry
+   * it, and only its containers are removed.
+   */
+  readonly deploymentId?: string;
+  /** `host[:port]` of a GitHub Enterprise Server spoken to over plain http (GHE_PROTOCOL=http, GHE_HOST). */
+  readonly plainHttpHost?: string;
 }
 
 export interface RunningWorker {
   readonly name: string;
+  /** The deployment whose containers this worker labels and removes. */
+  readonly deployment: string;
   close(): Promise<void>;
 }
 
@@ -88,11 +99,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // The live tail is best effort: while Redis is away its writes fail at once instead of queueing.
   const liveConnection = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   liveConnection.on("error", () => undefined);
+  const deployment = await deploymentIdOf(connection, prefix, options.deploymentId).catch((error: unknown) => {
+    for (const client of [connection, subscriber, liveConnection]) client.disconnect();
+    throw error;
+  });
   const queues = new Queues({ connection, prefix });
   const source = new SourceCache({
     cacheDir: options.cacheDir,
     ...(options.gitBinary ? { gitBinary: options.gitBinary } : {}),
     ...(options.allowFileUrls ? { allowFileUrls: true } : {}),
+    ...(options.plainHttpHost ? { plainHttpHost: options.plainHttpHost } : {}),
   });
   const running = new Map<string, AbortController>();
   const packages = new Map<string, Promise<ImagePackage[]>>();
@@ -124,11 +140,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       let conclusion = "failure";
       try {
         await live.start();
-        // A worker that died here left its container running: stop it before building again.
-        if (options.docker) await removeLabelledContainers(options.docker, ATTEMPT_LABEL, data.attemptId);
+        // A worker that died here left its container running: stop it before building again
+        // (this deployment's only: another's attempt of the same id on this engine is not ours).
+        if (options.docker) await removeLabelledContainers(options.docker, attemptLabels(deployment, data.attemptId));
         await report({ type: "started", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
         // Whatever goes wrong in heimdall-build itself, the check run ends: never left in progress.
-        const finished = await runJob(options, source, data, controller.signal, packagesOf, live).catch(
+        const finished = await runJob(options, deployment, source, data, controller.signal, packagesOf, live).catch(
           (error: unknown): Finished => ({
             conclusion: "failure",
             summary: `heimdall-build could not finish this cell: ${error instanceof Error ? error.message : String(error)}`,
@@ -157,6 +174,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   return {
     name,
+    deployment,
     async close() {
       await worker.close();
       await queues.close();
@@ -191,6 +209,7 @@ type Finished = Omit<Extract<CellEvent, { type: "finished" }>, "type" | "attempt
 
 async function runJob(
   options: WorkerOptions,
+  deployment: string,
   source: SourceCache,
   job: CellJob,
   signal: AbortSignal,
@@ -264,7 +283,7 @@ async function runJob(
               kind: "docker",
               docker,
               image,
-              labels: { [ATTEMPT_LABEL]: job.attemptId },
+              labels: attemptLabels(deployment, job.attemptId),
               // Forks never get the network, whatever their config says.
               network: settings.network && !job.fork,
               // One cache per image, owner and trust: a fork's build never shares one with trusted builds.
@@ -300,6 +319,3 @@ async function runJob(
     await workspace.release();
   }
 }
-
-/** Marks a build container with its attempt, so a later worker can find it. */
-export const ATTEMPT_LABEL = "dev.heimdall-build.attempt";

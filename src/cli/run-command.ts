@@ -17,7 +17,7 @@ import type { BuildSettings } from "../executor/cell-script.ts";
 import { removeLabelledContainers } from "../executor/container.ts";
 import { LocalSourceError, localIdentity, sourceFiles } from "../executor/local-source.ts";
 import { removeTree } from "../executor/remove-tree.ts";
-import { type LocalCellResult, RUN_LABEL } from "../local-run.ts";
+import { type LocalCellResult, runLabels } from "../local-run.ts";
 import type { Annotation } from "../report/annotations.ts";
 import { readConfigText } from "./config-file.ts";
 import type { CliIo } from "./program.ts";
@@ -150,7 +150,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
       controller.abort();
     } else {
       rmSync(workDir, { recursive: true, force: true });
-      if (docker) void removeLabelledContainers(docker, RUN_LABEL, runId).finally(() => process.exit(130));
+      if (docker) void removeLabelledContainers(docker, runLabels(runId)).finally(() => process.exit(130));
       else process.exit(130);
     }
   });
@@ -181,7 +181,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     progress.finish();
     stopListening();
     // Whatever happened, nothing of the run is left running.
-    if (docker) await removeLabelledContainers(docker, RUN_LABEL, runId);
+    if (docker) await removeLabelledContainers(docker, runLabels(runId));
     await removeTree(workDir).catch(() => undefined);
   }
 

@@ -2,6 +2,8 @@
 import os from "node:os";
 import path from "node:path";
 import { PLATFORMS, type Platform } from "../config/catalog.ts";
+import { checkDeploymentId, DeploymentIdError } from "../deployment.ts";
+import { normalHttpHost } from "../executor/source-urls.ts";
 import type { CliIo } from "./program.ts";
 
 export interface WorkerCommandOptions {
@@ -33,6 +35,11 @@ export async function workerCommand(
     io.stderr(`heimdall-build worker: ${maxCellMs}\n`);
     return 2;
   }
+  const settingError = checkDeploymentSettings(env);
+  if (settingError) {
+    io.stderr(`heimdall-build worker: ${settingError}\n`);
+    return 2;
+  }
   if (!env.REDIS_URL) {
     io.stderr("heimdall-build worker: set REDIS_URL (see .env.example)\n");
     return 2;
@@ -47,7 +54,7 @@ export async function workerCommand(
   }
   const { startWorker } = await import("../worker.ts");
   const { UrlSigner } = await import("../storage/url-signer.ts");
-  const { appCloneTokens, githubApiBaseUrl } = await import("../github/clone-tokens.ts");
+  const { appCloneTokens, githubApiBaseUrl, plainHttpGitHost } = await import("../github/clone-tokens.ts");
   const { getPrivateKey } = await import("@probot/get-private-key");
   // The app's credentials mint a read-only token per repository; without them only public repositories clone.
   const privateKey = env.APP_ID ? getPrivateKey({ env }) : null;
@@ -59,6 +66,7 @@ export async function workerCommand(
     env.APP_ID && privateKey
       ? appCloneTokens({ appId: env.APP_ID, privateKey, baseUrl: githubApiBaseUrl(env) })
       : undefined;
+  const plainHttpHost = plainHttpGitHost(env);
   const { createObjectStore, storageEnvOf } = await import("../storage/object-store.ts");
   const worker = await startWorker({
     // S3 when S3_BUCKET is set, else a folder (STORAGE_DIR) the API serves.
@@ -73,6 +81,9 @@ export async function workerCommand(
     cacheDir: env.HEIMDALL_CACHE_DIR ?? path.join(os.homedir(), ".cache", "heimdall-build", "worker"),
     ...(concurrency ? { concurrency } : {}),
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
+    ...(env.HEIMDALL_DEPLOYMENT_ID ? { deploymentId: env.HEIMDALL_DEPLOYMENT_ID } : {}),
+    // A GitHub Enterprise Server without TLS: its clone URLs are http://, and only its own are accepted so.
+    ...(plainHttpHost ? { plainHttpHost } : {}),
     ...(env.HEIMDALL_APT_OPTIONS ? { aptOptions: env.HEIMDALL_APT_OPTIONS } : {}),
     ...(env.HEIMDALL_CCACHE_MAXSIZE ? { cacheMaxSize: env.HEIMDALL_CCACHE_MAXSIZE } : {}),
     ...(maxCellMs !== null ? { maxCellMs } : {}),
@@ -87,7 +98,7 @@ export async function workerCommand(
     );
   }
   io.stderr(
-    `heimdall-build worker ${worker.name}: taking ${options.platform} cells${cloneTokens ? "" : " (no APP_ID: public repositories only)"}\n`,
+    `heimdall-build worker ${worker.name} (deployment ${worker.deployment}): taking ${options.platform} cells${cloneTokens ? "" : " (no APP_ID: public repositories only)"}\n`,
   );
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
@@ -110,4 +121,27 @@ export function maxCellMsOf(value: string | undefined): number | null | string {
     return `HEIMDALL_MAX_CELL_MINUTES is a number of minutes from 1 s (0.017) to 720, not '${value}'`;
   }
   return ms;
+}
+
+/**
+ * What is wrong with the settings naming this deployment and its GitHub, or
+ * null: HEIMDALL_DEPLOYMENT_ID's spelling, GHE_PROTOCOL (http or https), and a
+ * GHE_HOST that is a bare `host[:port]` when the worker is to clone from it over http.
+ */
+export function checkDeploymentSettings(env: NodeJS.ProcessEnv): string | null {
+  if (env.HEIMDALL_DEPLOYMENT_ID !== undefined) {
+    try {
+      checkDeploymentId(env.HEIMDALL_DEPLOYMENT_ID);
+    } catch (error) {
+      return error instanceof DeploymentIdError ? error.message : String(error);
+    }
+  }
+  const protocol = env.GHE_PROTOCOL;
+  if (protocol !== undefined && protocol !== "" && protocol !== "http" && protocol !== "https") {
+    return `GHE_PROTOCOL is http or https, not '${protocol}'`;
+  }
+  if (protocol === "http" && env.GHE_HOST && normalHttpHost(env.GHE_HOST) === null) {
+    return `GHE_HOST is a host name with an optional :port (GHE_PROTOCOL=http), not '${env.GHE_HOST}'`;
+  }
+  return null;
 }

@@ -15,6 +15,7 @@
  */
 import type Docker from "dockerode";
 import { Utf8Chunks } from "../diagnostics/utf8.ts";
+import { endedByGuard, guardedCommand, type LimitClock, realClock } from "./time-guard.ts";
 
 export interface ContainerLimits {
   readonly memoryBytes: number;
@@ -29,9 +30,18 @@ export interface ContainerLimits {
 const DEFAULT_TMP_BYTES = 1024 ** 3;
 const DEFAULT_NOFILE = 8192;
 
-/** Removes every container carrying `label=value` (a dead worker's, an interrupted run's), running or not. */
-export async function removeLabelledContainers(docker: Docker, label: string, value: string): Promise<void> {
-  const found = await docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } }).catch(() => []);
+/**
+ * Removes every container carrying all of `labels` (a dead worker's, an
+ * interrupted run's), running or not. Callers name their deployment among the
+ * labels: another deployment's containers on the same engine are never matched.
+ */
+export async function removeLabelledContainers(
+  docker: Docker,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
+  const filter = labelFilter(labels);
+  if (filter.length === 0) throw new Error("removeLabelledContainers needs a label: it would remove every container");
+  const found = await docker.listContainers({ all: true, filters: { label: filter } }).catch(() => []);
   await Promise.all(
     found.map((c) =>
       docker
@@ -40,6 +50,11 @@ export async function removeLabelledContainers(docker: Docker, label: string, va
         .catch(() => undefined),
     ),
   );
+}
+
+/** Docker's `label` filter matching containers that carry all of `labels`. */
+export function labelFilter(labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels).map(([label, value]) => `${label}=${value}`);
 }
 
 export const DEFAULT_LIMITS: ContainerLimits = {
@@ -62,7 +77,14 @@ export interface ContainerRun {
   readonly user?: string;
   readonly network?: boolean;
   readonly limits?: ContainerLimits;
+  /**
+   * The run's time limit: the caller's timer kills the container then, and a
+   * guard inside it (time-guard.ts) ends it a little later should the caller be
+   * gone. The command then runs under `/bin/sh` and `timeout` (when the image has it).
+   */
   readonly timeoutMs?: number;
+  /** The caller's clock for its time limit (tests hold it back); the real one by default. */
+  readonly clock?: LimitClock;
   /** Host folders mounted in the container (`/host/path:/container/path[:ro]`). */
   readonly binds?: readonly string[];
   /** Docker labels, so a worker can find the containers of an attempt (a dead worker's). */
@@ -102,10 +124,11 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
   const user = run.user ?? "1000:1000";
   if (/^0(:|$)|^root(:|$)/.test(user)) throw new Error("containers never run as root");
   const nofile = limits.nofile ?? DEFAULT_NOFILE;
+  const clock = run.clock ?? realClock;
   const container = await docker.createContainer({
     Image: run.image,
     ...(run.labels ? { Labels: { ...run.labels } } : {}),
-    Cmd: [...run.cmd],
+    Cmd: run.timeoutMs ? guardedCommand(run.cmd, run.timeoutMs) : [...run.cmd],
     Env: Object.entries(run.env ?? {}).map(([k, v]) => `${k}=${v}`),
     WorkingDir: run.workdir ?? "/work",
     User: user,
@@ -134,6 +157,9 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
       // The output is streamed to the caller; the engine keeps no copy of it on its disk.
       LogConfig: { Type: "none", Config: {} },
       AutoRemove: false,
+      // Docker's init (tini) as pid 1: it reaps what the build orphans, and when the guard's
+      // `timeout` exits, so does it, which ends every process left in the container.
+      ...(run.timeoutMs ? { Init: true } : {}),
       ...(run.binds ? { Binds: [...run.binds] } : {}),
     },
   });
@@ -172,15 +198,18 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
         void Promise.allSettled(waits).then(() => stream.resume());
       }
     });
+    // Before the start: the guard's clock cannot have run longer than this one.
+    const started = clock.now();
     await container.start();
     run.onStarted?.(container.id);
 
     let timedOut = false;
     let cancelled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     const waited = container.wait() as Promise<{ StatusCode: number }>;
+    const timeoutMs = run.timeoutMs;
     const stopped = new Promise<"timeout" | "cancelled">((resolve) => {
-      if (run.timeoutMs) timer = setTimeout(() => resolve("timeout"), run.timeoutMs);
+      if (timeoutMs) cancelTimer = clock.after(timeoutMs, () => resolve("timeout"));
       if (run.signal?.aborted) resolve("cancelled");
       run.signal?.addEventListener("abort", () => resolve("cancelled"), { once: true });
     });
@@ -191,7 +220,11 @@ export async function runContainer(docker: Docker, run: ContainerRun): Promise<C
       await container.kill().catch(() => undefined);
     }
     const status = typeof first === "string" ? await waited : first;
-    clearTimeout(timer);
+    cancelTimer?.();
+    // Ended by its guard while this worker's timer had not fired (its event loop held up): timed out all the same.
+    if (typeof first !== "string" && timeoutMs && endedByGuard(status.StatusCode, clock.now() - started, timeoutMs)) {
+      timedOut = true;
+    }
     // Before the container is removed: whether the kernel's OOM killer acted in it.
     const oomKilled = await container.inspect().then(
       (info) => info.State.OOMKilled === true,

@@ -5,6 +5,10 @@
  * secrets). Its output goes through the same OutputObserver as a container's.
  *
  * No isolation beyond that: a host worker is for trusted builds only.
+ *
+ * Where coreutils' `timeout` is on PATH (Linux; macOS with coreutils as
+ * `gtimeout`), the script runs under it, so its process group ends a little
+ * past the limit even when the worker is gone (see time-guard.ts).
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,6 +21,7 @@ import type { CompilerRef } from "../config/schema.ts";
 import { Utf8Chunks } from "../diagnostics/utf8.ts";
 import { cellScript } from "./cell-script.ts";
 import { type CellRunRequest, type CellRunResult, DEFAULT_CACHE_MAX_SIZE, OutputObserver } from "./run-cell.ts";
+import { endedByGuard, guardArgs, type LimitClock, realClock } from "./time-guard.ts";
 
 /** A container run's request without the container: no Docker, image, network, limits or cache volume. */
 export type HostCellRunRequest = Omit<CellRunRequest, "docker" | "image" | "network" | "limits" | "cache" | "labels">;
@@ -78,7 +83,7 @@ export async function runCellOnHost(request: HostCellRunRequest): Promise<CellRu
 
   let outcome: { exitCode: number; timedOut: boolean; cancelled: boolean; outputBytes: number };
   try {
-    outcome = await runScript(script, workspace, env, request.timeoutMs, request.signal, observer);
+    outcome = await runScript(script, workspace, env, request, observer);
   } catch (error) {
     await observer.abandon();
     throw error;
@@ -94,13 +99,18 @@ function runScript(
   script: string,
   cwd: string,
   env: Record<string, string>,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
+  limit: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly clock?: LimitClock },
   observer: OutputObserver,
 ): Promise<{ exitCode: number; timedOut: boolean; cancelled: boolean; outputBytes: number }> {
+  const { timeoutMs, signal } = limit;
+  const clock = limit.clock ?? realClock;
+  // stderr joins stdout in the same pipe, so the two keep their order.
+  const bash = ["bash", "-c", `exec 2>&1\n${script}`];
+  const guard = guardCommand(env.PATH);
+  const [command = "bash", ...args] = guard ? [guard, ...guardArgs(timeoutMs), ...bash] : bash;
+  const started = clock.now();
   return new Promise((resolve, reject) => {
-    // stderr joins stdout in the same pipe, so the two keep their order.
-    const child = spawn("bash", ["-c", `exec 2>&1\n${script}`], {
+    const child = spawn(command, args, {
       cwd,
       env,
       detached: true,
@@ -132,13 +142,13 @@ function runScript(
       else cancelled = true;
       killGroup(child.pid);
     };
-    const timer = setTimeout(() => stop("timeout"), timeoutMs);
+    const cancelTimer = clock.after(timeoutMs, () => stop("timeout"));
     const onAbort = () => stop("cancel");
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) onAbort();
 
     const cleanup = () => {
-      clearTimeout(timer);
+      cancelTimer();
       clearTimeout(drainTimer);
       signal?.removeEventListener("abort", onAbort);
     };
@@ -149,7 +159,7 @@ function runScript(
     });
     child.on("exit", (code, exitSignal) => {
       exit = { code, signal: exitSignal };
-      clearTimeout(timer);
+      cancelTimer();
       // Whatever the script left running in its group goes with it (and lets the pipe close).
       killGroup(child.pid);
       // A process that left the group could still hold the pipe: stop reading after a while.
@@ -161,9 +171,17 @@ function runScript(
       if (rest !== "") observer.text(rest);
       const ended = exit ?? { code: child.exitCode, signal: child.signalCode };
       const exitCode = ended.code ?? 128 + (ended.signal ? (os.constants.signals[ended.signal] ?? 0) : 1);
+      // Ended by its guard while the worker's timer had not fired: timed out all the same.
+      if (!cancelled && guard && endedByGuard(exitCode, clock.now() - started, timeoutMs)) timedOut = true;
       resolve({ exitCode, timedOut, cancelled, outputBytes });
     });
   });
+}
+
+/** The guard's `timeout` on the build's PATH, if any (none on Windows: its `timeout` is another command). */
+function guardCommand(searchPath: string | undefined): string | null {
+  if (process.platform === "win32") return null;
+  return ["timeout", "gtimeout"].find((name) => isOnPath(name, searchPath)) ?? null;
 }
 
 /** Kills the script's whole process group (the script runs detached: its pid is the group's). */

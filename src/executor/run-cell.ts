@@ -18,6 +18,7 @@ import { type Annotated, Annotator } from "../report/annotations.ts";
 import { type BuildSettings, cellScript, JUNIT_PATH, type Phase, SOURCE_DIR } from "./cell-script.ts";
 import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
 import { CappedLog, type CappedLogOptions, type LogSummary } from "./log-sink.ts";
+import type { LimitClock } from "./time-guard.ts";
 
 export interface CellRunRequest {
   readonly docker: Docker;
@@ -27,7 +28,10 @@ export interface CellRunRequest {
   readonly workspace: string;
   readonly cell: Cell;
   readonly settings: BuildSettings;
+  /** The build's limit; a guard started with the build ends it a little later should the worker be gone. */
   readonly timeoutMs: number;
+  /** The worker's clock for the limit (tests hold it back); the real one by default. */
+  readonly clock?: LimitClock;
   readonly signal?: AbortSignal;
   /** Network inside the container: only for trusted builds whose config asks for it. */
   readonly network: boolean;
@@ -108,7 +112,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
   const script = cellScript({ cell: request.cell, settings: request.settings, nonce, jobs: request.jobs ?? 2 });
   const user = await prepareWorkspace(request.workspace);
   const shared = request.settings.cache && request.cache ? request.cache : null;
-  if (shared) await prepareCacheVolume(request.docker, request.image, shared.volume, user);
+  if (shared) await prepareCacheVolume(request.docker, request.image, shared.volume, user, request.labels ?? {});
 
   const observer = new OutputObserver({
     nonce,
@@ -135,6 +139,7 @@ export async function runCell(request: CellRunRequest): Promise<CellRunResult> {
     network: request.network,
     limits: request.limits ?? DEFAULT_LIMITS,
     timeoutMs: request.timeoutMs,
+    ...(request.clock ? { clock: request.clock } : {}),
     binds: [`${request.workspace}:${SOURCE_DIR}`, ...(shared ? [`${shared.volume}:${CACHE_DIR}`] : [])],
     ...(request.labels ? { labels: request.labels } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
@@ -310,22 +315,36 @@ const preparedVolumes = new Map<string, Promise<void>>();
  * volume's root). Once per volume per process: a volume removed and made again
  * (another creation time) is handed over again.
  */
-async function prepareCacheVolume(docker: Docker, image: string, volume: string, user: string): Promise<void> {
+async function prepareCacheVolume(
+  docker: Docker,
+  image: string,
+  volume: string,
+  user: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
   await docker.createVolume({ Name: volume, Labels: { "heimdall-build.cache": "ccache" } });
   const info = (await docker.getVolume(volume).inspect()) as { CreatedAt?: string };
   const key = `${volume}@${info.CreatedAt ?? ""}:${user}`;
   let prepared = preparedVolumes.get(key);
   if (!prepared) {
-    prepared = chownVolume(docker, image, volume, user);
+    prepared = chownVolume(docker, image, volume, user, labels);
     prepared.catch(() => preparedVolumes.delete(key));
     preparedVolumes.set(key, prepared);
   }
   await prepared;
 }
 
-async function chownVolume(docker: Docker, image: string, volume: string, user: string): Promise<void> {
+async function chownVolume(
+  docker: Docker,
+  image: string,
+  volume: string,
+  user: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
   const container = await docker.createContainer({
     Image: image,
+    // The attempt's labels, as on its build container: its deployment's own.
+    Labels: { ...labels },
     Entrypoint: ["chown"],
     Cmd: [user, CACHE_DIR],
     User: "0:0",

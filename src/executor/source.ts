@@ -13,9 +13,10 @@
  * ```
  *
  * Git never sees anything from the repository it could run: hooks are off
- * (`core.hooksPath=/dev/null`), only https (and file, when the options allow it)
- * is spoken, `ext::` never, and every URL, the submodules' too, is checked here
- * before git is given it. A token goes only to the git processes that fetch, as
+ * (`core.hooksPath=/dev/null`), only https (file when the options allow it, and
+ * http to the one GitHub Enterprise host configured for it) is spoken, `ext::`
+ * never, and every URL, the submodules' too, is checked (source-urls.ts) before
+ * git is given it. A token goes only to the git processes that fetch, as
  * an `http.<origin>/.extraheader` in `GIT_CONFIG_*` environment variables: never
  * in argv, a URL, a config file or the checkout, and never to another host.
  */
@@ -27,6 +28,7 @@ import os from "node:os";
 import path from "node:path";
 import { lockFile } from "./file-lock.ts";
 import { removeTree } from "./remove-tree.ts";
+import { originOf, UrlPolicy } from "./source-urls.ts";
 
 export interface SourceOptions {
   /** Mirrors and checkouts live here (one filesystem: checkouts hard-link the mirrors' objects). */
@@ -36,6 +38,12 @@ export interface SourceOptions {
   readonly timeoutMs?: number;
   /** Accepts file:// clone and submodule URLs (tests); otherwise only https://. */
   readonly allowFileUrls?: boolean;
+  /**
+   * `host[:port]` of a GitHub Enterprise Server that speaks plain http
+   * (GHE_PROTOCOL=http): http:// is fetched from it, on that port only, and
+   * from no other host.
+   */
+  readonly plainHttpHost?: string | null;
 }
 
 export interface CheckoutRequest {
@@ -100,6 +108,7 @@ export class SourceCache {
   readonly #git: string;
   readonly #timeoutMs: number;
   readonly #allowFile: boolean;
+  readonly #urls: UrlPolicy;
   /** Checkouts being made in this process, by path: the same sha asked twice shares one. */
   readonly #making = new Map<string, Promise<string>>();
   /** The tail of each mirror's queue in this process (the lock file orders processes). */
@@ -110,6 +119,7 @@ export class SourceCache {
     this.#git = options.gitBinary ?? "git";
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#allowFile = options.allowFileUrls ?? false;
+    this.#urls = new UrlPolicy(options);
   }
 
   /**
@@ -292,7 +302,7 @@ export class SourceCache {
       if ((await get("update")).stdout.trim() === "none") continue;
       const declaredUrl = (await get("url")).stdout.trim();
       if (!declaredUrl) throw new SourceError(`submodule '${link.path}' has no URL`);
-      const url = this.#checkUrl(sshToHttps(declaredUrl), `URL of submodule '${link.path}'`);
+      const url = this.#checkUrl(this.#urls.fromSsh(declaredUrl), `URL of submodule '${link.path}'`);
       const target: Target = { ...parent, url, sha: link.sha };
       await this.#withMirror(target, async (mirror) => {
         // Cloned from our mirror, every URL in this command being one of ours.
@@ -398,26 +408,13 @@ export class SourceCache {
     await this.#run({ args: ["update-ref", `refs/heimdall/${sha}`, sha], cwd: mirror, deadline });
   }
 
+  /** The URL when git may be given it, else a SourceError saying why. */
   #checkUrl(raw: unknown, what: string): string {
-    if (typeof raw !== "string") throw new SourceError(`refused ${what}: not a string`);
-    if (/[\s\0]/.test(raw)) throw new SourceError(`refused ${what} ${JSON.stringify(raw)}: white space in a URL`);
-    let url: URL;
     try {
-      url = new URL(raw);
-    } catch {
-      throw new SourceError(`refused ${what} '${raw}': not a URL (only https:// is fetched)`);
+      return this.#urls.check(raw, what);
+    } catch (error) {
+      throw new SourceError(error instanceof Error ? error.message : String(error));
     }
-    if (url.protocol === "file:" && this.#allowFile) {
-      if (url.host) throw new SourceError(`refused ${what} '${raw}': a file:// URL names no host`);
-      return raw;
-    }
-    if (url.protocol !== "https:") {
-      throw new SourceError(`refused ${what} '${raw}': only https:// URLs are fetched`);
-    }
-    if (url.username || url.password) {
-      throw new SourceError(`refused ${what}: credentials in a URL are never used (the token is passed separately)`);
-    }
-    return raw;
   }
 
   async #tempDir(prefix: string): Promise<string> {
@@ -469,6 +466,8 @@ export class SourceCache {
       ["core.hooksPath", "/dev/null"],
       ["protocol.allow", "never"],
       ["protocol.https.allow", "always"],
+      // The URLs were checked: http only ever names the configured GitHub Enterprise host.
+      ["protocol.http.allow", this.#urls.allowsHttp ? "always" : "never"],
       ["protocol.ext.allow", "never"],
       ["protocol.file.allow", fileAllowed ? "always" : "never"],
       ["credential.helper", ""],
@@ -521,21 +520,6 @@ function repoKey(url: string): string {
       .replace(/^[.-]+/, "")
       .slice(0, 40) || "repo";
   return `${name}-${createHash("sha256").update(url).digest("hex").slice(0, 16)}`;
-}
-
-/** `https://host[:port]/`, the scope of the token header. */
-function originOf(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}/`;
-}
-
-/** `git@host:org/repo.git` and `ssh://git@host/org/repo.git` as https (a worker has no SSH keys). */
-function sshToHttps(url: string): string {
-  const ssh = /^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+)$/.exec(url);
-  if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
-  const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/.exec(url);
-  if (scp) return `https://${scp[1]}/${scp[2]?.replace(/^\/+/, "")}`;
-  return url;
 }
 
 function redacted(error: unknown, token: string | null): unknown {

@@ -29,6 +29,16 @@ export function githubApiBaseUrl(env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * The `host[:port]` workers clone from over plain http: GHE_HOST when
+ * GHE_PROTOCOL is `http` (a GitHub Enterprise Server without TLS), else null
+ * (every clone over https). The same two settings make the API's URL above, so
+ * the server and its workers agree on where GitHub is.
+ */
+export function plainHttpGitHost(env: NodeJS.ProcessEnv): string | null {
+  return env.GHE_HOST && env.GHE_PROTOCOL === "http" ? env.GHE_HOST : null;
+}
+
+/**
  * A failure worth another try: GitHub unreachable (Octokit's 500), its own
  * error, or a rate limit (429, or a 403 that says so). Any other 4xx (the app
  * uninstalled, the repository not granted to it) says the same the next time,

@@ -6,8 +6,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import type Docker from "dockerode";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ATTEMPT_LABEL, type RunningWorker, startWorker } from "../../src/worker.ts";
+import { attemptLabels, deploymentIdOf } from "../../src/deployment.ts";
+import { labelFilter } from "../../src/executor/container.ts";
+import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
@@ -77,7 +80,11 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
     );
   });
   const attemptId = cell()?.external_id ?? "";
-  const orphans = () => docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
+  // The deployment's id, as every worker on this prefix reads it from Redis.
+  const redis = new Redis(REDIS_URL);
+  const deployment = await deploymentIdOf(redis, prefix).finally(() => redis.disconnect());
+  const labels = labelFilter(attemptLabels(deployment, attemptId));
+  const orphans = () => docker.listContainers({ all: true, filters: { label: labels } });
   const [orphan] = await until("its container", async () => {
     const found = await orphans();
     return found.length > 0 ? found : undefined;

@@ -10,7 +10,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ATTEMPT_LABEL, type RunningWorker, startWorker, type WorkerOptions } from "../../src/worker.ts";
+import { attemptLabels } from "../../src/deployment.ts";
+import { labelFilter } from "../../src/executor/container.ts";
+import { type RunningWorker, startWorker, type WorkerOptions } from "../../src/worker.ts";
 import { INSTALLATION, OWNER, REDIS_URL, REPO, repository, SECRET, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
@@ -55,8 +57,11 @@ function runsOf(sha: string): FakeCheckRun[] {
   return [...e2e.github.checkRuns().values()].filter((r) => r.head_sha === sha && r.name === CELL);
 }
 
+/** The attempt's containers in this test's deployment (every worker on its prefix shares one). */
 function containersOf(attemptId: string) {
-  return docker.listContainers({ all: true, filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
+  if (!worker) throw new Error("no worker: no deployment to look in");
+  const labels = labelFilter(attemptLabels(worker.deployment, attemptId));
+  return docker.listContainers({ all: true, filters: { label: labels } });
 }
 
 async function startTestWorker(extra: Partial<WorkerOptions> = {}) {
