@@ -7,9 +7,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { hostname } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { removeLabelledContainers } from "../../src/executor/container.ts";
-import { ATTEMPT_LABEL, type RunningWorker, startWorker } from "../../src/worker.ts";
+import { attemptLabels, deploymentIdOf } from "../../src/deployment.ts";
+import { labelFilter, removeLabelledContainers } from "../../src/executor/container.ts";
+import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
@@ -31,6 +33,8 @@ let docker: Docker;
 const doomed: ChildProcess[] = [];
 let watcher: RunningWorker | undefined;
 let attemptId = "";
+/** The attempt's containers' labels, in this test's deployment (its Redis prefix's). */
+let labels: Record<string, string> = {};
 
 beforeAll(async () => {
   docker = await requireDocker();
@@ -42,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of doomed) child.kill("SIGKILL");
   // The dead workers' containers (a dead worker cannot stop them).
-  if (attemptId) await removeLabelledContainers(docker, ATTEMPT_LABEL, attemptId);
+  if (attemptId) await removeLabelledContainers(docker, labels);
   await e2e?.stop(watcher);
 });
 
@@ -54,6 +58,8 @@ test("killed three times: the job is given up and the check run concludes failur
   const cell = () => [...github.checkRuns().values()].find((r) => r.name === "linux / gcc-12 / c++17 / Release");
   await until("the cell's check run", () => cell());
   attemptId = cell()?.external_id ?? "";
+  const redis = new Redis(REDIS_URL);
+  labels = attemptLabels(await deploymentIdOf(redis, prefix).finally(() => redis.disconnect()), attemptId);
   const attempt = () =>
     database.db.selectFrom("attempts").selectAll().where("id", "=", attemptId).executeTakeFirstOrThrow();
 
@@ -78,7 +84,7 @@ test("killed three times: the job is given up and the check run concludes failur
       async () => {
         const row = await attempt();
         if (row.state !== "in_progress" || row.worker !== name) return false;
-        const found = await docker.listContainers({ filters: { label: [`${ATTEMPT_LABEL}=${attemptId}`] } });
+        const found = await docker.listContainers({ filters: { label: labelFilter(labels) } });
         return found.length >= 1;
       },
       180_000,
