@@ -124,7 +124,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   // A superseded or cancelled cell: whichever worker holds it stops its container.
   await subscriber.subscribe(cancelChannel(prefix));
-  subscriber.on("message", (_channel, attemptId: string) => running.get(attemptId)?.abort());
+  subscriber.on("message", (_channel, attemptId: string) => {
+    const held = running.get(attemptId);
+    if (held) return held.abort();
+    // Held by no live worker (the reconciler gave up on a cell whose workers died): a
+    // dead worker's container of this deployment is removed by whichever worker hears it.
+    if (options.docker) void removeLabelledContainers(options.docker, attemptLabels(deployment, attemptId));
+  });
 
   // Tried until the server applies it: a database outage delays a cell's end, never loses it.
   const report = (event: CellEvent) => queues.reportEvent(event);

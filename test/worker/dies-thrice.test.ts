@@ -1,7 +1,8 @@
 /**
  * A cell whose worker is killed three times (SIGKILL, real worker processes):
  * BullMQ gives the job up, and the reconciler concludes the attempt failure,
- * saying its workers died, so the check run is never left in progress.
+ * saying its workers died, so the check run is never left in progress, and
+ * the dead workers' containers are removed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { hostname } from "node:os";
@@ -112,4 +113,9 @@ test("killed three times: the job is given up and the check run concludes failur
   expect(await attempt()).toMatchObject({ state: "completed", conclusion: "failure" });
   // The watcher never ran it: nothing was built a fourth time.
   expect((await attempt()).worker).not.toBe("watcher");
+  // The dead workers' containers are removed by the live worker that heard the reconciler's cancel.
+  await until("the dead workers' containers gone", async () => {
+    const left = await docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
+    return left.length === 0;
+  });
 }, 420_000);
