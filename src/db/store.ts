@@ -4,30 +4,8 @@
  */
 import { sql } from "kysely";
 import type { Cell } from "../config/matrix.ts";
-import type { Annotation } from "../report/annotations.ts";
 import type { Db } from "./connect.ts";
 import type { Attempt, AttemptState, Build, CellRow } from "./schema.ts";
-
-/**
- * Records a delivery as handled; true the first time. Called once its work is
- * committed (in the same transaction where the work is not repeatable), so a
- * delivery that failed half-way is processed again when GitHub redelivers it.
- */
-export async function recordDelivery(db: Db, id: string, event: string): Promise<boolean> {
-  const inserted = await db
-    .insertInto("deliveries")
-    .values({ id, event })
-    .onConflict((oc) => oc.column("id").doNothing())
-    .returning("id")
-    .executeTakeFirst();
-  return inserted !== undefined;
-}
-
-/** True when a delivery's work was already done (its id recorded). */
-export async function deliveryHandled(db: Db, id: string): Promise<boolean> {
-  const row = await db.selectFrom("deliveries").select("id").where("id", "=", id).executeTakeFirst();
-  return row !== undefined;
-}
 
 export interface RepositoryRecord {
   readonly installationId: number;
@@ -349,48 +327,6 @@ export async function setMatrixSynced(db: Db, buildId: string, synced: string): 
   await db.updateTable("builds").set({ matrix_synced: synced }).where("id", "=", buildId).execute();
 }
 
-/**
- * Records a commit's broken config (by content); true while no check run reports
- * it yet, so a delivery that failed before its check was written writes it when
- * redelivered, and one that succeeded writes nothing more.
- */
-export async function recordConfigFailure(
-  db: Db,
-  repositoryId: number,
-  headSha: string,
-  digest: string,
-): Promise<boolean> {
-  await db
-    .insertInto("config_failures")
-    .values({ repository_id: repositoryId, head_sha: headSha, config_digest: digest })
-    .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
-    .execute();
-  const row = await db
-    .selectFrom("config_failures")
-    .select("check_run_id")
-    .where("repository_id", "=", String(repositoryId))
-    .where("head_sha", "=", headSha)
-    .where("config_digest", "=", digest)
-    .executeTakeFirst();
-  return row?.check_run_id === null;
-}
-
-export async function setConfigFailureCheckRun(
-  db: Db,
-  repositoryId: number,
-  headSha: string,
-  digest: string,
-  checkRunId: number,
-): Promise<void> {
-  await db
-    .updateTable("config_failures")
-    .set({ check_run_id: checkRunId })
-    .where("repository_id", "=", String(repositoryId))
-    .where("head_sha", "=", headSha)
-    .where("config_digest", "=", digest)
-    .execute();
-}
-
 export async function buildsForCommit(db: Db, repositoryId: number, headSha: string): Promise<Build[]> {
   return db
     .selectFrom("builds")
@@ -398,48 +334,4 @@ export async function buildsForCommit(db: Db, repositoryId: number, headSha: str
     .where("repository_id", "=", String(repositoryId))
     .where("head_sha", "=", headSha)
     .execute();
-}
-
-export async function recordApproval(db: Db, repositoryId: number, headSha: string, by: string): Promise<void> {
-  await db
-    .insertInto("approvals")
-    .values({ repository_id: repositoryId, head_sha: headSha, approved_by: by })
-    .onConflict((oc) => oc.columns(["repository_id", "head_sha"]).doNothing())
-    .execute();
-}
-
-/** Keeps an attempt's annotations (repeats ignored). */
-export async function saveAnnotations(db: Db, attemptId: string, annotations: readonly Annotation[]): Promise<void> {
-  if (annotations.length === 0) return;
-  await db
-    .insertInto("annotations")
-    .values(
-      annotations.map((a) => ({
-        attempt_id: attemptId,
-        fingerprint: a.fingerprint,
-        path: a.path,
-        start_line: a.start_line,
-        end_line: a.end_line,
-        level: a.annotation_level,
-        code: a.code,
-        message: a.message,
-        body: JSON.stringify(a),
-      })),
-    )
-    .onConflict((oc) => oc.columns(["attempt_id", "fingerprint", "start_line"]).doNothing())
-    .execute();
-}
-
-/** An attempt's annotations, failures first, then by file and line. */
-export async function annotationsOf(db: Db, attemptId: string): Promise<Annotation[]> {
-  const rows = await db
-    .selectFrom("annotations")
-    .select("body")
-    .where("attempt_id", "=", attemptId)
-    // Failures first, so the first request of 50 carries what matters most.
-    .orderBy(sql`CASE level WHEN 'failure' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`)
-    .orderBy("path")
-    .orderBy("start_line")
-    .execute();
-  return rows.map((r) => r.body as Annotation);
 }

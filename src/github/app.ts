@@ -17,17 +17,19 @@ import {
   attemptContext,
   buildsForCommit,
   createBuild,
-  deliveryHandled,
   latestAttempts,
   markCompleted,
   markSuperseded,
+  saveRepository,
+  supersededBy,
+} from "../db/store.ts";
+import {
+  deliveryHandled,
   recordApproval,
   recordConfigFailure,
   recordDelivery,
-  saveRepository,
   setConfigFailureCheckRun,
-  supersededBy,
-} from "../db/store.ts";
+} from "../db/webhook-records.ts";
 import type { Queues } from "../queue/queues.ts";
 import { configurationCheck } from "../report/configuration-check.ts";
 import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";

@@ -3,8 +3,9 @@
  * the reporter to carry it to GitHub. Workers never call GitHub themselves.
  */
 import { type ConnectionOptions, Worker } from "bullmq";
+import { saveAnnotations } from "../db/annotations.ts";
 import type { Db } from "../db/connect.ts";
-import { attemptContext, markCompleted, markStarted, saveAnnotations } from "../db/store.ts";
+import { attemptContext, markCompleted, markStarted } from "../db/store.ts";
 import {
   CELL_EVENT_BACKOFF,
   CELL_EVENTS_QUEUE,

@@ -9,10 +9,10 @@ import { createHash } from "node:crypto";
 import { type ConnectionOptions, Worker } from "bullmq";
 import type { ProbotOctokit } from "probot";
 import type { Cell } from "../config/matrix.ts";
+import { annotationsOf } from "../db/annotations.ts";
 import type { Db } from "../db/connect.ts";
 import {
   type AttemptContext,
-  annotationsOf,
   attemptContext,
   getBuild,
   latestAttempts,

@@ -1,22 +1,20 @@
 /** The database layer against a real PostgreSQL: every write safe to repeat. */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
+import { annotationsOf, saveAnnotations } from "../../src/db/annotations.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import {
   addAttempt,
-  annotationsOf,
   createBuild,
   latestAttempts,
   markCompleted,
   markStarted,
   markSuperseded,
   type NewBuildInput,
-  recordConfigFailure,
-  recordDelivery,
-  saveAnnotations,
   saveRepository,
   supersededBy,
 } from "../../src/db/store.ts";
+import { recordConfigFailure, recordDelivery, setConfigFailureCheckRun } from "../../src/db/webhook-records.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
@@ -140,8 +138,11 @@ describe("store", () => {
     expect((await supersededBy(t.db, newer.build)).map((b) => b.id)).not.toContain(older.build.id);
   });
 
-  test("a broken config is recorded once per commit and content", async () => {
+  test("a broken config is to be reported until its check run is written, once per commit and content", async () => {
     expect(await recordConfigFailure(t.db, 100, "e".repeat(40), "x")).toBe(true);
+    // The check run's write failed: a redelivery must write it.
+    expect(await recordConfigFailure(t.db, 100, "e".repeat(40), "x")).toBe(true);
+    await setConfigFailureCheckRun(t.db, 100, "e".repeat(40), "x", 77);
     expect(await recordConfigFailure(t.db, 100, "e".repeat(40), "x")).toBe(false);
     expect(await recordConfigFailure(t.db, 100, "e".repeat(40), "y")).toBe(true);
   });
