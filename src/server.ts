@@ -7,7 +7,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { createNodeMiddleware, type Probot } from "probot";
+import type { Probot } from "probot";
 import { apiRoutes } from "./api/routes.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -16,6 +16,9 @@ import { startCellEventConsumer } from "./github/cell-events.ts";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions, startMaintenance } from "./github/maintenance.ts";
 import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
+import { hasBody } from "./http/bounded-body.ts";
+import { refuse } from "./http/refuse.ts";
+import { webhookIntake } from "./http/webhook-intake.ts";
 import { cancelChannel, Queues } from "./queue/queues.ts";
 import { liveLogLink } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
@@ -38,6 +41,8 @@ export interface ServerOptions {
   readonly signer?: UrlSigner | null;
   /** The reconciler's and the redelivery's schedules (MAINTENANCE_DEFAULTS when absent). */
   readonly maintenance?: MaintenanceOptions;
+  /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
+  readonly webhookBodies?: { readonly maxBytes?: number; readonly maxPendingBytes?: number };
 }
 
 export interface RunningServer {
@@ -99,27 +104,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     worker.on("error", (error) => options.probot.log.warn({ err: error }, "queue worker error"));
   }
   const app = heimdallApp({ db, queues, writer, cancelRunning });
-  const middleware = await createNodeMiddleware(app, {
+  // The app's handlers on Probot's webhooks; the body reaches them through the bounded intake only.
+  await options.probot.load(app);
+  const webhooks = webhookIntake({
     probot: options.probot,
-    webhooksPath: options.webhookPath ?? "/api/github/webhooks",
+    path: options.webhookPath ?? "/api/github/webhooks",
+    log: options.probot.log.child({ name: "webhooks" }),
+    ...(options.webhookBodies?.maxBytes ? { maxBodyBytes: options.webhookBodies.maxBytes } : {}),
+    ...(options.webhookBodies?.maxPendingBytes ? { maxPendingBytes: options.webhookBodies.maxPendingBytes } : {}),
   });
   const api = apiRoutes({ store: options.store ?? null, signer: options.signer ?? null, redis: publisher, prefix });
   const http: HttpServer = createServer((request, response) => {
-    if (request.url === "/healthz") {
-      response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-      return;
-    }
-    void api(request, response)
-      .then((answered) => {
-        if (answered) return;
-        void middleware(request, response, () => {
-          response.writeHead(404).end();
-        });
-      })
-      .catch(() => {
-        if (!response.headersSent) response.writeHead(500).end();
-        else response.destroy();
-      });
+    const answer = async () => {
+      if (await webhooks(request, response)) return;
+      if (await api(request, response)) return;
+      // Nothing else here takes a body: it is refused unread, whatever its size.
+      if (hasBody(request)) return refuse(request, response, 413, "this route takes no request body");
+      if (request.url === "/healthz") {
+        response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+        return;
+      }
+      refuse(request, response, 404, "not found");
+    };
+    answer().catch(() => {
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));
   const { port } = http.address() as AddressInfo;

@@ -2,7 +2,8 @@
  * The API's routes under /api/v1 that serve what workers made: stored
  * objects (logs, artifacts, SBOMs) and the live tail of a running attempt's
  * log. Both answer signed links only (storage/url-signer.ts): the links in
- * check runs and on the dashboard; a guessed path gets 403.
+ * check runs and on the dashboard; a guessed path gets 403. They take no
+ * request body.
  */
 
 import { once } from "node:events";
@@ -10,6 +11,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Redis } from "ioredis";
+import { hasBody } from "../http/bounded-body.ts";
+import { refuse as refuseUnread } from "../http/refuse.ts";
 import { readLiveLog } from "../queue/live-log.ts";
 import { isValidKey } from "../storage/keys.ts";
 import { OBJECTS_PATH } from "../storage/links.ts";
@@ -72,6 +75,11 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
     const url = new URL(request.url ?? "/", "http://api.invalid");
     const pathname = url.pathname;
     if (!pathname.startsWith("/api/v1/")) return false;
+    // Every route here is a GET: a body is refused unread (and its connection closed), whatever its size.
+    if (hasBody(request)) {
+      refuseUnread(request, response, 413, "the API takes no request body");
+      return true;
+    }
     if (request.method !== "GET" && request.method !== "HEAD") return refuse(response, 405, "only GET");
 
     if (pathname.startsWith(OBJECTS_PATH)) {

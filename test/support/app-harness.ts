@@ -1,6 +1,6 @@
 /** What the GitHub App's end-to-end tests share: a repository, its payloads, a server, waiting. */
 import { Redis } from "ioredis";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { Probot } from "probot";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions } from "../../src/github/maintenance.ts";
 import { WriterOctokit } from "../../src/github/octokit.ts";
@@ -97,12 +97,15 @@ export function startTestServer(options: {
   readonly maintenance?: MaintenanceOptions;
   /** Redis for the server (another than the tests' own, in fault tests). */
   readonly redisUrl?: string;
+  /** Probot's logger (and so the webhook intake's); silent unless given. */
+  readonly log?: Logger;
+  readonly webhookBodies?: { readonly maxBytes?: number; readonly maxPendingBytes?: number };
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,
     privateKey: testPrivateKey(),
     secret: SECRET,
-    log: pino({ level: "silent" }),
+    log: options.log ?? pino({ level: "silent" }),
     Octokit: WriterOctokit,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   });
@@ -118,6 +121,7 @@ export function startTestServer(options: {
     ...(options.store ? { store: options.store } : {}),
     ...(options.signer ? { signer: options.signer } : {}),
     writer: options.writer ?? { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
+    ...(options.webhookBodies ? { webhookBodies: options.webhookBodies } : {}),
   });
 }
 

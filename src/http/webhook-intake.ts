@@ -1,0 +1,140 @@
+/**
+ * The webhook endpoint, in place of Probot's middleware, which reads the whole
+ * body before it looks at anything, logs a refused one (body included) three
+ * times, and answers 202 at 9 s whatever the handler later does.
+ *
+ * Here, in order, each refusal logged once with what it knows (delivery,
+ * event, reason, size; never the body):
+ *   headers: POST, JSON, event and delivery (400), a well-formed
+ *     X-Hub-Signature-256 (401), a declared size within GitHub's 25 MB (413),
+ *     all before a byte of the body is read;
+ *   the body: read up to the cap (413 past it, reading stops) within the budget
+ *     shared by every body in flight (503);
+ *   the signature: @octokit/webhooks' verify (HMAC-SHA256, timing-safe) over
+ *     the bytes as they came, before any JSON parsing (401);
+ *   then Probot's own event handling (`webhooks.receive`), which builds each
+ *     handler's context: 200 when every handler succeeded, 500 when one failed
+ *     (Probot logs the error), so GitHub marks that delivery failed.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { Probot } from "probot";
+import {
+  BodyAbortedError,
+  BodyBudgetError,
+  BodyTooLargeError,
+  declaredLength,
+  MAX_WEBHOOK_BYTES,
+  readBoundedBody,
+} from "./bounded-body.ts";
+import { ByteBudget } from "./byte-budget.ts";
+import { refuse } from "./refuse.ts";
+
+export interface WebhookIntakeOptions {
+  /** Verifies with its secret and runs its handlers (the app must be loaded). */
+  readonly probot: Probot;
+  readonly path: string;
+  readonly log: Logger;
+  /** The largest body taken (default GitHub's cap, 25 MB). */
+  readonly maxBodyBytes?: number;
+  /** The bytes of all bodies being read and checked at once (default four of the largest). */
+  readonly maxPendingBytes?: number;
+}
+
+type WebhookEvent = Parameters<Probot["webhooks"]["receive"]>[0];
+
+const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i;
+const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
+// Exact bytes to text and back: a malformed sequence is refused instead of replaced,
+// and a BOM is kept, so the text verify() hashes is the bytes GitHub signed.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Answers the request if it is for the webhook path (true), or leaves it (false). */
+export type WebhookIntake = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+export function webhookIntake(options: WebhookIntakeOptions): WebhookIntake {
+  const path = trimSlashes(options.path);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
+  const budget = new ByteBudget(options.maxPendingBytes ?? 4 * maxBodyBytes);
+
+  return async (request, response) => {
+    if (trimSlashes(new URL(request.url ?? "/", "http://intake.invalid").pathname) !== path) return false;
+    const delivery = short(request.headers["x-github-delivery"]);
+    const event = short(request.headers["x-github-event"]);
+    const signature = request.headers["x-hub-signature-256"];
+    const declared = declaredLength(request);
+    const refused = (status: number, reason: string, bytes: number | null = declared, headers = {}) => {
+      options.log.warn({ delivery, event, status, reason, bytes }, "webhook refused");
+      refuse(request, response, status, reason, headers);
+      return true;
+    };
+
+    if (request.method !== "POST") return refused(405, "webhooks are POSTed", null, { allow: "POST" });
+    if (!JSON_TYPE.test(request.headers["content-type"] ?? "")) return refused(415, "the body is not application/json");
+    if (!event || !delivery) return refused(400, "X-GitHub-Event and X-GitHub-Delivery are required");
+    if (typeof signature !== "string" || !SIGNATURE.test(signature)) {
+      return refused(401, "X-Hub-Signature-256 (sha256=<64 hex digits>) is required");
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBoundedBody(request, maxBodyBytes, budget);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return refused(413, `the body is over ${error.limit} bytes`, error.bytes);
+      if (error instanceof BodyBudgetError) {
+        return refused(503, "too many webhook bodies are being read; try again", error.bytes, { "retry-after": "5" });
+      }
+      const bytes = error instanceof BodyAbortedError ? error.bytes : null;
+      options.log.warn({ delivery, event, reason: "the sender left before the body ended", bytes }, "webhook refused");
+      response.destroy();
+      return true;
+    }
+
+    let payload: unknown;
+    try {
+      let text: string;
+      try {
+        text = UTF8.decode(body);
+      } catch {
+        return refused(400, "the body is not UTF-8", body.length);
+      }
+      if (text.length === 0) return refused(400, "the body is empty", 0);
+      if (!(await options.probot.webhooks.verify(text, signature))) {
+        return refused(401, "the signature does not match the body and the webhook secret", body.length);
+      }
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        return refused(400, "the body is not JSON", body.length);
+      }
+    } finally {
+      budget.release(body.length);
+    }
+
+    // No answer before the handlers are done (Probot's 202 at 9 s would tell GitHub a delivery
+    // that then fails was delivered): past GitHub's 10 s it counts as failed, and a redelivery
+    // of one that did succeed is recognised by its delivery id.
+    try {
+      await options.probot.webhooks.receive({ id: delivery, name: event, payload } as WebhookEvent);
+    } catch {
+      // Probot's error handler has logged what the handler threw.
+      if (!response.headersSent) {
+        response.writeHead(500, { "content-type": "application/json" });
+        response.end(JSON.stringify({ message: `handling delivery ${delivery} failed; the server's log says why` }));
+      }
+      return true;
+    }
+    response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    return true;
+  };
+}
+
+function trimSlashes(pathname: string): string {
+  return pathname.replace(/\/+$/, "") || "/";
+}
+
+/** A header as the log shows it: a value from anyone, so bounded. */
+function short(value: string | string[] | undefined): string {
+  const text = Array.isArray(value) ? value.join(",") : (value ?? "");
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}

@@ -1,0 +1,93 @@
+/**
+ * Deliveries through the bounded intake to Probot's handlers: signed ones run,
+ * a wrong signature runs nothing, a handler's failure is a 500 (so GitHub marks
+ * the delivery failed). Real server, PostgreSQL and Redis; GitHub mocked.
+ */
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
+import type { RunningServer } from "../../src/server.ts";
+import {
+  clearRedisPrefix,
+  OWNER,
+  pushPayload,
+  REPO,
+  SECRET,
+  sha,
+  startTestServer,
+  until,
+} from "../support/app-harness.ts";
+import { type FakeGitHub, fakeGitHub, signedWebhook } from "../support/github.ts";
+import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+
+const CONFIG = "version: 1\nmatrix:\n  compiler: [gcc@12]\n";
+
+let database: TestDatabase;
+let server: RunningServer;
+let github: FakeGitHub;
+let prefix: string;
+const logged: Record<string, unknown>[] = [];
+const refusals = () => logged.filter((line) => line.msg === "webhook refused");
+
+beforeAll(async () => {
+  database = await freshDatabase(false);
+  prefix = `heimdall-delivery-${randomBytes(4).toString("hex")}`;
+  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
+  const sink = new Writable({
+    write(line: Buffer, _encoding, done) {
+      logged.push(JSON.parse(line.toString("utf8")) as Record<string, unknown>);
+      done();
+    },
+  });
+  server = await startTestServer({ databaseUrl: database.url, prefix, log: pino({ level: "info" }, sink) });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await database?.drop();
+  github?.assertAllValid();
+  github?.cleanup();
+  await clearRedisPrefix(prefix);
+});
+
+beforeEach(() => {
+  logged.length = 0;
+});
+
+async function post(secret: string, payload: unknown) {
+  const { headers, body } = signedWebhook(secret, "push", payload);
+  const response = await fetch(`${server.url}/api/github/webhooks`, { method: "POST", headers, body });
+  return { status: response.status, text: await response.text(), delivery: headers["x-github-delivery"], body };
+}
+
+test("a wrong signature: 401, logged once, nothing recorded or asked of GitHub", async () => {
+  const sent = await post("not-the-secret", pushPayload(sha(1)));
+  expect(sent.status).toBe(401);
+  expect(refusals()).toHaveLength(1);
+  expect(refusals()[0]).toMatchObject({ delivery: sent.delivery, status: 401, bytes: Buffer.byteLength(sent.body) });
+  expect(await database.db.selectFrom("deliveries").selectAll().execute()).toEqual([]);
+  expect(github.requests()).toEqual([]);
+});
+
+test("a signed delivery is handled: 200, recorded, its check run created", async () => {
+  const head = sha(2);
+  github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+  const sent = await post(SECRET, pushPayload(head));
+  expect(sent.status).toBe(200);
+  expect(refusals()).toEqual([]);
+  const recorded = await database.db.selectFrom("deliveries").selectAll().execute();
+  expect(recorded).toContainEqual(expect.objectContaining({ id: sent.delivery }));
+  await until("the cell's check run", () => [...github.checkRuns().values()].some((r) => r.head_sha === head));
+});
+
+test("a handler that fails: 500 naming the delivery, and Probot's log says why", async () => {
+  github.reply("GET", "/repos/{owner}/{repo}/contents/{path}", () => ({ status: 500, body: { message: "down" } }), {
+    times: 1,
+  });
+  const sent = await post(SECRET, pushPayload(sha(3)));
+  expect(sent.status).toBe(500);
+  expect(sent.text).toContain(sent.delivery);
+  expect(refusals()).toEqual([]);
+  expect(logged.filter((line) => line.level === 50)).toHaveLength(1);
+});
