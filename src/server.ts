@@ -11,6 +11,7 @@ import type { Probot } from "probot";
 import { apiRoutes } from "./api/routes.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { settledWithin } from "./deadline.ts";
 import { heimdallApp } from "./github/app.ts";
 import { startCellEventConsumer } from "./github/cell-events.ts";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions, startMaintenance } from "./github/maintenance.ts";
@@ -44,6 +45,14 @@ export interface ServerOptions {
   /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
   readonly webhookBodies?: { readonly maxBytes?: number; readonly maxPendingBytes?: number };
 }
+
+/**
+ * How long close() lets webhooks being handled and check-run syncs being written
+ * finish before it cuts them off: together well inside the 10 s a stopping server
+ * has (a supervisor's SIGKILL, the CLI's own hard exit).
+ */
+const STOP_REQUESTS_MS = 4000;
+const STOP_JOBS_MS = 3000;
 
 export interface RunningServer {
   readonly url: string;
@@ -141,14 +150,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     queues,
     writer,
     async close() {
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      // Followed live logs last as long as their builds: they end now; idle keep-alives too.
+      // No new request; followed live logs (they last as long as their builds) and idle keep-alives end now.
+      const requestsDone = new Promise<void>((resolve) => http.close(() => resolve()));
       api.shutdown();
       http.closeIdleConnections();
-      await closed;
-      await Promise.all(workers.map((w) => w.close()));
-      await queues.close();
+      // No new job; the running ones may finish.
+      const jobsDone = Promise.all(workers.map((w) => w.close()));
+      // A webhook being handled gets its answer unless it takes too long (GitHub then marks it failed).
+      await settledWithin(requestsDone, STOP_REQUESTS_MS);
+      http.closeAllConnections();
+      // A sync waiting for its slot in the limiter stops waiting: its job is tried again later, by any server.
       await writer.close();
+      await settledWithin(jobsDone, STOP_JOBS_MS);
+      await queues.close();
       await db.destroy();
       connection.disconnect();
       publisher.disconnect();

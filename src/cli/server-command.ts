@@ -1,6 +1,7 @@
 /** `heimdall-build server`: settings from the environment (Probot's own variables, plus .env.example's). */
 import { createProbot } from "probot";
 import type { CliIo } from "./program.ts";
+import { untilStopSignal } from "./stop-signals.ts";
 
 export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const missing = ["APP_ID", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL"].filter((name) => !env[name]);
@@ -22,7 +23,9 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     return 2;
   }
   // createProbot reads APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET, LOG_LEVEL, GHE_HOST, GHE_PROTOCOL...
-  const probot = createProbot({ overrides: { Octokit: WriterOctokit } });
+  // but not REDIS_URL: with it Probot opens two Redis connections of its own for its throttle,
+  // which WriterOctokit turns off (writes go through the app's limiter, github/writer.ts).
+  const probot = createProbot({ env: { ...env, REDIS_URL: undefined }, overrides: { Octokit: WriterOctokit } });
   const server = await startServer({
     probot,
     databaseUrl: env.DATABASE_URL ?? "",
@@ -38,10 +41,8 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
   });
   io.stderr(`heimdall-build server: listening on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-  });
-  io.stderr("heimdall-build server: stopping\n");
+  const signal = await untilStopSignal(io, "server");
+  io.stderr(`heimdall-build server: ${signal}: stopping\n`);
   await server.close();
   return 0;
 }
