@@ -2,15 +2,18 @@
  * `heimdall-build worker`: takes cells from its platform's queue and runs them,
  * reporting `started` and `finished` on the events queue (workers never call
  * GitHub). A cell whose worker dies is taken again by another (BullMQ's
- * stalled-job recovery); closing finishes the running cells first.
+ * stalled-job recovery). Closing finishes the running cells first, or, given
+ * a deadline, hands back those still running when it comes: they are stopped
+ * and their jobs go back to the queue, to be built again by another worker.
  */
 
 import os from "node:os";
 import path from "node:path";
-import { type Job, Worker } from "bullmq";
+import { type Job, WaitingError, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import type { Platform } from "./config/catalog.ts";
+import { settledWithin } from "./deadline.ts";
 import { attemptLabels, deploymentIdOf } from "./deployment.ts";
 import { runAttempt } from "./executor/attempt.ts";
 import { imageForCell } from "./executor/cell-image.ts";
@@ -84,12 +87,26 @@ export interface WorkerOptions {
   readonly plainHttpHost?: string;
 }
 
+export interface CloseOptions {
+  /**
+   * Cells still running this long after close() are handed back: stopped, and
+   * their jobs returned to the queue (not concluded) for another worker. Without
+   * it close() waits for them however long they take.
+   */
+  readonly handBackAfterMs?: number;
+}
+
 export interface RunningWorker {
   readonly name: string;
   /** The deployment whose containers this worker labels and removes. */
   readonly deployment: string;
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
+
+/** The abort reason of a cell stopped by its worker's shutdown, not by a user's cancel. */
+const HAND_BACK = "heimdall-build: the worker is stopping";
+/** How long handed-back cells get to stop their containers and return their jobs. */
+const HAND_BACK_MS = 3000;
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const prefix = options.prefix ?? "heimdall";
@@ -137,10 +154,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const worker = new Worker<CellJob>(
     cellQueueName(options.platform),
-    async (job: Job<CellJob>) => {
+    async (job: Job<CellJob>, token?: string, stopping?: AbortSignal) => {
       const data = job.data;
       const controller = new AbortController();
       running.set(data.attemptId, controller);
+      // close()'s hand-back (BullMQ's cancelAllJobs) stops the cell as a cancel would; see below.
+      stopping?.addEventListener("abort", () => controller.abort(HAND_BACK), { once: true });
       const live = new LiveLogPublisher(liveConnection, prefix, data.attemptId);
       const alive = keepAlive(liveConnection, attemptAliveKey(prefix, data.attemptId), name);
       let conclusion = "failure";
@@ -158,6 +177,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
             annotations: [],
           }),
         );
+        if (finished.conclusion === "cancelled" && controller.signal.reason === HAND_BACK) {
+          // Not cancelled by anyone: back to the queue, to start again on another worker. The
+          // processor ends with WaitingError so BullMQ leaves the job where it was moved.
+          conclusion = "requeued";
+          live.write("[heimdall-build: this worker is stopping; the cell goes back to the queue to be built again]\n");
+          // Should Redis refuse, the job stays active: when its lock runs out, the stalled-job check returns it.
+          await job.moveToWait(token).catch(() => undefined);
+          throw new WaitingError();
+        }
         conclusion = finished.conclusion;
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
       } finally {
@@ -181,8 +209,17 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     name,
     deployment,
-    async close() {
-      await worker.close();
+    async close(closeOptions: CloseOptions = {}) {
+      // No new cell from here; the running ones go on.
+      const closing = worker.close();
+      const { handBackAfterMs } = closeOptions;
+      if (handBackAfterMs === undefined) await closing;
+      else if (!(await settledWithin(closing, handBackAfterMs))) {
+        worker.cancelAllJobs(HAND_BACK);
+        // A cell stuck where it cannot be stopped (an image build) keeps its job; when this
+        // process is gone, its lock runs out and BullMQ's stalled-job check returns it.
+        await settledWithin(closing, HAND_BACK_MS);
+      }
       await queues.close();
       subscriber.disconnect();
       liveConnection.disconnect();

@@ -5,6 +5,14 @@ import { PLATFORMS, type Platform } from "../config/catalog.ts";
 import { checkDeploymentId, DeploymentIdError } from "../deployment.ts";
 import { normalHttpHost } from "../executor/source-urls.ts";
 import type { CliIo } from "./program.ts";
+import { untilStopSignal } from "./stop-signals.ts";
+
+/**
+ * After SIGTERM, running cells have this long to finish and be reported; the rest
+ * are handed back (stopped, their jobs returned to the queue), and the process is
+ * gone well inside the 10 s a supervisor waits before SIGKILL.
+ */
+export const HAND_BACK_AFTER_MS = 5000;
 
 export interface WorkerCommandOptions {
   readonly platform: string;
@@ -100,11 +108,11 @@ export async function workerCommand(
   io.stderr(
     `heimdall-build worker ${worker.name} (deployment ${worker.deployment}): taking ${options.platform} cells${cloneTokens ? "" : " (no APP_ID: public repositories only)"}\n`,
   );
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-  });
-  io.stderr("heimdall-build worker: finishing the running cells, then stopping\n");
-  await worker.close();
+  const signal = await untilStopSignal(io, "worker");
+  io.stderr(
+    `heimdall-build worker: ${signal}: taking no more cells; those not finished in ${HAND_BACK_AFTER_MS / 1000} s go back to the queue\n`,
+  );
+  await worker.close({ handBackAfterMs: HAND_BACK_AFTER_MS });
   return 0;
 }
 
