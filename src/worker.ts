@@ -87,20 +87,15 @@ export interface WorkerOptions {
   readonly plainHttpHost?: string;
 }
 
-export interface CloseOptions {
-  /**
-   * Cells still running this long after close() are handed back: stopped, and
-   * their jobs returned to the queue (not concluded) for another worker. Without
-   * it close() waits for them however long they take.
-   */
-  readonly handBackAfterMs?: number;
-}
-
 export interface RunningWorker {
   readonly name: string;
   /** The deployment whose containers this worker labels and removes. */
   readonly deployment: string;
-  close(options?: CloseOptions): Promise<void>;
+  /**
+   * Takes no more cells and waits for the running ones; with `handBackAfterMs`, those still
+   * running then are handed back: stopped, their jobs returned to the queue unconcluded.
+   */
+  close(options?: { readonly handBackAfterMs?: number }): Promise<void>;
 }
 
 /** The abort reason of a cell stopped by its worker's shutdown, not by a user's cancel. */
@@ -178,11 +173,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           }),
         );
         if (finished.conclusion === "cancelled" && controller.signal.reason === HAND_BACK) {
-          // Not cancelled by anyone: back to the queue, to start again on another worker. The
-          // processor ends with WaitingError so BullMQ leaves the job where it was moved.
+          // Back to the queue unconcluded (WaitingError: BullMQ leaves the job where it was moved); should
+          // Redis refuse, the job stays active until the stalled-job check returns it.
           conclusion = "requeued";
           live.write("[heimdall-build: this worker is stopping; the cell goes back to the queue to be built again]\n");
-          // Should Redis refuse, the job stays active: when its lock runs out, the stalled-job check returns it.
           await job.moveToWait(token).catch(() => undefined);
           throw new WaitingError();
         }
@@ -209,15 +203,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     name,
     deployment,
-    async close(closeOptions: CloseOptions = {}) {
-      // No new cell from here; the running ones go on.
+    async close({ handBackAfterMs } = {}) {
       const closing = worker.close();
-      const { handBackAfterMs } = closeOptions;
       if (handBackAfterMs === undefined) await closing;
       else if (!(await settledWithin(closing, handBackAfterMs))) {
         worker.cancelAllJobs(HAND_BACK);
-        // A cell stuck where it cannot be stopped (an image build) keeps its job; when this
-        // process is gone, its lock runs out and BullMQ's stalled-job check returns it.
+        // A cell that cannot be stopped (in an image build) keeps its job: once this process is
+        // gone, its lock runs out and the stalled-job check returns it.
         await settledWithin(closing, HAND_BACK_MS);
       }
       await queues.close();
