@@ -76,69 +76,122 @@ interface EventSource {
   readonly octokit: Context["octokit"];
 }
 
+/**
+ * A handler's failure as the webhook library sees it. The library attaches the
+ * whole delivery to the error it catches (`error.event`), and Probot's logger
+ * prints every enumerable property: a payload of megabytes per failed delivery.
+ * Here the slot exists beforehand, not enumerable, so the log says what failed
+ * (delivery id, event, the cause's message) and not the payload.
+ */
+export class WebhookHandlerError extends Error {
+  declare event: unknown;
+  readonly delivery: string;
+  readonly eventName: string;
+
+  constructor(delivery: string, eventName: string, cause: unknown) {
+    super(`${eventName} delivery ${delivery} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = "WebhookHandlerError";
+    this.delivery = delivery;
+    this.eventName = eventName;
+    Object.defineProperty(this, "event", { value: undefined, writable: true, enumerable: false });
+    if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${this.message}\n${cause.stack}`;
+  }
+}
+
+/** Runs a handler; its failure is rethrown as a WebhookHandlerError (the delivery answers 500 either way). */
+function guarded<C extends { readonly id: string; readonly name: string }>(
+  handler: (context: C) => Promise<void>,
+): (context: C) => Promise<void> {
+  return async (context) => {
+    try {
+      await handler(context);
+    } catch (error) {
+      throw new WebhookHandlerError(context.id, context.name, error);
+    }
+  };
+}
+
 export function heimdallApp(deps: AppDeps): ApplicationFunction {
   return (app: Probot) => {
-    app.on("push", async (context) => {
-      const p = context.payload;
-      // Branch and tag deletions, and tags, build nothing.
-      if (p.deleted || !p.ref.startsWith("refs/heads/") || /^0+$/.test(p.after)) return;
-      await onCommit(deps, source(context), {
-        event: "push",
-        sha: p.after,
-        branch: p.ref.slice("refs/heads/".length),
-        pullNumber: null,
-        headRepository: p.repository.full_name,
-        cloneUrl: p.repository.clone_url,
-        fork: false,
-        baseRef: null,
-      });
-    });
+    app.on(
+      "push",
+      guarded(async (context) => {
+        const p = context.payload;
+        // Branch and tag deletions, and tags, build nothing.
+        if (p.deleted || !p.ref.startsWith("refs/heads/") || /^0+$/.test(p.after)) return;
+        await onCommit(deps, source(context), {
+          event: "push",
+          sha: p.after,
+          branch: p.ref.slice("refs/heads/".length),
+          pullNumber: null,
+          headRepository: p.repository.full_name,
+          cloneUrl: p.repository.clone_url,
+          fork: false,
+          baseRef: null,
+        });
+      }),
+    );
 
-    app.on(["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"], async (context) => {
-      const pr = context.payload.pull_request;
-      const base = context.payload.repository;
-      const head = pr.head.repo;
-      await onCommit(deps, source(context), {
-        event: "pull_request",
-        sha: pr.head.sha,
-        branch: null,
-        pullNumber: pr.number,
-        headRepository: head?.full_name ?? base.full_name,
-        cloneUrl: head?.clone_url ?? base.clone_url,
-        // A head repository GitHub no longer shows (a deleted fork) is a fork: its commit is nobody's we trust.
-        fork: head === null || head === undefined || head.full_name !== base.full_name,
-        baseRef: pr.base.ref,
-      });
-    });
+    app.on(
+      ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"],
+      guarded(async (context) => {
+        const pr = context.payload.pull_request;
+        const base = context.payload.repository;
+        const head = pr.head.repo;
+        await onCommit(deps, source(context), {
+          event: "pull_request",
+          sha: pr.head.sha,
+          branch: null,
+          pullNumber: pr.number,
+          headRepository: head?.full_name ?? base.full_name,
+          cloneUrl: head?.clone_url ?? base.clone_url,
+          // A head repository GitHub no longer shows (a deleted fork) is a fork: its commit is nobody's we trust.
+          fork: head === null || head === undefined || head.full_name !== base.full_name,
+          baseRef: pr.base.ref,
+        });
+      }),
+    );
 
-    app.on("check_run.rerequested", async (context) => {
-      await rerunCheckRun(deps, context.id, context.name, context.payload.check_run.external_id ?? "");
-    });
-
-    app.on("check_run.requested_action", async (context) => {
-      const action = context.payload.requested_action?.identifier;
-      if (action === "rerun") {
+    app.on(
+      "check_run.rerequested",
+      guarded(async (context) => {
         await rerunCheckRun(deps, context.id, context.name, context.payload.check_run.external_id ?? "");
-      }
-      if (action === "approve") await approve(deps, context);
-    });
+      }),
+    );
 
-    app.on("check_suite.rerequested", async (context) => {
-      const repositoryId = context.payload.repository.id;
-      const builds = await buildsForCommit(deps.db, repositoryId, context.payload.check_suite.head_sha);
-      const queued = await once(deps.db, context.id, context.name, async (tx) => {
-        const attempts: NewAttempt[] = [];
-        for (const build of builds) {
-          for (const { cell } of await latestAttempts(tx, build.id)) {
-            if (cell.skip_reason === null) attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
-          }
+    app.on(
+      "check_run.requested_action",
+      guarded(async (context) => {
+        const action = context.payload.requested_action?.identifier;
+        if (action === "rerun") {
+          await rerunCheckRun(deps, context.id, context.name, context.payload.check_run.external_id ?? "");
         }
-        return attempts;
-      });
-      await startAttempts(deps, queued);
-      for (const build of builds)
-        await deps.queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
-    });
+        if (action === "approve") await approve(deps, context);
+      }),
+    );
+
+    app.on(
+      "check_suite.rerequested",
+      guarded(async (context) => {
+        const repositoryId = context.payload.repository.id;
+        const builds = await buildsForCommit(deps.db, repositoryId, context.payload.check_suite.head_sha);
+        const queued = await once(deps.db, context.id, context.name, async (tx) => {
+          const attempts: NewAttempt[] = [];
+          for (const build of builds) {
+            for (const { cell } of await latestAttempts(tx, build.id)) {
+              if (cell.skip_reason === null)
+                attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
+            }
+          }
+          return attempts;
+        });
+        await startAttempts(deps, queued);
+        for (const build of builds)
+          await deps.queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
+      }),
+    );
   };
 }
 
