@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SourceCache } from "../../src/executor/source.ts";
-import { type GitHttpServer, git, publish, startGitHttpServer } from "../support/git-http.ts";
+import { git } from "../support/git.ts";
+import { type GitHttpServer, publish, startGitHttpServer } from "../support/git-http.ts";
 
 const TOKEN = "ghs_plainHttpToken0123456789abcdef";
 const BASIC = `basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`;

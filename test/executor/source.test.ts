@@ -5,26 +5,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SourceCache, type SourceOptions } from "../../src/executor/source.ts";
+import { git } from "../support/git.ts";
 
 const exec = promisify(execFile);
-
-/** Git for making the test repositories, isolated from the host's config. */
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await exec("git", ["-c", "protocol.file.allow=always", ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_AUTHOR_NAME: "Test",
-      GIT_AUTHOR_EMAIL: "test@example.com",
-      GIT_COMMITTER_NAME: "Test",
-      GIT_COMMITTER_EMAIL: "test@example.com",
-    },
-  });
-  return stdout.trim();
-}
 
 async function commit(repo: string, files: Record<string, string>, message: string): Promise<string> {
   for (const [name, content] of Object.entries(files)) {

@@ -2,21 +2,10 @@
  * The trust boundary of fork pull requests, end to end: the fork's head config
  * decides what is built, the base branch's config whether and how it runs.
  */
-import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server.ts";
-import {
-  clearRedisPrefix,
-  OWNER,
-  pullRequestPayload,
-  REPO,
-  SECRET,
-  sha,
-  startTestServer,
-  until,
-} from "../support/app-harness.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
-import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+import { OWNER, pullRequestPayload, REPO, SECRET, sha, until } from "../support/app-harness.ts";
+import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
+import { sendWebhook } from "../support/github.ts";
 
 // What a fork writes: run at once, on the network, in its own image, for twelve hours.
 const FORK_CONFIG = `version: 1
@@ -28,27 +17,18 @@ image: forker/anything:latest
 timeout_minutes: 720
 `;
 
-let database: TestDatabase;
-let server: RunningServer;
-let github: FakeGitHub;
-let prefix: string;
+let e2e: EndToEnd;
 
 beforeEach(async () => {
-  database = await freshDatabase(false);
-  prefix = `heimdall-fork-${randomBytes(4).toString("hex")}`;
-  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
-  server = await startTestServer({ databaseUrl: database.url, prefix });
+  e2e = await startEndToEnd("fork");
 });
 
 afterEach(async () => {
-  await server?.close();
-  await database?.drop();
-  github.assertAllValid();
-  github.cleanup();
-  await clearRedisPrefix(prefix);
+  await e2e?.stop();
 });
 
 async function openFromFork(head: string, payload = pullRequestPayload("opened", head, true)) {
+  const { server, github } = e2e;
   const status = await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, "pull_request", payload as never);
   expect(status).toBeLessThan(300);
   return until("the cells' check runs", () => {
@@ -61,6 +41,7 @@ const baseRef = pullRequestPayload("opened", sha(1), true).pull_request.base.ref
 
 describe("a fork's pull request", () => {
   test("whose head config says fork_prs: run still waits for approval when the base branch has no config", async () => {
+    const { github, server } = e2e;
     const head = sha(0xf1);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);
@@ -74,6 +55,7 @@ describe("a fork's pull request", () => {
   });
 
   test("whose head config says fork_prs: run waits when the base branch's says approve", async () => {
+    const { github, server } = e2e;
     const head = sha(0xf2);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
     github.onGetContent(
@@ -89,6 +71,7 @@ describe("a fork's pull request", () => {
   });
 
   test("runs at once when the base branch says run, with the fork's matrix and the base branch's image, network and limit", async () => {
+    const { github, server } = e2e;
     const head = sha(0xf3);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
     github.onGetContent(
@@ -119,6 +102,7 @@ describe("a fork's pull request", () => {
   });
 
   test("whose head repository GitHub no longer shows (a deleted fork) is a fork", async () => {
+    const { github, database } = e2e;
     const head = sha(0xf4);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);

@@ -4,50 +4,29 @@
  * concluded timed_out and its worker told to stop; check runs GitHub was not
  * told of are synced again.
  */
-import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { reconcile } from "../../src/github/reconciler.ts";
-import type { RunningServer } from "../../src/server.ts";
-import {
-  clearRedisPrefix,
-  OWNER,
-  pushPayload,
-  REDIS_URL,
-  REPO,
-  SECRET,
-  sha,
-  startTestServer,
-  until,
-} from "../support/app-harness.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
-import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
+import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, sha, until } from "../support/app-harness.ts";
+import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
+import { sendWebhook } from "../support/github.ts";
 
 const CONFIG = "version: 1\nmatrix:\n  compiler: [gcc@12]\ntimeout_minutes: 10\n";
-let database: TestDatabase;
-let server: RunningServer;
-let github: FakeGitHub;
-let prefix: string;
+let e2e: EndToEnd;
 let redis: Redis;
 
 beforeEach(async () => {
-  database = await freshDatabase(false);
-  prefix = `heimdall-reconcile-${randomBytes(4).toString("hex")}`;
-  github = fakeGitHub().onCreateCheckRun().onUpdateCheckRun();
-  server = await startTestServer({ databaseUrl: database.url, prefix });
+  e2e = await startEndToEnd("reconcile");
   redis = new Redis(REDIS_URL);
 });
 
 afterEach(async () => {
-  await server?.close();
   redis.disconnect();
-  await database?.drop();
-  github.assertAllValid();
-  github.cleanup();
-  await clearRedisPrefix(prefix);
+  await e2e?.stop();
 });
 
 async function runningCell(head: string) {
+  const { server, github } = e2e;
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
   expect(await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, "push", pushPayload(head))).toBeLessThan(300);
   const run = await until("the cell's check run", () =>
@@ -61,6 +40,7 @@ async function runningCell(head: string) {
 }
 
 test("in progress past timeout_minutes plus the grace: timed_out, saying so, and its worker told to stop", async () => {
+  const { server, prefix } = e2e;
   const { run, attemptId, startedAt } = await runningCell(sha(0x51));
   const cancelled: string[] = [];
   const deps = {
@@ -90,6 +70,7 @@ test("in progress past timeout_minutes plus the grace: timed_out, saying so, and
 });
 
 test("a check run whose sync was lost is synced again", async () => {
+  const { server, prefix } = e2e;
   const { run, attemptId } = await runningCell(sha(0x52));
   // The cell ends in the database, but the sync that would tell GitHub is lost (Redis lost it, say).
   await server.db

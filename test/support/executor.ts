@@ -26,6 +26,20 @@ export function configured(yaml: string): { cells: Cell[]; settings: BuildSettin
   return { cells: [...parsed.cells], settings: settings as BuildSettings };
 }
 
+/** A one-cell config (gcc 12) whose build runs `command`: no tests, cache or SBOM. */
+export function scriptConfig(command: string): string {
+  return `version: 1
+matrix:
+  compiler: [gcc@12]
+build:
+  script:
+    commands: [${JSON.stringify(command)}]
+tests: false
+cache: false
+sbom: false
+`;
+}
+
 /** Changes the example's tests so that one (greeting.counts_words) fails in C++20 only. */
 export async function failCountsWordsInCxx20(repo: string): Promise<void> {
   const test = path.join(repo, "tests/greeting_test.cpp");

@@ -4,14 +4,12 @@
  * repositories under `root` (see `publish`). Each request's path, Host and
  * Authorization headers are kept, for tests about what reached the server.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { promisify } from "node:util";
-
-const exec = promisify(execFile);
+import { git } from "./git.ts";
 
 export interface GitRequest {
   readonly method: string;
@@ -106,24 +104,6 @@ function backend(root: string, url: URL, request: IncomingMessage, response: Ser
     if (!headersSent) response.writeHead(500);
     response.end();
   });
-}
-
-/** Git for making the test repositories, isolated from the host's config. */
-export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await exec("git", ["-c", "protocol.file.allow=always", ...args], {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-      GIT_AUTHOR_NAME: "Test",
-      GIT_AUTHOR_EMAIL: "test@example.com",
-      GIT_COMMITTER_NAME: "Test",
-      GIT_COMMITTER_EMAIL: "test@example.com",
-    },
-  });
-  return stdout.trim();
 }
 
 /**

@@ -3,7 +3,6 @@
  * another worker takes the cell, removes the dead worker's container, builds
  * it, and the check run completes; it is never left in progress.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
@@ -15,6 +14,7 @@ import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
+import { spawnWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 
 const CONFIG = `version: 1
 matrix:
@@ -25,9 +25,8 @@ build:
 tests: false
 cache: false
 `;
-const root = path.resolve(import.meta.dirname, "../..");
 let e2e: EndToEnd;
-let doomed: ChildProcess | undefined;
+let doomed: WorkerProcess | undefined;
 let survivor: RunningWorker | undefined;
 let docker: Docker;
 
@@ -37,7 +36,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  doomed?.kill("SIGKILL");
+  doomed?.child.kill("SIGKILL");
   await e2e?.stop(survivor);
 });
 
@@ -46,37 +45,21 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
   const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
   github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
 
-  const env = {
-    ...process.env,
-    REDIS_URL,
-    HEIMDALL_REDIS_PREFIX: prefix,
-    HEIMDALL_CACHE_DIR: path.join(scratch, "cache-a"),
-    STORAGE_DIR: path.join(scratch, "objects"),
-    HEIMDALL_ALLOW_FILE_URLS: "1",
-    HEIMDALL_JOB_LOCK_MS: "3000",
-    HEIMDALL_STALLED_INTERVAL_MS: "1000",
-  };
-  doomed = spawn(process.execPath, [path.join(root, "src/cli/main.ts"), "worker", "--platform", "linux"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
+  const worker = spawnWorkerProcess({
+    prefix,
+    cacheDir: path.join(scratch, "cache-a"),
+    storageDir: path.join(scratch, "objects"),
+    env: { HEIMDALL_JOB_LOCK_MS: "3000", HEIMDALL_STALLED_INTERVAL_MS: "1000" },
   });
-  // What the doomed worker printed, for the failure message should it never start the cell.
-  let printed = "";
-  const keep = (chunk: Buffer) => {
-    printed = (printed + chunk.toString("utf8")).slice(-16_384);
-  };
-  doomed.stdout?.on("data", keep);
-  doomed.stderr?.on("data", keep);
-  let exited = "";
-  doomed.on("exit", (code, signal) => {
-    exited = `exited (${signal ?? code})`;
-  });
+  doomed = worker;
 
   await e2e.push(head, "main", cloneUrl);
   const cell = () => [...github.checkRuns().values()].find((r) => r.name === "linux / gcc-12 / c++17 / Release");
   await until("the first worker building", () => cell()?.status === "in_progress", 120_000).catch((error: unknown) => {
+    const exit = worker.exit();
+    const state = exit ? `exited (${exit.signal ?? exit.code})` : "runs";
     throw new Error(
-      `${String(error)}; the check run: ${JSON.stringify(cell()?.status)}; the worker ${exited || "runs"} and printed:\n${printed}`,
+      `${String(error)}; the check run: ${JSON.stringify(cell()?.status)}; the worker ${state} and printed:\n${worker.printed()}`,
     );
   });
   const attemptId = cell()?.external_id ?? "";
@@ -90,7 +73,7 @@ test("a SIGKILLed worker's cell is taken by another worker and completes", async
     return found.length > 0 ? found : undefined;
   });
 
-  doomed.kill("SIGKILL");
+  worker.child.kill("SIGKILL");
   survivor = await startWorker({
     redisUrl: REDIS_URL,
     prefix,

@@ -25,18 +25,8 @@ import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { clearRedisPrefix, REDIS_URL, until } from "../support/app-harness.ts";
 import { type CellQueue, cellQueue } from "../support/cell-queue.ts";
 import { requireDocker } from "../support/docker.ts";
-import { exampleRepository, gcc12Image } from "../support/executor.ts";
+import { exampleRepository, gcc12Image, scriptConfig } from "../support/executor.ts";
 
-const scriptConfig = (command: string) => `version: 1
-matrix:
-  compiler: [gcc@12]
-build:
-  script:
-    commands: [${JSON.stringify(command)}]
-tests: false
-cache: false
-sbom: false
-`;
 /** A cell that builds until the test creates `release` in its workspace. */
 const WAITING = scriptConfig("while [ ! -e release ]; do sleep 0.2; done");
 const ATTEMPT = "7";

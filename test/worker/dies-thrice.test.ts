@@ -4,8 +4,7 @@
  * saying its workers died, so the check run is never left in progress, and
  * the dead workers' containers are removed.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { hostname } from "node:os";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
@@ -17,6 +16,7 @@ import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
+import { spawnWorkerProcess } from "../support/worker-process.ts";
 
 const CONFIG = `version: 1
 matrix:
@@ -28,7 +28,6 @@ tests: false
 cache: false
 timeout_minutes: 30
 `;
-const root = path.resolve(import.meta.dirname, "../..");
 let e2e: EndToEnd;
 let docker: Docker;
 const doomed: ChildProcess[] = [];
@@ -65,20 +64,12 @@ test("killed three times: the job is given up and the check run concludes failur
     database.db.selectFrom("attempts").selectAll().where("id", "=", attemptId).executeTakeFirstOrThrow();
 
   for (let life = 1; life <= 3; life++) {
-    const child = spawn(process.execPath, [path.join(root, "src/cli/main.ts"), "worker", "--platform", "linux"], {
-      env: {
-        ...process.env,
-        REDIS_URL,
-        HEIMDALL_REDIS_PREFIX: prefix,
-        HEIMDALL_CACHE_DIR: path.join(scratch, `cache-${life}`),
-        HEIMDALL_ALLOW_FILE_URLS: "1",
-        HEIMDALL_JOB_LOCK_MS: "3000",
-        HEIMDALL_STALLED_INTERVAL_MS: "1000",
-      },
-      stdio: "ignore",
+    const { child, name } = spawnWorkerProcess({
+      prefix,
+      cacheDir: path.join(scratch, `cache-${life}`),
+      env: { HEIMDALL_JOB_LOCK_MS: "3000", HEIMDALL_STALLED_INTERVAL_MS: "1000" },
     });
     doomed.push(child);
-    const name = `${hostname()}-${child.pid}`;
     // Killed while building: its container runs (the build sleeps).
     await until(
       `worker ${life} building`,

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { clearRedisPrefix, REDIS_URL, until } from "../support/app-harness.ts";
 import { type CellQueue, cellQueue } from "../support/cell-queue.ts";
-import { type GitHttpServer, git, publish, startGitHttpServer } from "../support/git-http.ts";
+import { git } from "../support/git.ts";
+import { type GitHttpServer, publish, startGitHttpServer } from "../support/git-http.ts";
 
 const TOKEN = "ghs_gheWorkerToken0123456789abcdef";
 const CONFIG = `version: 1

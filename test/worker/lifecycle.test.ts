@@ -16,19 +16,9 @@ import { type RunningWorker, startWorker, type WorkerOptions } from "../../src/w
 import { INSTALLATION, OWNER, REDIS_URL, REPO, repository, SECRET, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
-import { exampleRepository, gcc12Image } from "../support/executor.ts";
+import { exampleRepository, gcc12Image, scriptConfig } from "../support/executor.ts";
 import { examplePayload, type FakeCheckRun, sendWebhook } from "../support/github.ts";
 
-const scriptConfig = (command: string) => `version: 1
-matrix:
-  compiler: [gcc@12]
-build:
-  script:
-    commands: [${JSON.stringify(command)}]
-tests: false
-cache: false
-sbom: false
-`;
 const CELL = "linux / gcc-12 / c++17 / Release";
 let e2e: EndToEnd;
 let repo: string;

@@ -8,7 +8,6 @@
  * after its container starts and before its own timer fires, and on a loaded
  * machine a second is too short a window to do that in.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -22,6 +21,7 @@ import { clearRedisPrefix, REDIS_URL, until } from "../support/app-harness.ts";
 import { type CellQueue, cellQueue } from "../support/cell-queue.ts";
 import { requireDocker } from "../support/docker.ts";
 import { exampleRepository, gcc12Image } from "../support/executor.ts";
+import { spawnWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 
 const LIMIT_MINUTES = "0.1";
 const LIMIT_MS = 6_000;
@@ -35,11 +35,10 @@ tests: false
 cache: false
 sbom: false
 `;
-const root = path.resolve(import.meta.dirname, "../..");
 let docker: Docker;
 let scratch: string;
 let queue: CellQueue;
-let doomed: ChildProcess | undefined;
+let doomed: WorkerProcess | undefined;
 let labels: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -50,7 +49,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  doomed?.kill("SIGKILL");
+  doomed?.child.kill("SIGKILL");
   if (Object.keys(labels).length > 0) await removeLabelledContainers(docker, labels);
   await queue?.close();
   if (queue) await clearRedisPrefix(queue.prefix);
@@ -59,24 +58,13 @@ afterAll(async () => {
 
 test("a SIGKILLed worker's container stops by itself a little past the cell's limit", async () => {
   const { head, cloneUrl } = await exampleRepository(path.join(scratch, "repo"), CONFIG);
-  doomed = spawn(process.execPath, [path.join(root, "src/cli/main.ts"), "worker", "--platform", "linux"], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      HEIMDALL_REDIS_PREFIX: queue.prefix,
-      HEIMDALL_CACHE_DIR: path.join(scratch, "cache"),
-      STORAGE_DIR: path.join(scratch, "objects"),
-      HEIMDALL_ALLOW_FILE_URLS: "1",
-      HEIMDALL_MAX_CELL_MINUTES: LIMIT_MINUTES,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const worker = spawnWorkerProcess({
+    prefix: queue.prefix,
+    cacheDir: path.join(scratch, "cache"),
+    storageDir: path.join(scratch, "objects"),
+    env: { HEIMDALL_MAX_CELL_MINUTES: LIMIT_MINUTES },
   });
-  let printed = "";
-  const keep = (chunk: Buffer) => {
-    printed = (printed + chunk.toString("utf8")).slice(-16_384);
-  };
-  doomed.stdout?.on("data", keep);
-  doomed.stderr?.on("data", keep);
+  doomed = worker;
 
   await queue.push("901", CONFIG, cloneUrl, head);
   const redis = new Redis(REDIS_URL);
@@ -91,12 +79,12 @@ test("a SIGKILLed worker's container stops by itself a little past the cell's li
     },
     120_000,
   ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; the worker printed:\n${printed}`);
+    throw new Error(`${String(error)}; the worker printed:\n${worker.printed()}`);
   });
   if (!running) throw new Error("no container");
 
-  doomed.kill("SIGKILL");
-  await new Promise((resolve) => doomed?.once("exit", resolve));
+  worker.child.kill("SIGKILL");
+  await new Promise((resolve) => worker.child.once("exit", resolve));
   const container = docker.getContainer(running.Id);
   // Killed before its own timer fired: the container outlived its worker.
   expect((await container.inspect()).State.Running, "the worker stopped its container before it was killed").toBe(true);

@@ -5,7 +5,7 @@
  * returned to the queue without a conclusion, and another worker builds it to
  * the end; the process is gone within 10 s, exit code 0 (its hard exit is 1).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
@@ -20,6 +20,7 @@ import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
 import { redisClientsOf } from "../support/redis-clients.ts";
+import { spawnWorkerProcess } from "../support/worker-process.ts";
 
 // Longer than the 5 s a stopping worker gives its cells, so it is handed back whatever the machine's speed.
 const CONFIG = `version: 1
@@ -35,7 +36,6 @@ sbom: false
 const CELL = "linux / gcc-12 / c++17 / Release";
 /** BullMQ's connection and its worker's blocking one, the cancel subscriber, the live tail's. */
 const WORKER_REDIS_CONNECTIONS = 4;
-const root = path.resolve(import.meta.dirname, "../..");
 let e2e: EndToEnd;
 let docker: Docker;
 let redis: Redis;
@@ -54,29 +54,14 @@ afterAll(async () => {
   await e2e?.stop(survivor);
 });
 
+/** The built bin, as it is installed. */
 function spawnWorker(cacheDir: string) {
-  const child = spawn(process.execPath, [path.join(root, "dist/cli/main.js"), "worker", "--platform", "linux"], {
-    env: {
-      ...process.env,
-      REDIS_URL,
-      HEIMDALL_REDIS_PREFIX: e2e.prefix,
-      HEIMDALL_CACHE_DIR: path.join(e2e.scratch, cacheDir),
-      STORAGE_DIR: path.join(e2e.scratch, "objects"),
-      HEIMDALL_ALLOW_FILE_URLS: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  return spawnWorkerProcess({
+    prefix: e2e.prefix,
+    cacheDir: path.join(e2e.scratch, cacheDir),
+    storageDir: path.join(e2e.scratch, "objects"),
+    entry: "dist/cli/main.js",
   });
-  let printed = "";
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const keep = (chunk: Buffer) => {
-    printed = (printed + chunk.toString("utf8")).slice(-16_384);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  child.on("exit", (code, signal) => {
-    exit = { code, signal };
-  });
-  return { child, printed: () => printed, exit: () => exit };
 }
 
 test("idle, it exits 0 at once on SIGINT; it holds only its own Redis connections", async () => {
