@@ -15,12 +15,12 @@ import { DEPLOYMENT_LABEL, LOCAL_RUN_DEPLOYMENT } from "./deployment.ts";
 import { type AttemptReport, runAttempt } from "./executor/attempt.ts";
 import { imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings, Phase } from "./executor/cell-script.ts";
+import { imagePackagesOf } from "./executor/image-packages.ts";
 import { copySource } from "./executor/local-source.ts";
 import { cacheVolumeName } from "./executor/run-cell.ts";
 import { hostCompilers, isOnPath } from "./executor/run-cell-host.ts";
 import { formatLimit } from "./report/format.ts";
 import type { RunCellOutcome } from "./report/run-grid.ts";
-import { imagePackagesOf } from "./report/sbom.ts";
 import { FsStore } from "./storage/fs-store.ts";
 
 /** What a cell is doing, for progress. */
@@ -183,7 +183,7 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
               cache: options.settings.cache
                 ? { volume: cacheVolumeName(image, "trusted", `local:${os.userInfo().username}:${options.dir}`) }
                 : null,
-              packages: () => imagePackagesOf(docker, image as string),
+              packages: () => imagePackagesOf(docker, image as string, runLabels(options.runId)),
             }
           : { kind: "host" },
       outputs: {

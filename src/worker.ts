@@ -14,17 +14,18 @@ import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import type { Platform } from "./config/catalog.ts";
 import { settledWithin } from "./deadline.ts";
-import { attemptLabels, deploymentIdOf } from "./deployment.ts";
+import { attemptLabels, DEPLOYMENT_LABEL, deploymentIdOf } from "./deployment.ts";
 import { runAttempt } from "./executor/attempt.ts";
 import { imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
 import { removeLabelledContainers } from "./executor/container.ts";
+import { imagePackagesOf } from "./executor/image-packages.ts";
 import { cacheVolumeName } from "./executor/run-cell.ts";
 import { SourceCache } from "./executor/source.ts";
 import type { CloneTokens } from "./github/clone-tokens.ts";
 import { LiveLogPublisher } from "./queue/live-log.ts";
 import { attemptAliveKey, type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
-import { type ImagePackage, imagePackagesOf } from "./report/sbom.ts";
+import type { ImagePackage } from "./report/sbom.ts";
 import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
 import { Links } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
@@ -127,7 +128,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const packagesOf = (image: string) => {
     let known = packages.get(image);
     if (!known) {
-      known = options.docker ? imagePackagesOf(options.docker, image) : Promise.resolve([]);
+      known = options.docker
+        ? imagePackagesOf(options.docker, image, { [DEPLOYMENT_LABEL]: deployment })
+        : Promise.resolve([]);
       known.catch(() => packages.delete(image));
       packages.set(image, known);
     }

@@ -10,9 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Enums, Models, Serialize, Spec } from "@cyclonedx/cyclonedx-library";
-import type Docker from "dockerode";
 import { PackageURL } from "packageurl-js";
-import { runContainer } from "../executor/container.ts";
 
 /** The spec version written: 1.6 is what SBOM consumers read today; the library also writes 1.7. */
 export const SBOM_SPEC_VERSION = Spec.Version.v1dot6;
@@ -177,30 +175,7 @@ export const DPKG_LIMITS = { outputBytes: 4 * 1024 * 1024, packages: 20_000 } as
  * removed but with their configuration files still on disk (`rc`) are left out.
  */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format, not a template.
-const DPKG_FORMAT = "${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n";
-
-/**
- * The Debian packages installed in an image, read by dpkg-query in a
- * throw-away hardened container (no network, non-root, small limits).
- * Throws when the image has no dpkg, the output is cut short, or a line is
- * not what dpkg-query prints.
- */
-export async function imagePackagesOf(docker: Docker, image: string): Promise<ImagePackage[]> {
-  const result = await runContainer(docker, {
-    image,
-    cmd: ["dpkg-query", "-W", `-f=${DPKG_FORMAT}`],
-    env: { LC_ALL: "C" },
-    network: false,
-    limits: { memoryBytes: 256 * 1024 * 1024, pids: 64, cpus: 1 },
-    timeoutMs: 60_000,
-    keepBytes: DPKG_LIMITS.outputBytes,
-  });
-  if (result.timedOut) throw new Error(`dpkg-query in ${image} did not finish in time`);
-  if (result.exitCode !== 0)
-    throw new Error(`dpkg-query in ${image} failed (exit ${result.exitCode}): ${result.output.slice(-500)}`);
-  if (result.truncated) throw new Error(`dpkg-query in ${image} printed more than ${DPKG_LIMITS.outputBytes} bytes`);
-  return parseDpkgQuery(result.output);
-}
+export const DPKG_FORMAT = "${Package}\\t${Version}\\t${Architecture}\\t${db:Status-Abbrev}\\n";
 
 /** dpkg-query's lines (in {@link DPKG_FORMAT}) as packages; only installed ones, each once. */
 export function parseDpkgQuery(output: string): ImagePackage[] {

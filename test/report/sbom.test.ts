@@ -4,6 +4,7 @@
  * workspace, validated against the CycloneDX JSON schema by the library's own
  * strict validator.
  */
+
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,12 +13,12 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { collectArtifacts } from "../../src/executor/artifacts.ts";
 import { runContainer } from "../../src/executor/container.ts";
+import { imagePackagesOf } from "../../src/executor/image-packages.ts";
 import {
   type CellSbomInput,
   cellSbom,
   DPKG_LIMITS,
   type ImagePackage,
-  imagePackagesOf,
   parseDpkgQuery,
   SBOM_SPEC_VERSION,
 } from "../../src/report/sbom.ts";
@@ -70,7 +71,7 @@ function input(overrides: Partial<CellSbomInput> = {}): CellSbomInput {
 
 describe("imagePackagesOf", () => {
   test("the gcc 12 image's packages, g++-12 at the version dpkg-query gives", async () => {
-    const packages = await imagePackagesOf(docker, image);
+    const packages = await imagePackagesOf(docker, image, { "dev.heimdall-build.test": "sbom" });
     const gpp = packages.find((p) => p.name === "g++-12");
     expect(gpp).toEqual({
       name: "g++-12",
@@ -132,7 +133,7 @@ describe("cellSbom", () => {
   let artifacts: Awaited<ReturnType<typeof collectArtifacts>>["artifacts"];
 
   beforeAll(async () => {
-    packages = await imagePackagesOf(docker, image);
+    packages = await imagePackagesOf(docker, image, { "dev.heimdall-build.test": "sbom" });
     const workspace = path.join(scratch, "ws");
     await mkdir(path.join(workspace, "build"), { recursive: true });
     await writeFile(path.join(workspace, "build/hello"), "\u007fELF pretend program\n");
