@@ -279,11 +279,14 @@ async function runJob(
   if (image !== null && typeof image !== "string") return failed(`The image could not be made: ${image.error}`);
 
   // A private repository needs a token; a public one is cloned without when the worker has no app credentials.
-  const token = options.cloneTokens
-    ? await options.cloneTokens(job.installationId, job.repository, signal).catch((error: unknown) => ({
-        error: String(error),
-      }))
-    : null;
+  // A fork's commit never gets one: the token would be minted for a repository the fork names (a fork
+  // renamed after a private repository of the installation would get that one's) and would reach its submodules.
+  const token =
+    options.cloneTokens && !job.fork
+      ? await options.cloneTokens(job.installationId, job.repository, signal).catch((error: unknown) => ({
+          error: String(error),
+        }))
+      : null;
   if (token !== null && typeof token !== "string") {
     return failed(`No token to clone ${job.repository} with: ${token.error}`);
   }
@@ -293,7 +296,9 @@ async function runJob(
   if (typeof checkout !== "string") {
     const hint = token
       ? ""
-      : " (this worker has no app credentials, so a private repository cannot be cloned: set APP_ID and PRIVATE_KEY)";
+      : job.fork
+        ? " (a fork's commit is fetched without a token: a private fork cannot be built)"
+        : " (this worker has no app credentials, so a private repository cannot be cloned: set APP_ID and PRIVATE_KEY)";
     return failed(`The source could not be fetched: ${checkout.error}${hint}`);
   }
   // Cancelled while its image or source was being made: no container is started.

@@ -13,8 +13,14 @@ export type Finished = Extract<CellEvent, { type: "finished" }>;
 
 export interface CellQueue {
   readonly prefix: string;
-  /** Queues attempt `attemptId` of the config's first cell at `sha` of the repository at `cloneUrl`. */
-  push(attemptId: string, config: string, cloneUrl: string, sha: string): Promise<void>;
+  /** Queues attempt `attemptId` of the config's first cell at `sha` of the repository at `cloneUrl` (octo/lib, trusted, unless told). */
+  push(
+    attemptId: string,
+    config: string,
+    cloneUrl: string,
+    sha: string,
+    options?: { readonly fork?: boolean; readonly repository?: string },
+  ): Promise<void>;
   /** The attempt's `finished` event, once a worker has reported it. */
   finished(attemptId: string): Promise<Finished | undefined>;
   close(): Promise<void>;
@@ -26,18 +32,18 @@ export function cellQueue(name: string): CellQueue {
   const queues = new Queues({ connection, prefix });
   return {
     prefix,
-    async push(attemptId, config, cloneUrl, sha) {
+    async push(attemptId, config, cloneUrl, sha, options = {}) {
       const { cells, settings } = configured(config);
       const cell = cells[0];
       if (!cell) throw new Error("the config has no cell");
       await queues.enqueueCell({
         attemptId,
         buildId: "1",
-        repository: "octo/lib",
+        repository: options.repository ?? "octo/lib",
         cloneUrl,
         headSha: sha,
         installationId: "1",
-        fork: false,
+        fork: options.fork ?? false,
         cell,
         settings,
       });
