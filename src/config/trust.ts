@@ -2,8 +2,9 @@
  * The trust boundary of a pull request from a fork. The fork writes its head
  * commit's `.heimdall-build.yml`, so that file may decide *what* is built (the
  * matrix, the build and test commands, artifacts), never *whether or how* the
- * fork's code runs: every setting below is taken from the base branch's config
- * (or its default when the base branch has none, or a broken one).
+ * fork's code runs: every setting below is taken from the config on the
+ * repository's default branch (or its default when that has none, or a broken
+ * one). Not the pull request's base branch: the fork chooses that one.
  */
 import { type Cell, expandMatrix } from "./matrix.ts";
 import { type Config, configSchema } from "./schema.ts";
@@ -31,7 +32,7 @@ export const BASE_BRANCH_SETTINGS = [
 export type BaseBranchSetting = (typeof BASE_BRANCH_SETTINGS)[number];
 export type TrustSettings = Pick<Config, BaseBranchSetting>;
 
-/** The base branch's trust settings; the defaults when it has no usable config. */
+/** The default branch's trust settings; the defaults when it has no usable config. */
 export function trustSettingsOf(base: Config | null): TrustSettings {
   const shape = configSchema.shape;
   return {
@@ -46,9 +47,9 @@ export function trustSettingsOf(base: Config | null): TrustSettings {
 }
 
 export interface ForkConfig {
-  /** The fork's config with every trust setting replaced by the base branch's. */
+  /** The fork's config with every trust setting replaced by the default branch's. */
   readonly config: Config;
-  /** The cells of that config (an image from the base branch can change which cells are skipped). */
+  /** The cells of that config (an image from the default branch can change which cells are skipped). */
   readonly cells: readonly Cell[];
   /** The settings whose value in the fork's file was not used, for the logs and the summary. */
   readonly overridden: readonly BaseBranchSetting[];

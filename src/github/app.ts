@@ -56,8 +56,12 @@ interface Commit {
   readonly headRepository: string;
   readonly cloneUrl: string;
   readonly fork: boolean;
-  /** The branch a pull request goes into: a fork's trust settings are read there. */
-  readonly baseRef: string | null;
+  /**
+   * Where a fork's trust settings are read: the base repository's default branch
+   * (not the pull request's base branch, which the fork picks: a stale branch
+   * with laxer settings would do).
+   */
+  readonly trustRef: string | null;
 }
 
 /** What a push or a pull request event says of its repository. */
@@ -129,7 +133,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
           headRepository: p.repository.full_name,
           cloneUrl: p.repository.clone_url,
           fork: false,
-          baseRef: null,
+          trustRef: null,
         });
       }),
     );
@@ -149,7 +153,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
           cloneUrl: head?.clone_url ?? base.clone_url,
           // A head repository GitHub no longer shows (a deleted fork) is a fork: its commit is nobody's we trust.
           fork: head === null || head === undefined || head.full_name !== base.full_name,
-          baseRef: pr.base.ref,
+          trustRef: base.default_branch,
         });
       }),
     );
@@ -248,12 +252,12 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     return;
   }
 
-  // A fork decides what to build, never whether or how its code runs: those settings come from the base branch.
+  // A fork decides what to build, never whether or how its code runs: those settings come from the default branch.
   let { config, cells } = parsed;
   let digestInput = file;
   if (commit.fork) {
-    const baseFile = commit.baseRef
-      ? await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.baseRef)
+    const baseFile = commit.trustRef
+      ? await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.trustRef)
       : null;
     const base = baseFile === null ? null : parseConfig(baseFile, { file: DEFAULT_CONFIG_FILE });
     const trusted = forkConfig(config, base?.ok ? base.config : null);

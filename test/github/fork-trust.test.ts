@@ -37,7 +37,8 @@ async function openFromFork(head: string, payload = pullRequestPayload("opened",
   });
 }
 
-const baseRef = pullRequestPayload("opened", sha(1), true).pull_request.base.ref;
+// A fork's trust settings are read on the repository's default branch, whatever branch the pull request targets.
+const baseRef = pullRequestPayload("opened", sha(1), true).repository.default_branch;
 
 describe("a fork's pull request", () => {
   test("whose head config says fork_prs: run still waits for approval when the base branch has no config", async () => {
@@ -99,6 +100,29 @@ describe("a fork's pull request", () => {
       // The cell runs in the catalog's image, not the fork's.
       expect(job.data.cell.image).toMatch(/^heimdall-build\//);
     }
+  });
+
+  test("aimed at a branch whose config says run still waits: the trust settings are the default branch's", async () => {
+    const { github, server } = e2e;
+    const head = sha(0xf5);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
+    github.onGetContent(
+      OWNER,
+      REPO,
+      ".heimdall-build.yml",
+      "stale",
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\nfork_prs: run\n",
+    );
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, "version: 1\nmatrix:\n  compiler: [gcc@12]\n");
+    const payload = pullRequestPayload("opened", head, true);
+    const toStale = {
+      ...payload,
+      pull_request: { ...payload.pull_request, base: { ...payload.pull_request.base, ref: "stale" } },
+    };
+    const runs = await openFromFork(head, toStale);
+    expect(runs.every((r) => r.conclusion === "action_required")).toBe(true);
+    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
+    expect(baseRef).not.toBe("stale");
   });
 
   test("whose head repository GitHub no longer shows (a deleted fork) is a fork", async () => {
