@@ -184,9 +184,11 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
         const queued = await once(deps.db, context.id, context.name, async (tx) => {
           const attempts: NewAttempt[] = [];
           for (const build of builds) {
-            for (const { cell } of await latestAttempts(tx, build.id)) {
-              if (cell.skip_reason === null)
-                attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
+            const state = await newAttemptState(tx, build);
+            // Finished cells run again; a queued, running or waiting one already will give its answer.
+            for (const { cell, attempt } of await latestAttempts(tx, build.id)) {
+              if (cell.skip_reason === null && attempt.state === "completed")
+                attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, state) });
             }
           }
           return attempts;
@@ -363,6 +365,22 @@ async function supersedeOlder(deps: AppDeps, newer: Build): Promise<void> {
   }
 }
 
+/**
+ * The state of a re-run's new attempt: a fork's commit that nobody approved waits
+ * for approval again (unless the default branch said `fork_prs: run`), however
+ * its earlier attempt ended (cancelled by a newer commit, say): a re-run is no approval.
+ */
+async function newAttemptState(db: Db, build: Build): Promise<"queued" | "waiting_approval"> {
+  if (!build.fork || (build.settings as { fork_prs?: string }).fork_prs === "run") return "queued";
+  const approval = await db
+    .selectFrom("approvals")
+    .select("head_sha")
+    .where("repository_id", "=", build.repository_id)
+    .where("head_sha", "=", build.head_sha)
+    .executeTakeFirst();
+  return approval ? "queued" : "waiting_approval";
+}
+
 /** "Re-run" on a cell's check run (or the matrix check: every cell that did not pass). */
 async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, externalId: string): Promise<void> {
   const { db, queues } = deps;
@@ -372,10 +390,11 @@ async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, e
     if (!build) return;
     const queued = await once(db, deliveryId, event, async (tx) => {
       const attempts: NewAttempt[] = [];
+      const state = await newAttemptState(tx, build);
       for (const { cell, attempt } of await latestAttempts(tx, build.id)) {
         const again =
           attempt.state === "completed" && ["failure", "cancelled", "timed_out"].includes(attempt.conclusion ?? "");
-        if (again) attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, "queued") });
+        if (again) attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, state) });
       }
       return attempts;
     });
@@ -386,9 +405,11 @@ async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, e
   if (!/^\d+$/.test(externalId)) return;
   const context = await attemptContext(db, externalId);
   if (!context || context.cell.skip_reason !== null) return;
-  const waiting = context.attempt.state === "waiting_approval";
   const queued = await once(db, deliveryId, event, async (tx) => [
-    { build: context.build, attempt: await addAttemptIn(tx, context.cell.id, waiting ? "waiting_approval" : "queued") },
+    {
+      build: context.build,
+      attempt: await addAttemptIn(tx, context.cell.id, await newAttemptState(tx, context.build)),
+    },
   ]);
   await startAttempts(deps, queued);
   await queues.requestSync({ kind: "matrix", buildId: context.build.id }, MATRIX_DEBOUNCE_MS);

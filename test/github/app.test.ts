@@ -391,11 +391,23 @@ describe("re-runs", () => {
     expect((await jobsWaiting()).map((j) => j.id)).toContain(attemptJobId(fresh.external_id ?? ""));
   });
 
-  test("check_suite.rerequested runs every cell of the commit again, skipped ones excepted", async () => {
+  test("check_suite.rerequested runs every finished cell of the commit again; skipped, queued and running ones stay as they are", async () => {
     const head = sha(10);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
     await send("push", pushPayload(head));
     await settled(head, ALL_RUNS);
+    const [stillQueued, ...done] = runsFor(head).filter((r) => r.status === "queued" && !r.name.endsWith("/ matrix"));
+    for (const run of done) {
+      await server.queues.reportEvent({
+        type: "finished",
+        attemptId: run.external_id ?? "",
+        conclusion: "success",
+        summary: "built",
+        annotations: [],
+        at: new Date().toISOString(),
+      });
+    }
+    await until("three cells finished", () => done.every((r) => r.status === "completed"));
     const payload = examplePayload("check_suite.rerequested" as "check_suite");
     await send("check_suite", {
       ...payload,
@@ -404,10 +416,12 @@ describe("re-runs", () => {
       repository: { ...payload.repository, ...repository() },
       installation: { id: INSTALLATION, node_id: "I_1" },
     });
-    await until("second attempts", () => (runsFor(head).length >= 2 * RUNNABLE + 2 ? true : undefined));
+    await until("second attempts", () => (runsFor(head).length >= ALL_RUNS + done.length ? true : undefined));
     const queuedTitles = runsFor(head).filter((r) => r.output.title === "Queued (attempt 2)");
-    expect(queuedTitles).toHaveLength(RUNNABLE);
-    expect(await jobsWaiting()).toHaveLength(2 * RUNNABLE);
+    expect(queuedTitles.map((r) => r.name).sort()).toEqual(done.map((r) => r.name).sort());
+    expect(queuedTitles.map((r) => r.name)).not.toContain(stillQueued?.name);
+    // The first attempts' jobs (no worker took them here) and one for each new attempt.
+    expect(await jobsWaiting()).toHaveLength(RUNNABLE + done.length);
   });
 });
 

@@ -3,9 +3,18 @@
  * decides what is built, the base branch's config whether and how it runs.
  */
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { OWNER, pullRequestPayload, REPO, SECRET, sha, until } from "../support/app-harness.ts";
+import {
+  INSTALLATION,
+  OWNER,
+  pullRequestPayload,
+  REPO,
+  repository,
+  SECRET,
+  sha,
+  until,
+} from "../support/app-harness.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
-import { sendWebhook } from "../support/github.ts";
+import { examplePayload, sendWebhook } from "../support/github.ts";
 
 // What a fork writes: run at once, on the network, in its own image, for twelve hours.
 const FORK_CONFIG = `version: 1
@@ -143,5 +152,48 @@ describe("a fork's pull request", () => {
       .where("head_sha", "=", head)
       .executeTakeFirstOrThrow();
     expect(build.fork).toBe(true);
+  });
+
+  test("a re-run of its cells is no approval: cancelled by a newer commit, they wait again when re-run", async () => {
+    const { github, server } = e2e;
+    const [first, second] = [sha(0xf6), sha(0xf7)];
+    for (const head of [first, second]) github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);
+    await openFromFork(first);
+    await openFromFork(second, pullRequestPayload("synchronize", second, true));
+    const cancelled = await until("the first commit's cells cancelled", () => {
+      const runs = [...github.checkRuns().values()].filter((r) => r.head_sha === first && !r.name.endsWith("/ matrix"));
+      return runs.length === 2 && runs.every((r) => r.conclusion === "cancelled") ? runs : undefined;
+    });
+    const hook = `${server.url}/api/github/webhooks`;
+    const rerun = examplePayload("check_run.requested_action");
+    expect(
+      await sendWebhook(hook, SECRET, "check_run", {
+        ...rerun,
+        requested_action: { identifier: "rerun" },
+        check_run: {
+          ...rerun.check_run,
+          id: cancelled[0]?.id,
+          external_id: cancelled[0]?.external_id,
+          head_sha: first,
+        },
+        repository: { ...rerun.repository, ...repository() },
+        installation: { id: INSTALLATION, node_id: "I_1" },
+      } as never),
+    ).toBeLessThan(300);
+    const suite = examplePayload("check_suite.rerequested" as "check_suite");
+    expect(
+      await sendWebhook(hook, SECRET, "check_suite", {
+        ...suite,
+        action: "rerequested",
+        check_suite: { ...suite.check_suite, head_sha: first },
+        repository: { ...suite.repository, ...repository() },
+        installation: { id: INSTALLATION, node_id: "I_1" },
+      } as never),
+    ).toBeLessThan(300);
+    // The cell re-run waits (attempt 2); Re-run all then re-runs the other, finished, cell: it waits too.
+    const attempts = await e2e.database.db.selectFrom("attempts").selectAll().where("number", ">", 1).execute();
+    expect(attempts.map((a) => a.state)).toEqual(["waiting_approval", "waiting_approval"]);
+    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
   });
 });
