@@ -353,9 +353,13 @@ async function supersedeOlder(deps: AppDeps, newer: Build): Promise<void> {
     await markSuperseded(db, older.id, newer.id);
     for (const { cell, attempt } of await latestAttempts(db, older.id)) {
       if (attempt.state === "completed") continue;
-      if (attempt.state === "queued") await queues.dequeueCell(cell.platform as Cell["platform"], attempt.id);
-      // Whichever worker holds it stops its container.
-      if (attempt.state === "in_progress") await deps.cancelRunning(attempt.id);
+      // Taken off its queue; or, when a worker already took it (its `started` not yet applied) or it
+      // runs, whichever worker holds it stops its container.
+      const dequeued =
+        attempt.state === "queued" && (await queues.dequeueCell(cell.platform as Cell["platform"], attempt.id));
+      if (!dequeued && (attempt.state === "queued" || attempt.state === "in_progress")) {
+        await deps.cancelRunning(attempt.id);
+      }
       const summary = `Cancelled: ${newer.head_sha.slice(0, 7)} superseded this commit on ${where}.`;
       if (await markCompleted(db, attempt.id, "cancelled", summary)) {
         await queues.requestSync({ kind: "attempt", attemptId: attempt.id });

@@ -4,10 +4,11 @@
  * every request body validated against GitHub's OpenAPI description.
  */
 import { randomBytes } from "node:crypto";
+import { Worker as BullWorker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { WRITER_DEFAULTS } from "../../src/github/writer.ts";
-import { attemptJobId, type CellEvent } from "../../src/queue/queues.ts";
+import { attemptJobId, type CellEvent, cellQueueName } from "../../src/queue/queues.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
 import type { RunningServer } from "../../src/server.ts";
 import {
@@ -281,6 +282,36 @@ describe("superseding a running cell", () => {
       expect(github.checkRuns().get(running?.id ?? 0)?.conclusion).toBe("cancelled");
     } finally {
       listener.disconnect();
+    }
+  });
+
+  test("a cell a worker has just taken (its start not yet known) is told to stop too", async () => {
+    const older = sha(22);
+    const newer = sha(23);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", older, CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", newer, CONFIG);
+    await send("push", pushPayload(older, "taken"));
+    await settled(older, ALL_RUNS);
+    // A worker takes one job; its `started` has not reached the server.
+    const taker = new BullWorker(cellQueueName("linux"), null, {
+      connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+      prefix,
+    });
+    const listener = new Redis(REDIS_URL);
+    try {
+      const job = await taker.getNextJob("test-token");
+      const attemptId = job?.data.attemptId ?? "";
+      expect(attemptId).not.toBe("");
+      const cancelled: string[] = [];
+      await listener.subscribe(`${prefix}:cancel`);
+      listener.on("message", (_channel, message: string) => cancelled.push(message));
+      await send("push", pushPayload(newer, "taken"));
+      await until("the cancel message for the taken cell", () => cancelled.includes(attemptId));
+      // The others were still waiting: taken off the queue, no message needed.
+      expect(cancelled).toEqual([attemptId]);
+    } finally {
+      listener.disconnect();
+      await taker.close(true);
     }
   });
 });
