@@ -24,7 +24,16 @@ import { cacheVolumeName } from "./executor/run-cell.ts";
 import { SourceCache } from "./executor/source.ts";
 import type { CloneTokens } from "./github/clone-tokens.ts";
 import { LiveLogPublisher } from "./queue/live-log.ts";
-import { attemptAliveKey, type CellEvent, type CellJob, cancelChannel, cellQueueName, Queues } from "./queue/queues.ts";
+import {
+  ALIVE_RENEW_MS,
+  ALIVE_TTL_MS,
+  attemptAliveKey,
+  type CellEvent,
+  type CellJob,
+  cancelChannel,
+  cellQueueName,
+  Queues,
+} from "./queue/queues.ts";
 import type { ImagePackage } from "./report/sbom.ts";
 import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
 import { Links } from "./storage/links.ts";
@@ -154,6 +163,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     cellQueueName(options.platform),
     async (job: Job<CellJob>, token?: string, stopping?: AbortSignal) => {
       const data = job.data;
+      // This worker already builds the attempt (the reconciler queued it again while Redis had lost
+      // its data): that run gives the answer; a second would remove the first's container.
+      if (running.has(data.attemptId)) return;
       const controller = new AbortController();
       running.set(data.attemptId, controller);
       // close()'s hand-back (BullMQ's cancelAllJobs) stops the cell as a cancel would; see below.
@@ -180,6 +192,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           // Redis refuse, the job stays active until the stalled-job check returns it.
           conclusion = "requeued";
           live.write("[heimdall-build: this worker is stopping; the cell goes back to the queue to be built again]\n");
+          // The check run says queued again, not in progress on a worker that left.
+          await report({ type: "returned", attemptId: data.attemptId, worker: name, at: new Date().toISOString() });
           await job.moveToWait(token).catch(() => undefined);
           throw new WaitingError();
         }
@@ -222,10 +236,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
   };
 }
-
-/** How long a running attempt's alive key lasts unrenewed, and how often it is renewed. */
-export const ALIVE_TTL_MS = 30_000;
-const ALIVE_RENEW_MS = 10_000;
 
 /**
  * Keeps `key` set while an attempt runs (best effort: a Redis away for a while

@@ -54,15 +54,18 @@ export async function openAttempts(db: Db, before: Date, limit = 1000): Promise<
 
 /**
  * Puts an open attempt back to `queued` (its job or its result was lost), counting
- * the requeue; null when it ended meanwhile or was already requeued `max` times.
+ * the requeue; null when it ended meanwhile, was requeued by someone else since
+ * the caller saw it `seen` times, or was already requeued `max` times.
  */
-export async function requeueAttempt(db: Db, attemptId: string, max: number): Promise<Attempt | null> {
+export async function requeueAttempt(db: Db, attemptId: string, seen: number, max: number): Promise<Attempt | null> {
+  if (seen >= max) return null;
   const row = await db
     .updateTable("attempts")
-    .set((eb) => ({ state: "queued", worker: null, started_at: null, requeues: eb("requeues", "+", 1) }))
+    .set({ state: "queued", worker: null, started_at: null, requeues: seen + 1 })
     .where("id", "=", attemptId)
     .where("state", "in", ["queued", "in_progress"])
-    .where("requeues", "<", max)
+    // As the caller saw it: two passes (two servers) requeue it once.
+    .where("requeues", "=", seen)
     .returningAll()
     .executeTakeFirst();
   return row ?? null;

@@ -276,6 +276,18 @@ export async function markStarted(db: Db, attemptId: string, worker: string, at:
   return Number(updated.numUpdatedRows) > 0;
 }
 
+/** Puts an attempt a stopping worker handed back to `queued` (only while that worker is the one it names). */
+export async function markReturned(db: Db, attemptId: string, worker: string): Promise<boolean> {
+  const updated = await db
+    .updateTable("attempts")
+    .set({ state: "queued", worker: null, started_at: null })
+    .where("id", "=", attemptId)
+    .where("state", "=", "in_progress")
+    .where("worker", "=", worker)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
 /** Ends an attempt once: the first conclusion stays (a late "finished" after a cancel changes nothing). */
 export async function markCompleted(
   db: Db,

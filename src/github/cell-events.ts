@@ -5,7 +5,7 @@
 import { type ConnectionOptions, Worker } from "bullmq";
 import { saveAnnotations } from "../db/annotations.ts";
 import type { Db } from "../db/connect.ts";
-import { attemptContext, markCompleted, markStarted } from "../db/store.ts";
+import { attemptContext, markCompleted, markReturned, markStarted } from "../db/store.ts";
 import {
   CELL_EVENT_BACKOFF,
   CELL_EVENTS_QUEUE,
@@ -22,6 +22,8 @@ export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): 
   if (!context) return;
   if (event.type === "started") {
     if (!(await markStarted(db, event.attemptId, event.worker, new Date(event.at)))) return;
+  } else if (event.type === "returned") {
+    if (!(await markReturned(db, event.attemptId, event.worker))) return;
   } else {
     await saveAnnotations(db, event.attemptId, event.annotations);
     const completed = await markCompleted(

@@ -120,7 +120,12 @@ export async function startMaintenance(
       await queues.maintenance.removeJobScheduler("redeliver");
     }
     // A pass now: what a crash of every server, or a Redis that lost its data, left behind is repaired at once.
-    await queues.maintenance.add("reconcile", { task: "reconcile" }, { removeOnComplete: 10, removeOnFail: 10 });
+    // One such pass at a time whichever servers ask: two side by side would race each other.
+    await queues.maintenance.add(
+      "reconcile",
+      { task: "reconcile" },
+      { removeOnComplete: 10, removeOnFail: 10, deduplication: { id: "reconcile-now" } },
+    );
   };
   await schedule();
   // A Redis that comes back without its data has lost the schedules too: they are made again on reconnection.

@@ -36,6 +36,12 @@ export interface ObservedAttempt {
   readonly finishedEvent: "pending" | "failed" | "missing";
   /** A worker renews the attempt's alive key while it runs it. */
   readonly alive: boolean;
+  /**
+   * When an earlier pass first found it with no job and no worker (null: not
+   * yet). A Redis that has just lost its data has lost the alive keys too, until
+   * their workers renew them: one sighting is not enough to queue a cell again.
+   */
+  readonly lostSince: Date | null;
 }
 
 export interface ReconcileLimits {
@@ -44,12 +50,16 @@ export interface ReconcileLimits {
   readonly graceMs: number;
   /** Times an attempt is put back on its queue before it ends as lost. */
   readonly maxRequeues: number;
+  /** How long an attempt must stay with no job and no worker before it counts as lost (longer than an alive key lives). */
+  readonly lostAfterMs: number;
 }
 
 export type ReconcileAction =
   | { readonly kind: "none" }
   | { readonly kind: "requeue"; readonly why: string }
   | { readonly kind: "retry-event" }
+  /** Seen with no job and no worker: remember since when, and look again next pass. */
+  | { readonly kind: "suspect" }
   | {
       readonly kind: "conclude";
       readonly conclusion: "failure" | "timed_out";
@@ -64,7 +74,8 @@ const LIVE: ReadonlySet<JobState> = new Set(["waiting", "delayed", "prioritized"
 const RERUN = "Use **Re-run** to build it again.";
 
 export function reconcileAttempt(seen: ObservedAttempt, limits: ReconcileLimits): ReconcileAction {
-  if (seen.state === "in_progress" && seen.startedAt !== null) {
+  // Stuck in a worker, or with no worker at all; a job back on its queue (a worker handed it back) is not stuck.
+  if (seen.state === "in_progress" && seen.startedAt !== null && (seen.job === "active" || seen.job === "missing")) {
     const limitMs = seen.timeoutMinutes * 60_000;
     const ranMs = limits.now.getTime() - seen.startedAt.getTime();
     if (ranMs > limitMs + limits.graceMs) {
@@ -83,15 +94,21 @@ export function reconcileAttempt(seen: ObservedAttempt, limits: ReconcileLimits)
     }
   }
   if (LIVE.has(seen.job)) return { kind: "none" };
+  // BullMQ gave it up (a dead worker's alive key may outlive it by a few seconds: no matter).
   if (seen.job === "failed") return failedJob(seen);
+  // A worker runs it (its job lost with Redis's data, or this run a second one): its end is on its way.
+  if (seen.alive) return { kind: "none" };
   if (seen.job === "completed") {
     // The worker finished; its report is on its way, failed for good, or was lost with Redis's data.
     if (seen.finishedEvent === "pending") return { kind: "none" };
     if (seen.finishedEvent === "failed") return { kind: "retry-event" };
     return requeue(seen, limits, "its worker finished it, but the result was lost before the server applied it");
   }
-  // No job: lost with Redis's data (a restart without persistence), or never queued (Redis away at delivery).
-  if (seen.alive) return { kind: "none" };
+  // No job and no worker: lost with Redis's data (a restart without persistence), or never queued
+  // (Redis away at delivery). Only when it stays so past an alive key's life: a worker renews it meanwhile.
+  if (seen.lostSince === null || limits.now.getTime() - seen.lostSince.getTime() < limits.lostAfterMs) {
+    return { kind: "suspect" };
+  }
   return requeue(
     seen,
     limits,

@@ -13,7 +13,14 @@ import type { Cell } from "../config/matrix.ts";
 import type { Db } from "../db/connect.ts";
 import { openAttempts, requeueAttempt, unfinishedMatrices, unsyncedAttempts } from "../db/convergence.ts";
 import { markCompleted } from "../db/store.ts";
-import { attemptAliveKey, attemptJobId, cellEventJobId, type Queues } from "../queue/queues.ts";
+import {
+  ALIVE_TTL_MS,
+  attemptAliveKey,
+  attemptJobId,
+  attemptLostKey,
+  cellEventJobId,
+  type Queues,
+} from "../queue/queues.ts";
 import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";
 import { cellJob } from "./cell-job.ts";
 import { type JobState, type ObservedAttempt, reconcileAttempt } from "./reconcile-policy.ts";
@@ -25,6 +32,8 @@ export interface ReconcilerOptions {
   readonly maxRequeues: number;
   /** Attempts younger than this are left alone: the app may still be queueing them. */
   readonly minAgeMs: number;
+  /** How long an attempt stays with no job and no worker before it is queued again. */
+  readonly lostAfterMs: number;
   /** How far back check runs are brought up to date. */
   readonly lookbackMs: number;
 }
@@ -33,6 +42,8 @@ export const RECONCILER_DEFAULTS: ReconcilerOptions = {
   graceMs: 30 * 60_000,
   maxRequeues: 3,
   minAgeMs: 60_000,
+  // Longer than an alive key lives unrenewed (ALIVE_TTL_MS): after a Redis loss, workers set theirs again first.
+  lostAfterMs: 2 * ALIVE_TTL_MS,
   lookbackMs: 3 * 24 * 3600_000,
 };
 
@@ -68,6 +79,8 @@ export async function reconcile(deps: ReconcilerDeps, now: Date = new Date()): P
     const jobState = job ? ((await job.getState()) as JobState | "unknown") : "missing";
     const finished = await queues.events.getJob(cellEventJobId("finished", attempt.id));
     const finishedState = finished ? await finished.getState() : "missing";
+    const lostKey = attemptLostKey(deps.prefix, attempt.id);
+    const lost = await deps.redis.get(lostKey);
     const seen: ObservedAttempt = {
       state: attempt.state as ObservedAttempt["state"],
       startedAt: attempt.started_at,
@@ -79,8 +92,19 @@ export async function reconcile(deps: ReconcilerDeps, now: Date = new Date()): P
       stalls: job?.stalledCounter,
       finishedEvent: finishedState === "failed" ? "failed" : finishedState === "missing" ? "missing" : "pending",
       alive: (await deps.redis.exists(attemptAliveKey(deps.prefix, attempt.id))) === 1,
+      lostSince: lost === null ? null : new Date(Number(lost)),
     };
-    const action = reconcileAttempt(seen, { now, graceMs: options.graceMs, maxRequeues: options.maxRequeues });
+    const action = reconcileAttempt(seen, {
+      now,
+      graceMs: options.graceMs,
+      maxRequeues: options.maxRequeues,
+      lostAfterMs: options.lostAfterMs,
+    });
+    if (action.kind === "suspect") {
+      if (lost === null) await deps.redis.set(lostKey, String(now.getTime()), "PX", 24 * 3600_000, "NX");
+      continue;
+    }
+    if (lost !== null) await deps.redis.del(lostKey);
     switch (action.kind) {
       case "none":
         break;
@@ -89,10 +113,11 @@ export async function reconcile(deps: ReconcilerDeps, now: Date = new Date()): P
         report.eventsRetried.push(attempt.id);
         break;
       case "requeue": {
-        const requeued = await requeueAttempt(db, attempt.id, options.maxRequeues);
+        // Only from what this pass saw: another server's pass that requeued it first wins.
+        const requeued = await requeueAttempt(db, attempt.id, attempt.requeues, options.maxRequeues);
         if (!requeued) break;
         // A finished or failed job keeps its id: it goes, so the new one is not taken for it.
-        if (job && (jobState === "completed" || jobState === "failed")) await job.remove();
+        if (job && (jobState === "completed" || jobState === "failed")) await job.remove().catch(() => undefined);
         await queues.enqueueCell(cellJob(build, cell.spec as Cell, attempt.id, installationId));
         await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
         touchedBuilds.add(build.id);

@@ -46,6 +46,8 @@ export interface CellJob {
 
 export type CellEvent =
   | { readonly type: "started"; readonly attemptId: string; readonly worker: string; readonly at: string }
+  /** A stopping worker handed the attempt back to its queue, unconcluded. */
+  | { readonly type: "returned"; readonly attemptId: string; readonly worker: string; readonly at: string }
   | {
       readonly type: "finished";
       readonly attemptId: string;
@@ -83,6 +85,15 @@ export function cellEventJobId(type: CellEvent["type"], attemptId: string): stri
  */
 export function attemptAliveKey(prefix: string, attemptId: string): string {
   return `${prefix}:alive:attempt-${attemptId}`;
+}
+
+/** How long a running attempt's alive key lasts unrenewed, and how often its worker renews it. */
+export const ALIVE_TTL_MS = 30_000;
+export const ALIVE_RENEW_MS = 10_000;
+
+/** When the reconciler first found an attempt with no job and no worker (it looks again before queueing it). */
+export function attemptLostKey(prefix: string, attemptId: string): string {
+  return `${prefix}:lost:attempt-${attemptId}`;
 }
 
 /** A job's id from an attempt's: BullMQ refuses bare integers as custom ids. */

@@ -227,8 +227,8 @@ describe("Redis restarted without its data", () => {
     cleanups.push(() => redis.stop());
     const { server, github } = await setUp({
       redisUrl: redis.url,
-      // Passes at start and when Redis is back only (a schedule a minute apart does not come round in the test).
-      maintenance: { reconcileEveryMs: 60_000, redeliverEveryMs: 0, reconciler: { minAgeMs: 0 } },
+      // Passes every half second; an attempt seen with no job and no worker for a second is queued again.
+      maintenance: { reconcileEveryMs: 500, redeliverEveryMs: 0, reconciler: { minAgeMs: 0, lostAfterMs: 1000 } },
     });
     const head = sha(0xdead);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
@@ -271,7 +271,7 @@ describe("Redis down at delivery", () => {
     cleanups.push(() => redis.stop());
     const { server, github } = await setUp({
       redisUrl: redis.url,
-      maintenance: { reconcileEveryMs: 60_000, redeliverEveryMs: 0, reconciler: { minAgeMs: 0 } },
+      maintenance: { reconcileEveryMs: 500, redeliverEveryMs: 0, reconciler: { minAgeMs: 0, lostAfterMs: 1000 } },
     });
     const head = sha(0xd0);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);

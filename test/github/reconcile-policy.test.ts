@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { type ObservedAttempt, reconcileAttempt } from "../../src/github/reconcile-policy.ts";
 
 const now = new Date("2026-12-06T12:00:00Z");
-const limits = { now, graceMs: 30 * 60_000, maxRequeues: 3 };
+const limits = { now, graceMs: 30 * 60_000, maxRequeues: 3, lostAfterMs: 60_000 };
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
 
 const queued: ObservedAttempt = {
@@ -15,7 +15,10 @@ const queued: ObservedAttempt = {
   job: "waiting",
   finishedEvent: "missing",
   alive: false,
+  lostSince: null,
 };
+/** Seen with no job and no worker by a pass two minutes ago. */
+const longLost = { lostSince: minutesAgo(2) };
 const running: ObservedAttempt = {
   ...queued,
   state: "in_progress",
@@ -34,21 +37,33 @@ describe("reconcileAttempt", () => {
     },
   );
 
-  test("a queued attempt without a job is queued again, saying why", () => {
-    const action = reconcileAttempt({ ...queued, job: "missing" }, limits);
+  test("a queued attempt without a job is only suspected at first, and queued again once it stays so past lostAfterMs", () => {
+    expect(reconcileAttempt({ ...queued, job: "missing" }, limits)).toEqual({ kind: "suspect" });
+    expect(
+      reconcileAttempt({ ...queued, job: "missing", lostSince: new Date(now.getTime() - 59_000) }, limits),
+    ).toEqual({
+      kind: "suspect",
+    });
+    const action = reconcileAttempt({ ...queued, job: "missing", ...longLost }, limits);
     expect(action).toMatchObject({ kind: "requeue", why: expect.stringContaining("no job") });
   });
 
   test("a running attempt whose job is gone is left to its worker while the worker keeps it alive", () => {
-    expect(reconcileAttempt({ ...running, job: "missing", alive: true }, limits)).toEqual({ kind: "none" });
-    expect(reconcileAttempt({ ...running, job: "missing", alive: false }, limits)).toMatchObject({
+    expect(reconcileAttempt({ ...running, job: "missing", alive: true, ...longLost }, limits)).toEqual({
+      kind: "none",
+    });
+    expect(reconcileAttempt({ ...running, job: "missing", alive: false, ...longLost }, limits)).toMatchObject({
       kind: "requeue",
       why: expect.stringContaining("no worker"),
     });
   });
 
+  test("a finished job of an attempt a worker still runs (queued twice) waits for that worker", () => {
+    expect(reconcileAttempt({ ...running, job: "completed", alive: true }, limits)).toEqual({ kind: "none" });
+  });
+
   test("a lost attempt queued again as often as allowed ends as a failure naming how often", () => {
-    const action = reconcileAttempt({ ...queued, job: "missing", requeues: 3 }, limits);
+    const action = reconcileAttempt({ ...queued, job: "missing", requeues: 3, ...longLost }, limits);
     expect(action).toMatchObject({ kind: "conclude", conclusion: "failure", title: "Failed: lost 4 times" });
   });
 
@@ -92,6 +107,8 @@ describe("reconcileAttempt", () => {
     });
     // A minute earlier it is within 1 min + 30 min of grace.
     expect(reconcileAttempt({ ...stuck, startedAt: minutesAgo(30.5) }, limits)).toEqual({ kind: "none" });
+    // Handed back to its queue by a stopping worker, it waits for another: not stuck.
+    expect(reconcileAttempt({ ...stuck, job: "waiting" }, limits)).toEqual({ kind: "none" });
     // The grace is the caller's: with none, a minute past the limit is stuck.
     expect(reconcileAttempt({ ...stuck, startedAt: minutesAgo(1.5) }, { ...limits, graceMs: 0 })).toMatchObject({
       kind: "conclude",

@@ -4,9 +4,11 @@
  * concluded timed_out and its worker told to stop; check runs GitHub was not
  * told of are synced again.
  */
+import { Worker as BullWorker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import { reconcile } from "../../src/github/reconciler.ts";
+import { cellQueueName } from "../../src/queue/queues.ts";
 import { OWNER, pushPayload, REDIS_URL, REPO, SECRET, sha, until } from "../support/app-harness.ts";
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { sendWebhook } from "../support/github.ts";
@@ -22,8 +24,11 @@ beforeEach(async () => {
 
 afterEach(async () => {
   redis.disconnect();
+  for (const taker of takers.splice(0)) await taker.close(true);
   await e2e?.stop();
 });
+
+const takers: BullWorker[] = [];
 
 async function runningCell(head: string) {
   const { server, github } = e2e;
@@ -33,6 +38,13 @@ async function runningCell(head: string) {
     [...github.checkRuns().values()].find((r) => r.head_sha === head && !r.name.endsWith("/ matrix")),
   );
   const attemptId = run.external_id ?? "";
+  // A worker takes the job (it stays active: this one never finishes it) and reports its start.
+  const taker = new BullWorker(cellQueueName("linux"), null, {
+    connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+    prefix: e2e.prefix,
+  });
+  takers.push(taker);
+  expect((await taker.getNextJob("w-gone-token"))?.data.attemptId).toBe(attemptId);
   const startedAt = new Date();
   await server.queues.reportEvent({ type: "started", attemptId, worker: "w-gone", at: startedAt.toISOString() });
   await until("in progress", () => run.status === "in_progress");

@@ -1,7 +1,7 @@
 /**
  * `heimdall-build worker` stopped with SIGTERM (the built bin in a child
  * process; real Redis, PostgreSQL, Docker; GitHub mocked). A cell that cannot
- * finish in the 5 s it is given is handed back: its container stopped, its job
+ * finish in the 5 s it is given is handed back (queued again, its check run too): its container stopped, its job
  * returned to the queue without a conclusion, and another worker builds it to
  * the end; the process is gone within 10 s, exit code 0 (its hard exit is 1).
  */
@@ -107,8 +107,10 @@ test("SIGTERM mid-cell: exits 0 within 10 s, the cell handed back unconcluded, a
   expect(await job?.getState()).toBe("waiting");
   const attempt = () =>
     e2e.database.db.selectFrom("attempts").selectAll().where("id", "=", attemptId).executeTakeFirstOrThrow();
-  expect(await attempt()).toMatchObject({ state: "in_progress", conclusion: null });
-  expect(cell()?.status).toBe("in_progress");
+  // The worker said so: the attempt and its check run say queued again, not in progress on a worker that left.
+  await until("queued again", async () => (await attempt()).state === "queued");
+  expect(await attempt()).toMatchObject({ state: "queued", conclusion: null, worker: null });
+  await until("its check run queued again", () => cell()?.status === "queued");
   expect(await containers()).toEqual([]);
   const tail = await readLiveLog(redis, e2e.prefix, attemptId);
   expect(tail?.ended).toBe("requeued");
