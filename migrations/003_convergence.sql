@@ -27,3 +27,8 @@ CREATE TABLE redelivery_requests (
   tries        INTEGER NOT NULL DEFAULT 1,
   requested_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- When the commit reached its branch or pull request, as GitHub said (a push's
+-- pushed_at, a pull request's updated_at): which of two commits supersedes the
+-- other, whatever order their deliveries (or redeliveries) arrive in.
+ALTER TABLE builds ADD COLUMN event_at TIMESTAMPTZ;

@@ -44,6 +44,8 @@ export interface BuildsTable {
   state: ColumnType<BuildState, BuildState | undefined, BuildState>;
   superseded_by: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   matrix_check_run_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  /** When the commit reached its branch or pull request (GitHub's time); orders superseding. */
+  event_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** What the matrix check last told GitHub (status:conclusion:title). */
   matrix_synced: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;

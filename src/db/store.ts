@@ -53,6 +53,8 @@ export interface NewBuildInput {
   readonly headRepository: string;
   readonly cloneUrl: string;
   readonly fork: boolean;
+  /** When the commit reached its branch or pull request (GitHub's time), if the event says. */
+  readonly eventAt?: Date | null;
   readonly settings: unknown;
   readonly cells: readonly Cell[];
   /** Cells that can run start `waiting_approval` instead of `queued` (fork pull requests). */
@@ -83,6 +85,7 @@ export async function createBuild(db: Db, input: NewBuildInput): Promise<Created
         head_repository: input.headRepository,
         clone_url: input.cloneUrl,
         fork: input.fork,
+        event_at: input.eventAt ?? null,
         settings: JSON.stringify(input.settings),
       })
       .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
@@ -306,21 +309,35 @@ export async function markCompleted(
   return Number(updated.numUpdatedRows) > 0;
 }
 
-/** Active builds of the same branch or pull request made for other commits: a new commit supersedes them. */
-export async function supersededBy(db: Db, build: Build): Promise<Build[]> {
+/**
+ * Builds of the same branch or pull request for other commits, older or newer
+ * than `build` by when their commits arrived there (GitHub's time, then the
+ * order they were made in): a redelivered old push must not cancel a newer one.
+ */
+function sameRef(db: Db, build: Build, newer: boolean) {
   const refs = [];
   if (build.branch !== null) refs.push(sql<boolean>`branch = ${build.branch}`);
   if (build.pull_number !== null) refs.push(sql<boolean>`pull_number = ${build.pull_number}`);
-  if (refs.length === 0) return [];
+  if (refs.length === 0) return null;
+  const at = sql`(coalesce(event_at, created_at), id)`;
+  const mine = sql`(${build.event_at ?? build.created_at}::timestamptz, ${build.id}::bigint)`;
   return db
     .selectFrom("builds")
     .selectAll()
     .where("repository_id", "=", build.repository_id)
     .where("head_sha", "!=", build.head_sha)
-    .where("state", "=", "active")
-    .where("id", "<", build.id)
     .where(sql<boolean>`(${sql.join(refs, sql` OR `)})`)
-    .execute();
+    .where(newer ? sql<boolean>`${at} > ${mine}` : sql<boolean>`${at} < ${mine}`);
+}
+
+/** Active builds of the same branch or pull request for commits that arrived before: `build` supersedes them. */
+export async function supersededBy(db: Db, build: Build): Promise<Build[]> {
+  return (await sameRef(db, build, false)?.where("state", "=", "active").execute()) ?? [];
+}
+
+/** A build of the same branch or pull request for a commit that arrived after `build`'s: it supersedes `build`. */
+export async function supersedingBuild(db: Db, build: Build): Promise<Build | undefined> {
+  return sameRef(db, build, true)?.orderBy("id", "desc").limit(1).executeTakeFirst();
 }
 
 export async function markSuperseded(db: Db, buildId: string, by: string): Promise<void> {

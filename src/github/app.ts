@@ -22,6 +22,7 @@ import {
   markSuperseded,
   saveRepository,
   supersededBy,
+  supersedingBuild,
 } from "../db/store.ts";
 import {
   deliveryHandled,
@@ -62,6 +63,8 @@ interface Commit {
    * with laxer settings would do).
    */
   readonly trustRef: string | null;
+  /** When the commit reached its branch or pull request, as GitHub says (null when it does not). */
+  readonly eventAt: Date | null;
 }
 
 /** What a push or a pull request event says of its repository. */
@@ -134,6 +137,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
           cloneUrl: p.repository.clone_url,
           fork: false,
           trustRef: null,
+          eventAt: gitHubTime(p.repository.pushed_at),
         });
       }),
     );
@@ -154,6 +158,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
           // A head repository GitHub no longer shows (a deleted fork) is a fork: its commit is nobody's we trust.
           fork: head === null || head === undefined || head.full_name !== base.full_name,
           trustRef: base.default_branch,
+          eventAt: gitHubTime(pr.updated_at),
         });
       }),
     );
@@ -199,6 +204,13 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
       }),
     );
   };
+}
+
+/** A time as GitHub's payloads give it: epoch seconds (a push's pushed_at) or ISO 8601. */
+function gitHubTime(value: number | string | null | undefined): Date | null {
+  if (value === null || value === undefined) return null;
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 function source(context: {
@@ -292,6 +304,7 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     headRepository: commit.headRepository,
     cloneUrl: commit.cloneUrl,
     fork: commit.fork,
+    eventAt: commit.eventAt,
     settings: settingsForWorkers(config),
     cells,
     waitForApproval: commit.fork && !approved,
@@ -299,7 +312,12 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
 
   // Whether this delivery made the build or an earlier one did (push + pull request, or this
   // delivery's first try), what follows is idempotent: superseding, one job per queued attempt, syncs.
-  if (config.cancel_superseded) await supersedeOlder(deps, build);
+  if (config.cancel_superseded) {
+    // A delivery that comes late (redelivered after a newer commit's) is itself superseded.
+    const newer = await supersedingBuild(db, build);
+    if (newer) await supersede(deps, build, newer);
+    else for (const older of await supersededBy(db, build)) await supersede(deps, older, build);
+  }
   for (const { cell, attempt } of await latestAttempts(db, build.id)) {
     if (attempt.state === "queued")
       await deps.queues.enqueueCell(cellJob(build, cell.spec as Cell, attempt.id, installationId));
@@ -345,28 +363,26 @@ async function startAttempts(deps: AppDeps, attempts: readonly NewAttempt[]): Pr
   }
 }
 
-/** A new commit on a branch or pull request cancels what is left of the older ones. */
-async function supersedeOlder(deps: AppDeps, newer: Build): Promise<void> {
+/** A newer commit on a branch or pull request cancels what is left of an older one's build. */
+async function supersede(deps: AppDeps, older: Build, newer: Build): Promise<void> {
   const { db, queues } = deps;
   const where = newer.pull_number !== null ? `pull request #${newer.pull_number}` : `branch ${newer.branch}`;
-  for (const older of await supersededBy(db, newer)) {
-    await markSuperseded(db, older.id, newer.id);
-    for (const { cell, attempt } of await latestAttempts(db, older.id)) {
-      if (attempt.state === "completed") continue;
-      // Taken off its queue; or, when a worker already took it (its `started` not yet applied) or it
-      // runs, whichever worker holds it stops its container.
-      const dequeued =
-        attempt.state === "queued" && (await queues.dequeueCell(cell.platform as Cell["platform"], attempt.id));
-      if (!dequeued && (attempt.state === "queued" || attempt.state === "in_progress")) {
-        await deps.cancelRunning(attempt.id);
-      }
-      const summary = `Cancelled: ${newer.head_sha.slice(0, 7)} superseded this commit on ${where}.`;
-      if (await markCompleted(db, attempt.id, "cancelled", summary)) {
-        await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
-      }
+  await markSuperseded(db, older.id, newer.id);
+  for (const { cell, attempt } of await latestAttempts(db, older.id)) {
+    if (attempt.state === "completed") continue;
+    // Taken off its queue; or, when a worker already took it (its `started` not yet applied) or it
+    // runs, whichever worker holds it stops its container.
+    const dequeued =
+      attempt.state === "queued" && (await queues.dequeueCell(cell.platform as Cell["platform"], attempt.id));
+    if (!dequeued && (attempt.state === "queued" || attempt.state === "in_progress")) {
+      await deps.cancelRunning(attempt.id);
     }
-    await queues.requestSync({ kind: "matrix", buildId: older.id }, MATRIX_DEBOUNCE_MS);
+    const summary = `Cancelled: ${newer.head_sha.slice(0, 7)} superseded this commit on ${where}.`;
+    if (await markCompleted(db, attempt.id, "cancelled", summary)) {
+      await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
+    }
   }
+  await queues.requestSync({ kind: "matrix", buildId: older.id }, MATRIX_DEBOUNCE_MS);
 }
 
 /**

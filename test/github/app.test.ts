@@ -244,6 +244,29 @@ describe("push", () => {
   });
 });
 
+describe("superseding, whatever order deliveries arrive in", () => {
+  test("an older push delivered after a newer one (a redelivery) is the one cancelled", async () => {
+    const older = sha(24);
+    const newer = sha(25);
+    for (const head of [older, newer]) github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    const pushedAt = (payload: ReturnType<typeof pushPayload>, seconds: number) => ({
+      ...payload,
+      repository: { ...payload.repository, pushed_at: seconds },
+    });
+    await send("push", pushedAt(pushPayload(newer, "late"), 1_800_000_200));
+    await settled(newer, ALL_RUNS);
+    await send("push", pushedAt(pushPayload(older, "late"), 1_800_000_100));
+    const cancelled = await until("the older commit's cells cancelled", () => {
+      const runs = runsFor(older).filter((r) => r.name !== "heimdall-build / matrix" && r.conclusion !== "skipped");
+      return runs.length === RUNNABLE && runs.every((r) => r.conclusion === "cancelled") ? runs : undefined;
+    });
+    expect(cancelled[0]?.output.summary).toContain(newer.slice(0, 7));
+    const newerCells = runsFor(newer).filter((r) => r.name !== "heimdall-build / matrix" && r.conclusion !== "skipped");
+    expect(newerCells.map((r) => r.status)).toEqual(Array(RUNNABLE).fill("queued"));
+    expect((await jobsWaiting()).map((j) => j.data.headSha)).toEqual(Array(RUNNABLE).fill(newer));
+  });
+});
+
 describe("superseding a running cell", () => {
   test("a running cell of the older commit is told to stop on the cancel channel and concluded cancelled", async () => {
     const older = sha(20);
