@@ -152,9 +152,10 @@ function deliveryApi(deps: MaintenanceDeps): DeliveryApi {
     },
     async redeliver(deliveryId, installationId) {
       const octokit = await deps.appOctokit();
-      await deps.writer.write(installationId ?? 0, () =>
-        octokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: deliveryId }),
-      );
+      const request = () =>
+        octokit.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: deliveryId });
+      // Only deliveries the app handles are asked for (a few after an outage): in their installation's lane.
+      await (installationId ? deps.writer.write(installationId, request) : request());
     },
   };
 }

@@ -12,8 +12,21 @@
 import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
 
-/** What the app handles; other events' deliveries are never asked for again. */
-export const REDELIVERED_EVENTS: ReadonlySet<string> = new Set(["push", "pull_request", "check_run", "check_suite"]);
+/**
+ * The events and actions the app handles (its handlers in app.ts); other
+ * deliveries are never asked for again: nothing records them as done, and each
+ * request takes a write slot.
+ */
+const HANDLED: Readonly<Record<string, ReadonlySet<string | null>>> = {
+  push: new Set([null]),
+  pull_request: new Set(["opened", "synchronize", "reopened"]),
+  check_run: new Set(["rerequested", "requested_action"]),
+  check_suite: new Set(["rerequested"]),
+};
+
+export function isHandled(event: string, action: string | null | undefined): boolean {
+  return HANDLED[event]?.has(action ?? null) ?? false;
+}
 
 export interface RedeliveryOptions {
   /** How far back deliveries are looked at (GitHub keeps them three days). */
@@ -37,6 +50,7 @@ export interface DeliveryTry {
   readonly delivered_at: string;
   readonly status_code: number;
   readonly event: string;
+  readonly action?: string | null;
   readonly installation_id?: number | null;
 }
 
@@ -44,6 +58,7 @@ export interface DeliveryTry {
 export interface DeliveryApi {
   /** Deliveries, newest first, page by page. */
   list(): AsyncIterable<readonly DeliveryTry[]>;
+  /** Asks for one delivery again, in its installation's write lane (the App's own requests when it has none). */
   redeliver(deliveryId: number, installationId: number | null): Promise<void>;
 }
 
@@ -75,7 +90,7 @@ export async function redeliverFailed(
     if (++pages >= options.maxPages) break;
   }
 
-  const failed = [...latest.values()].filter((d) => !succeeded.has(d.guid) && REDELIVERED_EVENTS.has(d.event));
+  const failed = [...latest.values()].filter((d) => !succeeded.has(d.guid) && isHandled(d.event, d.action));
   const requested: string[] = [];
   for (const delivery of failed.reverse()) {
     if (await handled(db, delivery.guid)) continue;

@@ -143,6 +143,9 @@ describe("deliveries", () => {
     await first.server.close();
     const failed = await log.deliver("push", pushPayload(lost));
     expect(failed.status_code).toBe(0);
+    // Events the app does not handle failed too: nothing would record them, they are not asked for.
+    const ignored = await log.deliver("pull_request", { action: "closed", installation: { id: 4242 } });
+    expect(ignored.status_code).toBe(0);
 
     // A server comes back (same database and Redis) with its redelivery pass.
     const second = await startTestServer({
