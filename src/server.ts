@@ -43,7 +43,12 @@ export interface ServerOptions {
   /** The reconciler's and the redelivery's schedules (MAINTENANCE_DEFAULTS when absent). */
   readonly maintenance?: MaintenanceOptions;
   /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
-  readonly webhookBodies?: { readonly maxBytes?: number; readonly maxPendingBytes?: number };
+  readonly webhookBodies?: {
+    readonly maxBytes?: number;
+    readonly maxPendingBytes?: number;
+    /** How long a body may take to arrive whole (10 s by default). */
+    readonly deadlineMs?: number;
+  };
 }
 
 /**
@@ -121,6 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log: options.probot.log.child({ name: "webhooks" }),
     ...(options.webhookBodies?.maxBytes ? { maxBodyBytes: options.webhookBodies.maxBytes } : {}),
     ...(options.webhookBodies?.maxPendingBytes ? { maxPendingBytes: options.webhookBodies.maxPendingBytes } : {}),
+    ...(options.webhookBodies?.deadlineMs ? { bodyDeadlineMs: options.webhookBodies.deadlineMs } : {}),
   });
   const api = apiRoutes({ store: options.store ?? null, signer: options.signer ?? null, redis: publisher, prefix });
   const http: HttpServer = createServer((request, response) => {

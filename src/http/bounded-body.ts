@@ -10,6 +10,9 @@ import type { ByteBudget } from "./byte-budget.ts";
 /** GitHub caps webhook payloads at 25 MB and does not deliver larger ones: nothing larger is genuine. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
+/** A body must arrive whole within this: GitHub gives up on a delivery after 10 s. */
+export const BODY_DEADLINE_MS = 10_000;
+
 /** The body is (or was declared) larger than the limit: answered with 413. */
 export class BodyTooLargeError extends Error {
   readonly limit: number;
@@ -30,6 +33,18 @@ export class BodyBudgetError extends Error {
     super("too many request bodies are being read at once");
     this.name = "BodyBudgetError";
     this.bytes = bytes;
+  }
+}
+
+/** The body did not arrive whole in time (a slow or stalled sender): answered with 408. */
+export class BodyTimeoutError extends Error {
+  readonly bytes: number;
+  readonly ms: number;
+  constructor(ms: number, bytes: number) {
+    super(`the body did not arrive within ${ms} ms`);
+    this.name = "BodyTimeoutError";
+    this.bytes = bytes;
+    this.ms = ms;
   }
 }
 
@@ -58,16 +73,25 @@ export function hasBody(request: IncomingMessage): boolean {
 }
 
 /**
- * Reads the body into one buffer. Its bytes stay reserved in `budget` when it
- * resolves: the caller releases `body.length` once done with it. On a refusal
- * reading has stopped and the request is paused: the caller answers and closes.
+ * Reads the body into one buffer, within `deadlineMs`. Its bytes stay reserved
+ * in `budget` when it resolves: the caller releases `body.length` once done
+ * with it. On a refusal reading has stopped and the request is paused: the
+ * caller answers and closes.
+ *
+ * Bytes are reserved as they arrive, not as declared: a sender that declares
+ * 25 MB and sends nothing holds nothing, and one that sends slowly is cut at
+ * the deadline (GitHub itself gives up on a delivery after 10 s), so idle
+ * connections cannot fill the budget and shut genuine deliveries out.
  */
-export function readBoundedBody(request: IncomingMessage, limit: number, budget: ByteBudget): Promise<Buffer> {
+export function readBoundedBody(
+  request: IncomingMessage,
+  limit: number,
+  budget: ByteBudget,
+  deadlineMs = BODY_DEADLINE_MS,
+): Promise<Buffer> {
   const declared = declaredLength(request);
   if (declared !== null && declared > limit) return Promise.reject(new BodyTooLargeError(limit, declared));
-  // A declared length is taken at once, so a body that cannot fit is refused before it is read.
-  if (declared !== null && !budget.reserve(declared)) return Promise.reject(new BodyBudgetError(declared));
-  let reserved = declared ?? 0;
+  let reserved = 0;
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
@@ -82,18 +106,18 @@ export function readBoundedBody(request: IncomingMessage, limit: number, budget:
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limit) return stop(new BodyTooLargeError(limit, received));
-      if (declared === null) {
-        if (!budget.reserve(chunk.length)) return stop(new BodyBudgetError(received));
-        reserved += chunk.length;
-      }
+      if (!budget.reserve(chunk.length)) return stop(new BodyBudgetError(received));
+      reserved += chunk.length;
       chunks.push(chunk);
     };
     const onEnd = () => {
       detach();
       resolve(Buffer.concat(chunks, received));
     };
+    const timer = setTimeout(() => stop(new BodyTimeoutError(deadlineMs, received)), deadlineMs);
     const onGone = () => stop(new BodyAbortedError(received));
     const detach = () => {
+      clearTimeout(timer);
       request.off("data", onData);
       request.off("end", onEnd);
       request.off("error", onGone);

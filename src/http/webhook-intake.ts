@@ -22,6 +22,7 @@ import type { Probot } from "probot";
 import {
   BodyAbortedError,
   BodyBudgetError,
+  BodyTimeoutError,
   BodyTooLargeError,
   declaredLength,
   MAX_WEBHOOK_BYTES,
@@ -39,6 +40,8 @@ export interface WebhookIntakeOptions {
   readonly maxBodyBytes?: number;
   /** The bytes of all bodies being read and checked at once (default four of the largest). */
   readonly maxPendingBytes?: number;
+  /** How long a body may take to arrive whole (default 10 s, GitHub's own delivery timeout). */
+  readonly bodyDeadlineMs?: number;
 }
 
 type WebhookEvent = Parameters<Probot["webhooks"]["receive"]>[0];
@@ -78,9 +81,11 @@ export function webhookIntake(options: WebhookIntakeOptions): WebhookIntake {
 
     let body: Buffer;
     try {
-      body = await readBoundedBody(request, maxBodyBytes, budget);
+      body = await readBoundedBody(request, maxBodyBytes, budget, options.bodyDeadlineMs);
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refused(413, `the body is over ${error.limit} bytes`, error.bytes);
+      if (error instanceof BodyTimeoutError)
+        return refused(408, `the body did not arrive within ${error.ms} ms`, error.bytes);
       if (error instanceof BodyBudgetError) {
         return refused(503, "too many webhook bodies are being read; try again", error.bytes, { "retry-after": "5" });
       }

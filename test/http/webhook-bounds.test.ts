@@ -26,17 +26,18 @@ let hook: string;
 const logged: Record<string, unknown>[] = [];
 const refusals = () => logged.filter((line) => line.msg === "webhook refused");
 
+const sink = new Writable({
+  write(line: Buffer, _encoding, done) {
+    logged.push(JSON.parse(line.toString("utf8")) as Record<string, unknown>);
+    done();
+  },
+});
+
 beforeAll(async () => {
   // The harness loads nock, whose interceptor would hold these bodies until they end; nothing here calls GitHub.
   nock.restore();
   database = await freshDatabase(false);
   prefix = `heimdall-bounds-${randomBytes(4).toString("hex")}`;
-  const sink = new Writable({
-    write(line: Buffer, _encoding, done) {
-      logged.push(JSON.parse(line.toString("utf8")) as Record<string, unknown>);
-      done();
-    },
-  });
   server = await startTestServer({
     databaseUrl: database.url,
     prefix,
@@ -105,17 +106,37 @@ describe("refused while reading", () => {
     expect(JSON.stringify(logged).length).toBeLessThan(1000);
   });
 
-  test("a body that does not fit the budget others hold: 503, at once", async () => {
-    // Two declared 900 KB bodies that never come hold 1.8 of the 2 MB.
+  test("a sender that declares a large body and sends nothing holds none of the budget", async () => {
+    const idle = new AbortController();
+    const held = [0, 1].map(() =>
+      rawRequest(hook, { headers: { ...headers(), "content-length": String(900 * KB) }, signal: idle.signal }),
+    );
+    try {
+      // Two declared 900 KB bodies that never come: a third is still read whole (and refused for its signature).
+      const third = await rawRequest(hook, {
+        headers: { ...headers(), "content-length": String(900 * KB) },
+        bytes: 900 * KB,
+      });
+      expect(third.status).toBe(401);
+    } finally {
+      idle.abort();
+      await Promise.allSettled(held);
+    }
+  });
+
+  test("a body that does not fit the budget others' bytes hold: 503", async () => {
+    // Two senders send 900 KB of a declared 1 MB and stall: 1.8 of the 2 MB are held.
     const holders = new AbortController();
     const held = [0, 1].map(() =>
       rawRequest(hook, {
-        headers: { ...headers(), "content-length": String(900 * KB) },
+        headers: { ...headers(), "content-length": String(MB) },
+        bytes: 900 * KB,
+        stall: true,
         signal: holders.signal,
       }),
     );
     try {
-      // Until both are being read, a third is read whole (and refused for its signature): then it is 503.
+      // Until both are held, a third is read whole (and refused for its signature): then it is 503.
       const third = await until("the budget held", async () => {
         const response = await rawRequest(hook, {
           headers: { ...headers(), "content-length": String(900 * KB) },
@@ -124,7 +145,7 @@ describe("refused while reading", () => {
         return response.status === 503 ? response : undefined;
       });
       expect(third.headers["retry-after"]).toBe("5");
-      expect(refusals().at(-1)).toMatchObject({ status: 503, bytes: 900 * KB });
+      expect(refusals().at(-1)).toMatchObject({ status: 503 });
     } finally {
       holders.abort();
       await Promise.allSettled(held);
@@ -137,6 +158,36 @@ describe("refused while reading", () => {
       });
       return response.status === 401;
     });
+  });
+});
+
+describe("a body that does not arrive in time", () => {
+  test("408, and what it held is given back", async () => {
+    const slow = await startTestServer({
+      databaseUrl: database.url,
+      prefix: `${prefix}-slow`,
+      log: pino({ level: "info" }, sink),
+      webhookBodies: { maxBytes: 1 * MB, maxPendingBytes: 1 * MB, deadlineMs: 300 },
+    });
+    try {
+      const url = `${slow.url}/api/github/webhooks`;
+      const stalled = await rawRequest(url, {
+        headers: { ...headers(), "content-length": String(MB) },
+        bytes: 900 * KB,
+        stall: true,
+      });
+      expect(stalled.status).toBe(408);
+      expect(refusals().at(-1)).toMatchObject({ status: 408, reason: "the body did not arrive within 300 ms" });
+      // The 900 KB it held are free again: another body of that size fits the 1 MB budget.
+      const next = await rawRequest(url, {
+        headers: { ...headers(), "content-length": String(900 * KB) },
+        bytes: 900 * KB,
+      });
+      expect(next.status).toBe(401);
+    } finally {
+      await slow.close();
+      await clearRedisPrefix(`${prefix}-slow`);
+    }
   });
 });
 

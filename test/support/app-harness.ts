@@ -99,7 +99,11 @@ export function startTestServer(options: {
   readonly redisUrl?: string;
   /** Probot's logger (and so the webhook intake's); silent unless given. */
   readonly log?: Logger;
-  readonly webhookBodies?: { readonly maxBytes?: number; readonly maxPendingBytes?: number };
+  readonly webhookBodies?: {
+    readonly maxBytes?: number;
+    readonly maxPendingBytes?: number;
+    readonly deadlineMs?: number;
+  };
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,

@@ -15,6 +15,8 @@ export interface RawRequest {
   readonly bytes?: number;
   /** Ends a request still waiting for its answer. */
   readonly signal?: AbortSignal;
+  /** Sends `bytes` and then nothing more, the request left open (a stalled sender). */
+  readonly stall?: boolean;
 }
 
 export interface RawResponse {
@@ -74,7 +76,7 @@ export function rawRequest(url: string, request: RawRequest = {}): Promise<RawRe
         }
       }
       // With a declared length and no bytes, the request stays open: the answer must not need the body.
-      if (!answered && (total > 0 || request.headers?.["content-length"] === undefined)) req.end();
+      if (!answered && !request.stall && (total > 0 || request.headers?.["content-length"] === undefined)) req.end();
     };
     req.flushHeaders();
     pump();
