@@ -3,14 +3,15 @@
  * request's body was not read (Node would otherwise read what is left of it to
  * keep the connection alive, however large it is).
  *
- * Closed gracefully: the answer, then our end of the connection, then what the
- * client still sends is discarded (never kept) while it keeps coming (a pause of
- * LINGER_IDLE_MS ends it) and for LINGER_MAX_MS at most, before the socket is
- * destroyed. Destroying at once resets a connection whose incoming data is
- * unread, and the reset can reach a client still sending before it has read the
- * answer: it sees "connection reset", not 413. A busy client may take seconds to
- * send what is left of a large body, hence a pause, not a fixed time, ends it.
- * (nginx's lingering close: lingering_timeout and lingering_time.)
+ * Closed gracefully (nginx's lingering close): the whole answer is written
+ * (with its length, so the client has all of it), then what the client still
+ * sends is discarded (never kept) while it keeps coming (a pause of
+ * LINGER_IDLE_MS ends it) and for LINGER_MAX_MS at most; only then is the
+ * response ended and the connection closed. Closing at once resets a
+ * connection whose incoming data is unread, and the reset can reach a client
+ * still sending before it has read the answer: it sees "connection reset" or
+ * EPIPE, not 413. Ending the response at once does the same: Node closes the
+ * connection of a response that ends before its request (a chunked one) did.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { hasBody } from "./bounded-body.ts";
@@ -29,26 +30,35 @@ export function refuse(
     response.destroy();
     return;
   }
+  const body = JSON.stringify({ message });
   const unread = hasBody(request) && !request.complete;
   // No `connection: close` header: with it Node destroys the socket as soon as the answer is written.
-  response.writeHead(status, { ...headers, "content-type": "application/json" });
-  response.end(JSON.stringify({ message }));
-  if (!unread) return;
+  response.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(body)),
+  });
+  if (!unread) {
+    response.end(body);
+    return;
+  }
+  response.write(body);
+  // Flowing with no reader: the rest of the body is dropped as it comes.
+  request.removeAllListeners("data");
+  request.resume();
   const socket = request.socket;
-  response.once("finish", () => {
-    socket.end();
-    // Flowing with no reader: the rest of the body is dropped as it comes.
-    request.removeAllListeners("data");
-    request.resume();
-    let idle = setTimeout(() => socket.destroy(), LINGER_IDLE_MS).unref();
-    const most = setTimeout(() => socket.destroy(), LINGER_MAX_MS).unref();
-    request.on("data", () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => socket.destroy(), LINGER_IDLE_MS).unref();
-    });
-    socket.once("close", () => {
-      clearTimeout(idle);
-      clearTimeout(most);
-    });
+  const close = () => {
+    response.end();
+    socket.destroySoon();
+  };
+  let idle = setTimeout(close, LINGER_IDLE_MS).unref();
+  const most = setTimeout(close, LINGER_MAX_MS).unref();
+  request.on("data", () => {
+    clearTimeout(idle);
+    idle = setTimeout(close, LINGER_IDLE_MS).unref();
+  });
+  socket.once("close", () => {
+    clearTimeout(idle);
+    clearTimeout(most);
   });
 }
