@@ -73,6 +73,13 @@ export class Reporter {
     }
   }
 
+  /**
+   * One check run's requests: the create or update with the first 50 annotations,
+   * then one request per further 50. `synced` records the progress
+   * (`<signature>#<batches sent>`) until the last, so a sync that fails half-way
+   * (GitHub answering 502 on the third batch, say) resumes where it stopped when
+   * tried again: no batch is lost, none is sent twice.
+   */
   private async write(context: AttemptContext, view: AttemptView, signature: string): Promise<void> {
     const { writer, db } = this.deps;
     const installationId = Number(context.installationId);
@@ -80,32 +87,37 @@ export class Reporter {
     const [owner = "", repo = ""] = context.repository.split("/");
     const body = checkRunBody(view);
     const batches = view.state === "completed" ? annotationBatches(await annotationsOf(db, view.attemptId)) : [];
-    const [first, ...rest] = batches;
-    // Every request body within GitHub's limits: a 422 would leave the check run as it was.
-    const output = fitCheckRun({ output: { ...body.output, ...(first ? { annotations: first } : {}) } }).output;
-    let checkRunId: number;
-    if (context.attempt.check_run_id === null) {
-      const created = await writer.write(installationId, () =>
-        octokit.rest.checks.create({ owner, repo, ...body, output } as Parameters<
-          typeof octokit.rest.checks.create
-        >[0]),
-      );
-      checkRunId = created.data.id;
-      await setCheckRun(db, view.attemptId, checkRunId, signature);
-    } else {
-      const { head_sha: _sha, ...update } = body;
-      const id = Number(context.attempt.check_run_id);
-      checkRunId = id;
-      await writer.write(installationId, () =>
-        octokit.rest.checks.update({ owner, repo, check_run_id: id, ...update, output } as Parameters<
-          typeof octokit.rest.checks.update
-        >[0]),
-      );
-      await setSynced(db, view.attemptId, signature);
+    const progress = (sent: number) => (sent >= Math.max(1, batches.length) ? signature : `${signature}#${sent}`);
+    let checkRunId = context.attempt.check_run_id === null ? null : Number(context.attempt.check_run_id);
+    const resumed = checkRunId !== null ? resumedBatches(context.attempt.synced, signature) : 0;
+    let sent = resumed;
+    if (resumed === 0) {
+      const [first] = batches;
+      // Every request body within GitHub's limits: a 422 would leave the check run as it was.
+      const output = fitCheckRun({ output: { ...body.output, ...(first ? { annotations: first } : {}) } }).output;
+      if (checkRunId === null) {
+        const created = await writer.write(installationId, () =>
+          octokit.rest.checks.create({ owner, repo, ...body, output } as Parameters<
+            typeof octokit.rest.checks.create
+          >[0]),
+        );
+        checkRunId = created.data.id;
+        await setCheckRun(db, view.attemptId, checkRunId, progress(1));
+      } else {
+        const { head_sha: _sha, ...update } = body;
+        const id = checkRunId;
+        await writer.write(installationId, () =>
+          octokit.rest.checks.update({ owner, repo, check_run_id: id, ...update, output } as Parameters<
+            typeof octokit.rest.checks.update
+          >[0]),
+        );
+        await setSynced(db, view.attemptId, progress(1));
+      }
+      sent = 1;
     }
     // Each further 50 annotations is one more request, as the Checks API allows.
-    for (const batch of rest) {
-      const id = checkRunId;
+    for (const batch of batches.slice(sent)) {
+      const id = checkRunId ?? 0;
       await writer.write(installationId, () =>
         octokit.rest.checks.update({
           owner,
@@ -114,6 +126,8 @@ export class Reporter {
           ...fitCheckRun({ output: { title: body.output.title, summary: body.output.summary, annotations: batch } }),
         } as Parameters<typeof octokit.rest.checks.update>[0]),
       );
+      sent++;
+      await setSynced(db, view.attemptId, progress(sent));
     }
   }
 
@@ -190,4 +204,11 @@ export class Reporter {
       await setMatrixSynced(db, buildId, signature);
     }
   }
+}
+
+/** Batches of this signature already sent by a sync that stopped half-way (0: start again). */
+function resumedBatches(synced: string | null, signature: string): number {
+  if (synced === null || !synced.startsWith(`${signature}#`)) return 0;
+  const sent = Number(synced.slice(signature.length + 1));
+  return Number.isSafeInteger(sent) && sent > 0 ? sent : 0;
 }

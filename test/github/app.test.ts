@@ -25,7 +25,7 @@ import {
   until,
 } from "../support/app-harness.ts";
 import { VirtualClock } from "../support/clock.ts";
-import { examplePayload, type FakeGitHub, fakeGitHub, sendWebhook } from "../support/github.ts";
+import { errorReply, examplePayload, type FakeGitHub, fakeGitHub, PASS, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
 const CONFIG = `version: 1
@@ -387,6 +387,67 @@ describe("reports from workers", () => {
       .filter((r) => (r.method === "POST" ? (r.body as { external_id?: string }).external_id === attemptId : true));
     expect(writes.map((w) => w.method)).toEqual(["POST", "PATCH", "PATCH", "PATCH"]);
     expect(run.annotations[0]).toMatchObject({ annotation_level: "failure", start_line: 1 });
+  });
+});
+
+describe("a sync that fails half-way", () => {
+  test("resumes at the batch GitHub refused: every annotation sent once", async () => {
+    const head = sha(26);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head));
+    await settled(head, ALL_RUNS);
+    const target = runsFor(head).find((r) => r.name === "linux / gcc-12 / c++17 / Release");
+    const attemptId = target?.external_id ?? "";
+    // The second further batch (annotations 101-120) is refused once, as by a GitHub 502.
+    let batches = 0;
+    github.reply(
+      "PATCH",
+      "/repos/{owner}/{repo}/check-runs/{check_run_id}",
+      (request) => {
+        const body = request.body as { status?: string; output?: { annotations?: unknown[] } };
+        if (body.status !== undefined || !body.output?.annotations) return PASS;
+        return ++batches === 2 ? errorReply(502, "Bad Gateway") : PASS;
+      },
+      { times: 1 },
+    );
+    const annotations: Annotation[] = Array.from({ length: 120 }, (_, i) => ({
+      path: "src/a.cpp",
+      start_line: i + 1,
+      end_line: i + 1,
+      start_column: 1,
+      end_column: 2,
+      annotation_level: "warning",
+      title: "gcc-12: -Wshadow",
+      message: `shadowed 'x${i}'`,
+      raw_details: "",
+      code: "-Wshadow",
+      tool: "gcc",
+      fingerprint: `g${i}`,
+    }));
+    await server.queues.reportEvent({
+      type: "finished",
+      attemptId,
+      conclusion: "success",
+      summary: "120 warnings",
+      annotations,
+      at: new Date().toISOString(),
+    });
+    const run = await until(
+      "all 120 annotations",
+      () => {
+        const r = github.checkRuns().get(target?.id ?? 0);
+        return r?.annotations.length === 120 ? r : undefined;
+      },
+      30_000,
+    );
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(new Set(run.annotations.map((a) => a.message)).size).toBe(120);
+    const row = await database.db
+      .selectFrom("attempts")
+      .select("synced")
+      .where("id", "=", attemptId)
+      .executeTakeFirst();
+    expect(row?.synced).toBe("completed:success");
   });
 });
 

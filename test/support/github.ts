@@ -536,7 +536,8 @@ class Fake implements FakeGitHub {
 }
 
 /** A handler's answer meaning "not mine": the next matching route answers. */
-const PASS: FakeReply = Object.freeze({ status: -1 });
+/** A route handler's answer that lets the next matching route answer instead. */
+export const PASS: FakeReply = Object.freeze({ status: -1 });
 
 /** A GitHub-style error answer: `{message, documentation_url, status}` with the given headers (e.g. `retry-after`). */
 export function errorReply(status: number, message: string, headers: Record<string, string> = {}): FakeReply {
