@@ -9,6 +9,7 @@ export type CellState =
   | "queued"
   | "image"
   | "source"
+  | "compiler"
   | "configure"
   | "build"
   | "test"
@@ -44,6 +45,7 @@ const WORD: Readonly<Record<CellState, string>> = {
   queued: "queued",
   image: "image",
   source: "source",
+  compiler: "compiler",
   configure: "configure",
   build: "build",
   test: "test",

@@ -142,15 +142,26 @@ const RT_PACKAGE: Readonly<Record<DebianSuite, readonly number[]>> = {
   sid: [19, 21, 22, 23],
 };
 
+/**
+ * The C and C++ compiler commands of a release, as Linux distributions name
+ * them (`gcc-12`/`g++-12`, `clang-16`/`clang++-16`); null where a cell uses the
+ * host's own (apple-clang, msvc). A cell sets these for itself and checks what
+ * they are, whatever the image's defaults.
+ */
+export function compilerCommands(family: CompilerFamily, version: number): { cc: string; cxx: string } | null {
+  if (family === "gcc") return { cc: `gcc-${version}`, cxx: `g++-${version}` };
+  if (family === "clang") return { cc: `clang-${version}`, cxx: `clang++-${version}` };
+  return null;
+}
+
 function imageRecipe(family: CompilerFamily, version: number, suite: DebianSuite): ImageRecipe {
   const base = `debian:${suite}`;
-  if (family === "gcc") {
-    return { recipe: "debian", suite, base, packages: [`g++-${version}`], cc: `gcc-${version}`, cxx: `g++-${version}` };
-  }
+  const commands = compilerCommands(family, version) ?? { cc: "cc", cxx: "c++" };
+  if (family === "gcc") return { recipe: "debian", suite, base, packages: [`g++-${version}`], ...commands };
   // llvm-N brings llvm-cov and llvm-profdata for coverage.
   const packages = [`clang-${version}`, `llvm-${version}`];
   if (RT_PACKAGE[suite].includes(version)) packages.push(`libclang-rt-${version}-dev`);
-  return { recipe: "debian", suite, base, packages, cc: `clang-${version}`, cxx: `clang++-${version}` };
+  return { recipe: "debian", suite, base, packages, ...commands };
 }
 
 export const CATALOG: readonly CompilerRelease[] = ROWS.map(([family, version, spellings, suite]) => {

@@ -15,6 +15,7 @@ import { cellSbom, type ImagePackage } from "../report/sbom.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { collectArtifacts } from "./artifacts.ts";
 import type { BuildSettings, Phase } from "./cell-script.ts";
+import type { IdentifiedCompiler } from "./compiler-check.ts";
 import { type ContainerLimits, DEFAULT_LIMITS } from "./container.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./log-sink.ts";
 import { type CellCache, type CellRunResult, runCell } from "./run-cell.ts";
@@ -165,6 +166,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
           ranOn,
           execution.kind === "docker" ? execution.packages : async () => [],
           storedLog,
+          identifiedCxx(result),
         );
   const summary = cellSummary({
     cell: {
@@ -174,6 +176,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
       buildType: cell.buildType,
       sanitizers: cell.sanitizers,
       image: ranOn,
+      compilerSeen: identifiedCxx(result)?.versionLine ?? null,
     },
     conclusion: result.conclusion,
     durations: {
@@ -187,6 +190,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     tests,
     links,
     ...(result.conclusion === "timed_out" ? { reason: `timed out after ${limit.text}` } : {}),
+    // The cell's compiler is missing or another one: never a pass, and the title says what the image has instead.
+    ...(result.conclusion === "failure" && result.compilerProblem ? { reason: result.compilerProblem } : {}),
     ...(result.oomKilled && containerLimits ? { outOfMemory: { limitBytes: containerLimits.memoryBytes } } : {}),
   });
   const memoryLimit = containerLimits?.memoryBytes ?? null;
@@ -203,6 +208,7 @@ async function keepOutputs(
   ranOn: string,
   packages: () => Promise<ImagePackage[]>,
   storedLog: string | null,
+  compiler: IdentifiedCompiler | null,
 ): Promise<CellLinks> {
   const { store, keys, link } = outputs;
   const { settings, workspace, cell } = request;
@@ -225,6 +231,7 @@ async function keepOutputs(
         name: cell.name,
         compiler: cell.compiler.family,
         version: cell.compiler.version,
+        identified: compiler,
         stdFlag: cell.stdFlag,
         image: ranOn,
       },
@@ -253,4 +260,9 @@ async function keepOutputs(
     ...(sbom ? { sbom } : {}),
     ...(storedLog ? { log: await link(storedLog) } : {}),
   };
+}
+
+/** The C++ compiler as the cell identified it (the C one when only it was asked). */
+function identifiedCxx(result: CellRunResult): IdentifiedCompiler | null {
+  return result.compilers.find((c) => c.language === "c++") ?? result.compilers[0] ?? null;
 }

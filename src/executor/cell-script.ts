@@ -6,8 +6,11 @@
  * Phase markers carry a per-run nonce; a build that forges one only misstates
  * its own phase times. The conclusion never comes from the build's output.
  */
+import { compilerCommands } from "../config/catalog.ts";
 import type { Cell } from "../config/matrix.ts";
 import type { Config } from "../config/schema.ts";
+import { compilerCheckLines } from "./compiler-check.ts";
+import { shellQuote } from "./shell-quote.ts";
 
 /** What the worker keeps of the config for a build (no matrix: the job carries its cell). */
 export type BuildSettings = Omit<Config, "matrix">;
@@ -32,7 +35,7 @@ export const RESULTS_DIR = resultPaths(SOURCE_DIR).results;
 export const JUNIT_FILE = resultPaths(SOURCE_DIR).junit;
 export const SBOM_DIR = resultPaths(SOURCE_DIR).sbom;
 
-export type Phase = "configure" | "build" | "test" | "sbom";
+export type Phase = "compiler" | "configure" | "build" | "test" | "sbom";
 
 export function phaseMarker(nonce: string, phase: Phase | "end", status?: number): string {
   return `##heimdall[${nonce}] ${phase}${status === undefined ? "" : ` ${status}`}`;
@@ -48,10 +51,7 @@ export function phaseMarker(nonce: string, phase: Phase | "end", status?: number
  */
 const CCACHE_COUNTERS = `awk -F '\\t' '$1=="direct_cache_hit"{d=$2} $1=="preprocessed_cache_hit"{p=$2} $1=="cache_miss"{m=$2} END{if(d!="")print d+0, p+0, m+0}'`;
 
-/** POSIX shell single quotes: safe for any string. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
+export { shellQuote } from "./shell-quote.ts";
 
 const SANITIZER_FLAG: Readonly<Record<string, string>> = {
   address: "address",
@@ -106,6 +106,8 @@ export function cellScript(options: ScriptOptions): string {
     // The end marker starts on a line of its own even when the phase's output did not end one.
     `phase() { echo ${shellQuote(`##heimdall[${nonce}] `)}"$1"; ( set -e; eval "$2" ); s=$?; printf '\\n%s%s\\n' ${shellQuote(`##heimdall[${nonce}] end `)} "$s"; [ "$s" -eq 0 ] || exit "$s"; }`,
   ];
+  // The cell's compiler, whatever the image's defaults, checked before anything is built.
+  lines.push(...compilerCheckLines(nonce, cell.compiler.family, cell.compiler.version));
   // Only CMake builds go through ccache (its compiler launcher); a script's own build does not.
   if (settings.cache && settings.build.kind === "cmake") {
     // The counters before the build, and at exit whichever way the script ends
@@ -145,6 +147,8 @@ export function cellScript(options: ScriptOptions): string {
     "-G",
     cmake.generator,
     `-DCMAKE_BUILD_TYPE=${cell.buildType}`,
+    // The compilers the compiler phase checked (CMake would otherwise take its own pick, or a cache's).
+    ...compilerDefines(cell),
     `-DCMAKE_CXX_FLAGS=${cxxFlags}`,
     `-DCMAKE_C_FLAGS=${cFlags}`,
     `-DCMAKE_EXE_LINKER_FLAGS=${linkFlags}`,
@@ -187,4 +191,10 @@ function sbomPhase(settings: BuildSettings, sourceDir: string): string[] {
     `mkdir -p "$HEIMDALL_SBOM_DIR"`,
     `phase sbom ${shellQuote(`cd ${shellQuote(sourceDir)} && ${settings.sbom.script}`)}`,
   ];
+}
+
+/** `-DCMAKE_C_COMPILER=gcc-12 -DCMAKE_CXX_COMPILER=g++-12` for a cell whose catalog names its commands. */
+function compilerDefines(cell: Cell): string[] {
+  const commands = compilerCommands(cell.compiler.family, cell.compiler.version);
+  return commands ? [`-DCMAKE_C_COMPILER=${commands.cc}`, `-DCMAKE_CXX_COMPILER=${commands.cxx}`] : [];
 }

@@ -16,6 +16,7 @@ import { DiagnosticsStream } from "../diagnostics/engine.ts";
 import { LineSplitter } from "../diagnostics/lines.ts";
 import { type Annotated, Annotator } from "../report/annotations.ts";
 import { type BuildSettings, cellScript, JUNIT_PATH, type Phase, SOURCE_DIR } from "./cell-script.ts";
+import { type IdentifiedCompiler, parseCompilerMarker } from "./compiler-check.ts";
 import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
 import { CappedLog, type CappedLogOptions, type LogSummary } from "./log-sink.ts";
 import type { LimitClock } from "./time-guard.ts";
@@ -97,6 +98,10 @@ export interface CellRunResult {
   readonly log: LogSummary;
   /** ccache's hits and misses for this build; null without a cache (or without its counters). */
   readonly cache: CacheStats | null;
+  /** The cell's C and C++ compilers as they identified themselves (none where the catalog names no command). */
+  readonly compilers: readonly IdentifiedCompiler[];
+  /** Why the compiler phase ended the cell ("the image has no g++-12", "g++-12 is clang 16.0.6, not gcc 12"). */
+  readonly compilerProblem: string | null;
 }
 
 /** Output read for diagnostics at most (characters). */
@@ -203,6 +208,8 @@ export class OutputObserver {
   // ccache's counters (direct hits, preprocessed hits, misses): the first before, the last after.
   private cacheBefore: number[] | null = null;
   private cacheAfter: number[] | null = null;
+  private readonly compilers: IdentifiedCompiler[] = [];
+  private compilerProblem: string | null = null;
 
   constructor(options: OutputObserverOptions) {
     const family = options.cell.compiler.family;
@@ -259,6 +266,9 @@ export class OutputObserver {
       junitXml: await readResultFile(workspace, JUNIT_PATH),
       log: logSummary,
       cache: cacheStats(this.cacheBefore, this.cacheAfter),
+      compilers: this.compilers,
+      // Only the compiler phase's own failure says why: a marker printed by anything else is not believed.
+      compilerProblem: this.failedPhase === "compiler" ? this.compilerProblem : null,
     };
   }
 
@@ -270,12 +280,17 @@ export class OutputObserver {
       if (counts.length !== 3 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) return;
       if (status === "before") this.cacheBefore ??= counts;
       else if (status === "after") this.cacheAfter = counts;
+    } else if (word === "compiler" && this.current?.phase === "compiler") {
+      const identified = parseCompilerMarker([status ?? "", ...rest]);
+      if (identified && this.compilers.length < 2) this.compilers.push(identified);
+    } else if (word === "compiler-problem" && this.current?.phase === "compiler") {
+      this.compilerProblem ??= [status, ...rest].join(" ").slice(0, 300);
     } else if (word === "end" && this.current) {
       const code = Number(status);
       this.phases[this.current.phase] = { ms: Date.now() - this.current.started, status: code };
       if (code !== 0) this.failedPhase = this.current.phase;
       this.current = null;
-    } else if (word === "configure" || word === "build" || word === "test" || word === "sbom") {
+    } else if (word === "compiler" || word === "configure" || word === "build" || word === "test" || word === "sbom") {
       this.current = { phase: word, started: Date.now() };
       this.onPhase?.(word);
     }

@@ -37,6 +37,8 @@ export interface CellSummaryCell {
   readonly sanitizers: readonly string[];
   /** The image the cell ran in. */
   readonly image: string | null;
+  /** The C++ compiler's `--version` line, as the cell identified it (absent: not asked). */
+  readonly compilerSeen?: string | null;
 }
 
 /** Milliseconds per phase; a phase not reached is absent. */
@@ -229,8 +231,10 @@ function statusLine(input: CellSummaryInput): string {
 function environmentTable(input: CellSummaryInput): string {
   const { cell, durations } = input;
   const dash = "—";
-  const header = ["image", "std", "configure", "build", "test", "ccache hits"];
+  const header = ["compiler", "image", "std", "configure", "build", "test", "ccache hits"];
   const row = [
+    // What the compiler said it is, when the cell asked it; else the cell's own name for it.
+    codeSpan(cut(cell.compilerSeen || cell.compiler, MAX_SHOWN_CHARS), true),
     cell.image ? codeSpan(cut(cell.image, MAX_SHOWN_CHARS), true) : dash,
     cell.stdFlag ? codeSpan(cut(cell.stdFlag, MAX_SHOWN_CHARS), true) : dash,
     ...PHASES.map((p) => {

@@ -38,6 +38,8 @@ export interface CellSbomInput {
     /** The compiler family, e.g. `gcc`. */
     readonly compiler: string;
     readonly version: number;
+    /** The compiler as it identified itself in the cell: its full version and `--version` line. */
+    readonly identified?: { readonly version: string; readonly versionLine: string } | null;
     readonly stdFlag: string | null;
     readonly image: string;
   };
@@ -90,11 +92,15 @@ export function cellSbom(input: CellSbomInput): string {
 
   const toolchain = new Models.Component(Enums.ComponentType.Application, input.cell.compiler, {
     bomRef: `toolchain:${input.cell.compiler}@${input.cell.version}`,
-    version: String(input.cell.version),
+    // What the compiler said it is, when the cell asked it; else the catalog's major version.
+    version: input.cell.identified?.version ?? String(input.cell.version),
     description: "The C/C++ compiler the cell was built with",
-    properties: new Models.PropertyRepository(
-      input.cell.stdFlag ? [new Models.Property(`${PROPERTY}:std-flag`, input.cell.stdFlag)] : [],
-    ),
+    properties: new Models.PropertyRepository([
+      ...(input.cell.stdFlag ? [new Models.Property(`${PROPERTY}:std-flag`, input.cell.stdFlag)] : []),
+      ...(input.cell.identified
+        ? [new Models.Property(`${PROPERTY}:compiler-version-line`, input.cell.identified.versionLine)]
+        : []),
+    ]),
   });
   repository.dependencies.add(toolchain.bomRef);
 

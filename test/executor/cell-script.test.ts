@@ -78,7 +78,7 @@ describe("cellScript", () => {
     );
     const script = cellScript({ cell, settings, nonce: "n3", jobs: 2 });
     const phases = [...script.matchAll(/^phase (\w+) /gm)].map((m) => m[1]);
-    expect(phases).toEqual(["configure", "build", "test", "sbom"]);
+    expect(phases).toEqual(["compiler", "configure", "build", "test", "sbom"]);
     expect(script).toContain("export HEIMDALL_SBOM_DIR='/work/src/.heimdall/sbom'");
     const plain = first("version: 1\nmatrix:\n  compiler: [gcc@12]\n");
     expect(cellScript({ cell: plain.cell, settings: plain.settings, nonce: "n4", jobs: 2 })).not.toContain(

@@ -10,6 +10,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { runAttempt } from "../../src/executor/attempt.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
@@ -18,7 +19,7 @@ import { CappedLog, cutMarker } from "../../src/executor/log-sink.ts";
 import { type CellRunRequest, runCell } from "../../src/executor/run-cell.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { requireDocker } from "../support/docker.ts";
-import { configured, gcc12Image } from "../support/executor.ts";
+import { configured, gcc12Image, scriptConfig } from "../support/executor.ts";
 
 const MiB = 1024 * 1024;
 
@@ -157,11 +158,31 @@ describe("CappedLog", () => {
 let docker: Docker;
 let image: string;
 let scratch: string;
+/** The bytes a cell prints before its build phase: the compiler phase's markers and the compilers' names. */
+let compilerPhaseBytes: number;
 
 beforeAll(async () => {
   docker = await requireDocker();
   image = await gcc12Image(docker);
   scratch = await mkdtemp(path.join(tmpdir(), "heimdall-hostile-"));
+  // Measured on a cell that prints nothing itself: everything before its build marker (the nonce has one length).
+  let text = "";
+  await runCell({
+    docker,
+    image,
+    workspace: await mkdtemp(path.join(scratch, "measure-")),
+    cell: configured(scriptConfig("true")).cells[0] as Cell,
+    settings: configured(scriptConfig("true")).settings,
+    timeoutMs: 60_000,
+    network: false,
+    label: "gcc-12",
+    onOutput: (chunk) => {
+      text += chunk;
+    },
+  });
+  const build = /##heimdall\[[0-9a-f]{16}\] build\n/.exec(text);
+  if (!build) throw new Error(`no build marker in:\n${text}`);
+  compilerPhaseBytes = Buffer.byteLength(text.slice(0, build.index));
 }, 900_000);
 
 afterAll(async () => {
@@ -458,7 +479,8 @@ describe("a hostile build in a real container", () => {
     const cpu = process.cpuUsage(cpuBefore);
     const { result, ms } = outcome;
     // The phase markers the cell script prints are output too: `##heimdall[<16 hex>] build` and `... end 0`.
-    const first = "##heimdall[0123456789abcdef] build\n".length;
+    // Before them, the compiler phase's (compilerPhaseBytes).
+    const first = compilerPhaseBytes + "##heimdall[0123456789abcdef] build\n".length;
     const bytes = 2 ** 31 + first + "\n##heimdall[0123456789abcdef] end 0\n".length;
     // The cut falls in a line of x: what of it was kept.
     const partial = (10 * MiB - first) % 128;
@@ -467,7 +489,9 @@ describe("a hostile build in a real container", () => {
     expect(result.outputBytes).toBe(bytes);
     expect(result.log).toMatchObject({ bytes, kept: 10 * MiB, truncated: true });
     expect(state.bytes).toBe(10 * MiB + cutMarker(10 * MiB, bytes).length);
-    expect(state.head.toString()).toMatch(/^##heimdall\[[0-9a-f]{16}\] build\n(x{127}\n)+/);
+    expect(state.head.toString()).toMatch(
+      /^##heimdall\[[0-9a-f]{16}\] compiler\n[\s\S]*\n##heimdall\[[0-9a-f]{16}\] build\n(x{127}\n)+/,
+    );
     expect(state.last.toString().endsWith(`\n${"x".repeat(partial)}${cutMarker(10 * MiB, bytes)}`)).toBe(true);
     expect(state.ended).toBe(true);
     expect(result.log.tail).toHaveLength(64 * 1024);
@@ -511,8 +535,8 @@ describe("a hostile build in a real container", () => {
     const { result, ms } = await script("stalled-writable", `head -c ${32 * MiB} /dev/zero | tr '\\0' y`, { log });
     expect(result.conclusion).toBe("success");
     // The output plus the two phase markers (35 bytes each) and the newline that
-    // puts the end marker on a line of its own after output that ended none.
-    expect(result.log.bytes).toBe(32 * MiB + 71);
+    // puts the end marker on a line of its own after output that ended none; the compiler phase's before.
+    expect(result.log.bytes).toBe(compilerPhaseBytes + 32 * MiB + 71);
     expect(result.log.truncated).toBe(true);
     expect(result.log.kept).toBeLessThan(MiB);
     expect(log.problem).toBe("the log's writable took nothing for 1000 ms");

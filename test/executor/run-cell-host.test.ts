@@ -94,7 +94,7 @@ describe("runCellOnHost", () => {
     });
     expect(result.conclusion, log.slice(-3000)).toBe("success");
     expect(result.failedPhase).toBeNull();
-    expect(Object.keys(result.phases)).toEqual(["configure", "build", "test"]);
+    expect(Object.keys(result.phases)).toEqual(["compiler", "configure", "build", "test"]);
     const cache = await readFile(path.join(dir, "build/CMakeCache.txt"), "utf8");
     expect(cache).toContain("CMAKE_CXX_FLAGS:STRING=-std=c++20");
     expect(cache).toMatch(/CMAKE_CXX_COMPILER:\w+=\S*g\+\+-12/);
@@ -169,7 +169,7 @@ describe("runCellOnHost", () => {
 
   test("the worker's environment stays out; the cell's compilers and stderr come in", async () => {
     const { cell, settings } = configured(
-      "version: 1\nmatrix:\n  compiler: [clang@16]\nbuild:\n  script:\n    commands: ['echo \"secret=$(printenv HEIMDALL_TEST_SECRET || echo unset) cc=$CC cxx=$CXX\"', 'echo to-stderr >&2', 'env | cut -d= -f1 | sort | tr \"\\n\" \" \"']\ntests: false\n",
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ['echo \"secret=$(printenv HEIMDALL_TEST_SECRET || echo unset) cc=$CC cxx=$CXX\"', 'echo to-stderr >&2', 'env | cut -d= -f1 | sort | tr \"\\n\" \" \"']\ntests: false\n",
     );
     process.env.HEIMDALL_TEST_SECRET = "x";
     let log = "";
@@ -179,7 +179,7 @@ describe("runCellOnHost", () => {
         cell,
         settings,
         timeoutMs: 60_000,
-        label: "clang-16",
+        label: "gcc-12",
         onOutput: (chunk) => {
           log += chunk;
         },
@@ -188,7 +188,7 @@ describe("runCellOnHost", () => {
     } finally {
       delete process.env.HEIMDALL_TEST_SECRET;
     }
-    expect(log).toContain("secret=unset cc=clang-16 cxx=clang++-16");
+    expect(log).toContain("secret=unset cc=gcc-12 cxx=g++-12");
     expect(log).toContain("to-stderr");
     expect(log).not.toContain("HEIMDALL_TEST_SECRET");
   }, 60_000);

@@ -58,7 +58,7 @@ describe("runCell in a real container", () => {
     });
     expect(result.conclusion, log.slice(-3000)).toBe("success");
     expect(result.failedPhase).toBeNull();
-    expect(Object.keys(result.phases)).toEqual(["configure", "build", "test"]);
+    expect(Object.keys(result.phases)).toEqual(["compiler", "configure", "build", "test"]);
     // The catalog's flag reached the compiler through CMake.
     expect(await readFile(path.join(dir, "build/CMakeCache.txt"), "utf8")).toContain(
       "CMAKE_CXX_FLAGS:STRING=-std=c++20",

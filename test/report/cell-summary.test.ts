@@ -45,6 +45,7 @@ function input(overrides: Partial<CellSummaryInput> = {}): CellSummaryInput {
       buildType: "Release",
       sanitizers: [],
       image: "heimdall-build/gcc-12:bookworm",
+      compilerSeen: "g++-12 (Debian 12.2.0-14) 12.2.0",
     },
     conclusion: "success",
     durations: { configure: 4_200, build: 72_500, test: 3_100 },
@@ -72,9 +73,9 @@ function ctestResults(): TestResults {
 }
 
 const TABLE = [
-  "| image | std | configure | build | test | ccache hits |",
-  "|---|---|---|---|---|---|",
-  "| `heimdall-build/gcc-12:bookworm` | `-std=c++17` | 4.2 s | 1 min 12 s | 3.1 s | 87% |",
+  "| compiler | image | std | configure | build | test | ccache hits |",
+  "|---|---|---|---|---|---|---|",
+  "| `g++-12 (Debian 12.2.0-14) 12.2.0` | `heimdall-build/gcc-12:bookworm` | `-std=c++17` | 4.2 s | 1 min 12 s | 3.1 s | 87% |",
 ].join("\n");
 
 describe("success", () => {
@@ -503,5 +504,14 @@ describe("formatting", () => {
       "1.5 MiB",
       "5.0 GiB",
     ]);
+  });
+});
+
+describe("the compiler column", () => {
+  test("names the compiler as it identified itself, else the cell's own name for it", () => {
+    expect(cellSummary(input()).summary).toContain("| `g++-12 (Debian 12.2.0-14) 12.2.0` |");
+    const unasked = input();
+    const { compilerSeen: _seen, ...cell } = unasked.cell;
+    expect(cellSummary({ ...unasked, cell }).summary).toContain("| `gcc-12` | `heimdall-build/gcc-12:bookworm` |");
   });
 });
