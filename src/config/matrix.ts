@@ -59,6 +59,8 @@ interface Combination {
   sanitizers?: readonly Sanitizer[];
   coverage?: boolean;
   tests?: boolean;
+  /** An include entry's image for this combination. */
+  image?: string;
   /** Where it came from, for error positions. */
   origin: FieldPath;
 }
@@ -182,6 +184,7 @@ function mergeInto(
   if (entry.sanitizers !== undefined) target.sanitizers = entry.sanitizers;
   if (entry.coverage !== undefined) target.coverage = entry.coverage;
   if (entry.tests !== undefined) target.tests = entry.tests;
+  if (entry.image !== undefined) target.image = entry.image;
 }
 
 interface CompleteAxes {
@@ -245,6 +248,8 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
   const sanitizers = SANITIZERS.filter((s) => requested.has(s));
   const coverage = combination.coverage ?? config.coverage;
   const tests = combination.tests ?? config.tests.enabled;
+  // An include entry's image for its cells, else the top level's, else (below) the catalog's.
+  const image = combination.image ?? config.image;
   const { platform, compiler, cxx_standard: cxxStandard, build_type: buildType } = axes;
 
   const tags = [...sanitizers.map((s) => SANITIZER_SHORT[s]), ...(coverage ? ["coverage"] : [])];
@@ -261,7 +266,7 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     cxxStandard,
     sanitizers,
     coverage,
-    imageOverride: config.image !== undefined,
+    imageOverride: image !== undefined,
   });
   const release = findCompiler(compiler.family, compiler.version) as CompilerRelease;
   return {
@@ -275,7 +280,7 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     coverage,
     tests,
     stdFlag: reason ? null : (release.standardFlags[cxxStandard] ?? null),
-    image: platform === "linux" ? (config.image ?? imageTag(release)) : null,
+    image: platform === "linux" ? (image ?? imageTag(release)) : null,
     skipped: reason !== null,
     skipReason: reason,
   };

@@ -187,8 +187,21 @@ const axisKeys = {
 export const AXES = ["platform", "compiler", "cxx_standard", "build_type"] as const;
 export type AxisName = (typeof AXES)[number];
 
+/** A docker reference (the top level's `image`, or an include entry's for its cells). */
+const imageReference = shortString.regex(/^[a-z0-9][a-z0-9._/:@-]*$/, {
+  error: "an image is a docker reference such as debian:bookworm",
+});
+
 const includeEntry = z
-  .strictObject({ ...axisKeys, ...cellProperties })
+  .strictObject({
+    ...axisKeys,
+    ...cellProperties,
+    image: imageReference
+      .optional()
+      .describe(
+        "The image of the cells this entry matches or makes (Linux), instead of the top level's or the catalog's.",
+      ),
+  })
   .describe("Adds properties to the combinations it matches, or a new combination when it matches none.");
 const excludeEntry = z
   .strictObject(axisKeys)
@@ -281,10 +294,11 @@ export const configSchema = z
     coverage: z.boolean().default(false),
     tests: tests.prefault(true),
     build: build.prefault({ cmake: {} }),
-    image: shortString
-      .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { error: "an image is a docker reference such as debian:bookworm" })
+    image: imageReference
       .optional()
-      .describe("Run every Linux cell in this image instead of the catalog's."),
+      .describe(
+        "Run every Linux cell in this image instead of the catalog's (an include entry's image wins for its cells).",
+      ),
     timeout_minutes: z.int().min(1).max(720).default(60),
     env: envMap.default({}),
     artifacts: list(artifactGlob).default([]),

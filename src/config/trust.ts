@@ -14,7 +14,7 @@ import { type Config, configSchema } from "./schema.ts";
  * - fork_prs: whether the fork's code runs at all (approval);
  * - network: whether it reaches the network (forks never do; kept anyway);
  * - cache: whether it shares a compiler cache;
- * - image: what it runs in (an image can hold anything);
+ * - image: what it runs in (an image can hold anything), the top level's and include entries';
  * - timeout_minutes: how long it holds a worker;
  * - max_parallel: how many workers it holds at once;
  * - cancel_superseded: whether its commits cancel other builds of the pull request.
@@ -57,9 +57,15 @@ export interface ForkConfig {
 
 export function forkConfig(head: Config, base: Config | null): ForkConfig {
   const trust = trustSettingsOf(base);
-  const config: Config = { ...head, ...trust };
+  // An include entry's image is an image the fork would choose: its cells take the default branch's (or the catalog's).
+  const include = head.matrix.include?.map(({ image: _image, ...entry }) => entry);
+  const matrix = include ? { ...head.matrix, include } : head.matrix;
+  const config: Config = { ...head, matrix, ...trust };
   if (trust.image === undefined) delete (config as { image?: string }).image;
   if (trust.max_parallel === undefined) delete (config as { max_parallel?: number }).max_parallel;
-  const overridden = BASE_BRANCH_SETTINGS.filter((key) => head[key] !== config[key]);
+  const overridden: BaseBranchSetting[] = BASE_BRANCH_SETTINGS.filter((key) => head[key] !== config[key]);
+  if (head.matrix.include?.some((entry) => entry.image !== undefined) && !overridden.includes("image")) {
+    overridden.push("image");
+  }
   return { config, cells: expandMatrix(config).cells, overridden };
 }

@@ -548,3 +548,64 @@ describe("axes", () => {
     ]);
   });
 });
+
+describe("an include entry's image", () => {
+  it("gives each compiler its image; the top level's stays the default, the catalog's after it", () => {
+    const text = yaml(
+      "version: 1",
+      "matrix:",
+      "  compiler: [gcc@12, clang@16, gcc@11]",
+      "  include:",
+      "    - compiler: gcc@12",
+      "      image: registry.example.com/ci/gcc:12",
+      "    - compiler: clang@16",
+      "      image: registry.example.com/ci/clang:16",
+    );
+    const images = Object.fromEntries(cellsOf(text).map((c) => [c.name, c.image]));
+    expect(images).toEqual({
+      "linux / gcc-12 / c++17 / Release": "registry.example.com/ci/gcc:12",
+      "linux / clang-16 / c++17 / Release": "registry.example.com/ci/clang:16",
+      "linux / gcc-11 / c++17 / Release": "heimdall-build/gcc-11:bookworm",
+    });
+    const withDefault = cellsOf(`${text}\nimage: registry.example.com/ci/base:1\n`);
+    expect(withDefault.find((c) => c.name.includes("gcc-11"))?.image).toBe("registry.example.com/ci/base:1");
+    expect(withDefault.find((c) => c.name.includes("gcc-12"))?.image).toBe("registry.example.com/ci/gcc:12");
+  });
+
+  it("makes a compiler without a catalog image runnable, for its cells only", () => {
+    const text = yaml(
+      "version: 1",
+      "matrix:",
+      "  compiler: [gcc@8, gcc@7]",
+      "  include:",
+      "    - compiler: gcc@8",
+      "      image: registry.example.com/ci/gcc:8",
+    );
+    const cells = cellsOf(text);
+    expect(cells.find((c) => c.name.includes("gcc-8"))).toMatchObject({
+      skipped: false,
+      image: "registry.example.com/ci/gcc:8",
+    });
+    expect(cells.find((c) => c.name.includes("gcc-7"))).toMatchObject({ skipped: true });
+  });
+
+  it("is checked as a docker reference, where it is written", () => {
+    const problems = problemsOf(
+      yaml(
+        "version: 1",
+        "matrix:",
+        "  compiler: [gcc@12]",
+        "  include:",
+        "    - compiler: gcc@12",
+        "      image: Not An Image",
+      ),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({
+        line: 6,
+        path: ["matrix", "include", 0, "image"],
+        message: expect.stringContaining("an image is a docker reference"),
+      }),
+    ]);
+  });
+});

@@ -16,10 +16,13 @@ import {
 import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { examplePayload, sendWebhook } from "../support/github.ts";
 
-// What a fork writes: run at once, on the network, in its own image, for twelve hours.
+// What a fork writes: run at once, on the network, in its own images (top level and an include entry's), for twelve hours.
 const FORK_CONFIG = `version: 1
 matrix:
   compiler: [gcc@12, clang@16]
+  include:
+    - compiler: clang@16
+      image: forker/anything-else:latest
 fork_prs: run
 network: true
 image: forker/anything:latest
@@ -106,7 +109,7 @@ describe("a fork's pull request", () => {
       expect(job.data.fork).toBe(true);
       expect(settings).toMatchObject({ fork_prs: "run", network: false, timeout_minutes: 20 });
       expect(settings).not.toHaveProperty("image");
-      // The cell runs in the catalog's image, not the fork's.
+      // The cell runs in the catalog's image, not the fork's (neither its top-level image nor its include entry's).
       expect(job.data.cell.image).toMatch(/^heimdall-build\//);
     }
   });
