@@ -2,7 +2,7 @@
  * Matrix expansion against GitHub Actions' documented semantics
  * (docs.github.com, "Running variations of jobs in a workflow"), translated into
  * this domain: the axes are platform, compiler, cxx_standard and build_type;
- * the keys an include entry adds are sanitizers, coverage and tests.
+ * the keys an include entry adds are sanitizers, coverage, tests and image.
  */
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
