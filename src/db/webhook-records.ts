@@ -74,3 +74,14 @@ export async function recordApproval(db: Db, repositoryId: number, headSha: stri
     .onConflict((oc) => oc.columns(["repository_id", "head_sha"]).doNothing())
     .execute();
 }
+
+/** Whether someone with write access approved this commit of a fork. */
+export async function isApproved(db: Db, repositoryId: number | string, headSha: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("approvals")
+    .select("head_sha")
+    .where("repository_id", "=", String(repositoryId))
+    .where("head_sha", "=", headSha)
+    .executeTakeFirst();
+  return row !== undefined;
+}

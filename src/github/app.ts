@@ -26,6 +26,7 @@ import {
 } from "../db/store.ts";
 import {
   deliveryHandled,
+  isApproved,
   recordApproval,
   recordConfigFailure,
   recordDelivery,
@@ -286,14 +287,7 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     return;
   }
   const approved =
-    commit.fork && config.fork_prs === "approve"
-      ? (await db
-          .selectFrom("approvals")
-          .select("head_sha")
-          .where("repository_id", "=", String(repository.id))
-          .where("head_sha", "=", commit.sha)
-          .executeTakeFirst()) !== undefined
-      : true;
+    commit.fork && config.fork_prs === "approve" ? await isApproved(db, repository.id, commit.sha) : true;
   const { build } = await createBuild(db, {
     repositoryId: repository.id,
     headSha: commit.sha,
@@ -392,13 +386,7 @@ async function supersede(deps: AppDeps, older: Build, newer: Build): Promise<voi
  */
 async function newAttemptState(db: Db, build: Build): Promise<"queued" | "waiting_approval"> {
   if (!build.fork || (build.settings as { fork_prs?: string }).fork_prs === "run") return "queued";
-  const approval = await db
-    .selectFrom("approvals")
-    .select("head_sha")
-    .where("repository_id", "=", build.repository_id)
-    .where("head_sha", "=", build.head_sha)
-    .executeTakeFirst();
-  return approval ? "queued" : "waiting_approval";
+  return (await isApproved(db, build.repository_id, build.head_sha)) ? "queued" : "waiting_approval";
 }
 
 /** "Re-run" on a cell's check run (or the matrix check: every cell that did not pass). */

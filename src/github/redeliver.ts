@@ -11,6 +11,7 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
+import { deliveryHandled } from "../db/webhook-records.ts";
 
 /**
  * The events and actions the app handles (its handlers in app.ts); other
@@ -93,7 +94,8 @@ export async function redeliverFailed(
   const failed = [...latest.values()].filter((d) => !succeeded.has(d.guid) && isHandled(d.event, d.action));
   const requested: string[] = [];
   for (const delivery of failed.reverse()) {
-    if (await handled(db, delivery.guid)) continue;
+    // Its work is in our database: GitHub's record of it failing (a late answer, say) does not matter.
+    if (await deliveryHandled(db, delivery.guid)) continue;
     const asked = await db
       .selectFrom("redelivery_requests")
       .selectAll()
@@ -115,9 +117,4 @@ export async function redeliverFailed(
     requested.push(delivery.guid);
   }
   return { seen, requested };
-}
-
-async function handled(db: Db, guid: string): Promise<boolean> {
-  const row = await db.selectFrom("deliveries").select("id").where("id", "=", guid).executeTakeFirst();
-  return row !== undefined;
 }
