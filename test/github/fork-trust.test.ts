@@ -1,6 +1,6 @@
 /**
  * The trust boundary of fork pull requests, end to end: the fork's head config
- * decides what is built, the base branch's config whether and how it runs.
+ * decides what is built, the default branch's config whether and how it runs.
  */
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
@@ -50,50 +50,45 @@ async function openFromFork(head: string, payload = pullRequestPayload("opened",
 }
 
 // A fork's trust settings are read on the repository's default branch, whatever branch the pull request targets.
+/** The fork's head config, and the default branch's (404: it has none). */
+function configs(head: string, defaultBranch: string | 404, headConfig = FORK_CONFIG) {
+  e2e.github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, headConfig);
+  e2e.github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, defaultBranch);
+}
+
+/** The cell jobs queued: none while the fork's commit waits for approval. */
+function queuedJobs() {
+  return e2e.server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"]);
+}
+
 const baseRef = pullRequestPayload("opened", sha(1), true).repository.default_branch;
 
 describe("a fork's pull request", () => {
-  test("whose head config says fork_prs: run still waits for approval when the base branch has no config", async () => {
-    const { github, server } = e2e;
+  test("whose head config says fork_prs: run still waits for approval when the default branch has no config", async () => {
+    const { github } = e2e;
     const head = sha(0xf1);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);
+    configs(head, 404);
     const runs = await openFromFork(head);
     expect(runs.map((r) => r.conclusion)).toEqual(["action_required", "action_required"]);
-    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
-    // The base branch was asked, at the pull request's base.
+    expect(await queuedJobs()).toHaveLength(0);
+    // The default branch was asked.
     expect(
       github.requests({ path: `/repos/${OWNER}/${REPO}/contents/.heimdall-build.yml` }).map((r) => r.query.ref),
     ).toContain(baseRef);
   });
 
-  test("whose head config says fork_prs: run waits when the base branch's says approve", async () => {
-    const { github, server } = e2e;
+  test("whose head config says fork_prs: run waits when the default branch's says approve", async () => {
     const head = sha(0xf2);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
-    github.onGetContent(
-      OWNER,
-      REPO,
-      ".heimdall-build.yml",
-      baseRef,
-      "version: 1\nmatrix:\n  compiler: [gcc@12]\nfork_prs: approve\n",
-    );
+    configs(head, "version: 1\nmatrix:\n  compiler: [gcc@12]\nfork_prs: approve\n");
     const runs = await openFromFork(head);
     expect(runs.every((r) => r.conclusion === "action_required")).toBe(true);
-    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
+    expect(await queuedJobs()).toHaveLength(0);
   });
 
-  test("runs at once when the base branch says run, with the fork's matrix and the base branch's image, network and limit", async () => {
-    const { github, server } = e2e;
+  test("runs at once when the default branch says run, with the fork's matrix and the default branch's image, network and limit", async () => {
+    const { server } = e2e;
     const head = sha(0xf3);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
-    github.onGetContent(
-      OWNER,
-      REPO,
-      ".heimdall-build.yml",
-      baseRef,
-      "version: 1\nmatrix:\n  compiler: [gcc@9]\nfork_prs: run\ntimeout_minutes: 20\n",
-    );
+    configs(head, "version: 1\nmatrix:\n  compiler: [gcc@9]\nfork_prs: run\ntimeout_minutes: 20\n");
     const runs = await openFromFork(head);
     // The fork's matrix (gcc 12 and clang 16, not the base's gcc 9).
     expect(runs.map((r) => r.name).sort()).toEqual([
@@ -115,7 +110,7 @@ describe("a fork's pull request", () => {
   });
 
   test("aimed at a branch whose config says run still waits: the trust settings are the default branch's", async () => {
-    const { github, server } = e2e;
+    const { github } = e2e;
     const head = sha(0xf5);
     github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
     github.onGetContent(
@@ -133,15 +128,14 @@ describe("a fork's pull request", () => {
     };
     const runs = await openFromFork(head, toStale);
     expect(runs.every((r) => r.conclusion === "action_required")).toBe(true);
-    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
+    expect(await queuedJobs()).toHaveLength(0);
     expect(baseRef).not.toBe("stale");
   });
 
   test("whose head repository GitHub no longer shows (a deleted fork) is a fork", async () => {
-    const { github, database } = e2e;
+    const { database } = e2e;
     const head = sha(0xf4);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, FORK_CONFIG);
-    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", baseRef, 404);
+    configs(head, 404);
     const payload = pullRequestPayload("opened", head, true);
     const orphan = {
       ...payload,
@@ -197,6 +191,6 @@ describe("a fork's pull request", () => {
     // The cell re-run waits (attempt 2); Re-run all then re-runs the other, finished, cell: it waits too.
     const attempts = await e2e.database.db.selectFrom("attempts").selectAll().where("number", ">", 1).execute();
     expect(attempts.map((a) => a.state)).toEqual(["waiting_approval", "waiting_approval"]);
-    expect(await server.queues.cellQueue("linux").getJobs(["waiting", "active", "delayed"])).toHaveLength(0);
+    expect(await queuedJobs()).toHaveLength(0);
   });
 });
