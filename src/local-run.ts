@@ -233,6 +233,8 @@ function reasonOf(report: AttemptReport): string | null {
           : `killed: out of memory (limit ${formatLimit(report.memoryLimit)})`;
       }
       if (result.failedPhase === "test") return "tests failed";
+      // The cell's compiler is missing or another one: what the image has instead, as the check run says.
+      if (result.compilerProblem) return result.compilerProblem;
       return result.failedPhase ? `${result.failedPhase} failed (exit ${result.exitCode})` : `exit ${result.exitCode}`;
   }
 }

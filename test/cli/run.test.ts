@@ -232,6 +232,39 @@ describe("heimdall-build run, on the host", () => {
   }, 300_000);
 });
 
+describe("heimdall-build run, a compiler that is not what its name says", () => {
+  it("fails the cell and says what the compiler is (here gcc 12 installed as gcc-13)", async () => {
+    const bin = path.join(scratch, "fake-gcc-13");
+    await mkdir(bin, { recursive: true });
+    const renamed: readonly (readonly [string, string])[] = [
+      ["gcc-13", "gcc-12"],
+      ["g++-13", "g++-12"],
+    ];
+    for (const [name, real] of renamed) {
+      await writeFile(path.join(bin, name), `#!/bin/sh\nexec ${real} "$@"\n`, { mode: 0o755 });
+    }
+    const repo = await copyExample(path.join(scratch, "renamed"), async (dir) => {
+      await writeFile(
+        path.join(dir, ".heimdall-build.yml"),
+        "version: 1\nmatrix:\n  compiler: [gcc@13]\n  cxx_standard: [17]\ncache: false\n",
+      );
+    });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved ?? ""}`;
+    try {
+      const cli = harness({ docker: null });
+      const code = await cli.run(repo, ["--json", "r.json"]);
+      expect(code, cli.out + cli.err).toBe(1);
+      const report = JSON.parse(await readFile(path.join(repo, "r.json"), "utf8")) as { cells: JsonCell[] };
+      expect(report.cells[0]?.conclusion).toBe("failure");
+      expect(report.cells[0]?.reason).toMatch(/^gcc-13 is gcc 12\.\d+\.\d+, not gcc 13$/);
+      expect(cli.out).toMatch(/gcc-13 is gcc 12\.\d+\.\d+, not gcc 13/);
+    } finally {
+      process.env.PATH = saved;
+    }
+  }, 300_000);
+});
+
 describe("heimdall-build run, refusing", () => {
   it("a bad config: exit 2 with FILE:LINE:COL, nothing built", async () => {
     const repo = await copyExample(path.join(scratch, "bad"), async (dir) => {
