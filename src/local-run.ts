@@ -21,6 +21,7 @@ import { cacheVolumeName } from "./executor/run-cell.ts";
 import { hostCompilers, isOnPath } from "./executor/run-cell-host.ts";
 import { formatLimit } from "./report/format.ts";
 import type { RunCellOutcome } from "./report/run-grid.ts";
+import { mismatches, mismatchWords } from "./report/standard-check.ts";
 import { FsStore } from "./storage/fs-store.ts";
 
 /** What a cell is doing, for progress. */
@@ -191,6 +192,7 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
         keys: {
           log: `${cell.id}/build.log`,
           sbom: `${cell.id}/sbom.cdx.json`,
+          compileCommands: `${cell.id}/compile_commands.json`,
           artifact: (file) => `${cell.id}/artifacts/${file}`,
           projectSbom: (file) => `${cell.id}/project-sbom/${file}`,
         },
@@ -203,7 +205,8 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
     const { result, tests } = report;
     return {
       outcome: outcomeOf(cell, {
-        conclusion: result.conclusion,
+        conclusion: report.conclusion,
+        standardMismatch: report.standardMismatch,
         reason: reasonOf(report),
         durationMs: Date.now() - started,
         annotations: result.diagnostics.annotations,
@@ -219,6 +222,10 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
 
 function reasonOf(report: AttemptReport): string | null {
   const { result } = report;
+  const [offStandard] = mismatches(report.standards.checks);
+  // Passed, but not with its standard (neutral), or failed only for that (standard_mismatch: fail).
+  if (offStandard && result.conclusion === "success" && report.conclusion !== "success")
+    return mismatchWords(offStandard);
   switch (result.conclusion) {
     case "success":
       return null;

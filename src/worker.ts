@@ -35,7 +35,8 @@ import {
   Queues,
 } from "./queue/queues.ts";
 import type { ImagePackage } from "./report/sbom.ts";
-import { artifactKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
+import { standardCheckJson } from "./report/standard-check.ts";
+import { artifactKey, compileCommandsKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
 import { Links } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 import type { UrlSigner } from "./storage/url-signer.ts";
@@ -355,6 +356,7 @@ async function runJob(
               keys: {
                 log: logKey(job.buildId, cell.id, attempt),
                 sbom: sbomKey(job.buildId, cell.id, attempt),
+                compileCommands: compileCommandsKey(job.buildId, cell.id, attempt),
                 artifact: (file) => artifactKey(job.buildId, cell.id, attempt, file),
                 projectSbom: (file) => projectSbomKey(job.buildId, cell.id, attempt, file),
               },
@@ -363,7 +365,9 @@ async function runJob(
           : null,
     });
     return {
-      conclusion: report.result.conclusion,
+      conclusion: report.conclusion,
+      standardCheck: report.standards.checks?.map(standardCheckJson) ?? null,
+      standardMismatch: report.standardMismatch,
       title: report.summary.title,
       summary: report.summary.summary,
       annotations: report.result.diagnostics.annotations,

@@ -19,6 +19,7 @@ import { LocalSourceError, localIdentity, sourceFiles } from "../executor/local-
 import { removeTree } from "../executor/remove-tree.ts";
 import { type LocalCellResult, runLabels } from "../local-run.ts";
 import type { Annotation } from "../report/annotations.ts";
+import { type StandardCheck, standardCheckJson } from "../report/standard-check.ts";
 import { readConfigText } from "./config-file.ts";
 import type { CliIo } from "./program.ts";
 import { RunProgress } from "./run-progress.ts";
@@ -249,11 +250,13 @@ export function jsonReport(results: readonly LocalCellResult[]): {
     warnings: number;
     tests: { passed: number; failed: number; skipped: number } | null;
     failed_tests: readonly string[];
+    standard_check: ReturnType<typeof standardCheckJson> | null;
+    c_standard_check?: ReturnType<typeof standardCheckJson> | null;
     annotations: readonly Annotation[];
   }[];
 } {
   return {
-    cells: results.map(({ outcome }) => ({
+    cells: results.map(({ outcome, report }) => ({
       id: outcome.cell.id,
       name: outcome.cell.name,
       conclusion: outcome.conclusion,
@@ -263,7 +266,21 @@ export function jsonReport(results: readonly LocalCellResult[]): {
       warnings: outcome.annotations.filter((a) => a.annotation_level === "warning").length,
       tests: outcome.tests,
       failed_tests: outcome.failedTests,
+      ...standardCheckFields(outcome.cell, report?.standards.checks ?? null),
       annotations: outcome.annotations,
     })),
   };
+}
+
+/**
+ * `standard_check`: the check of the cell's C++ standard, or of its C one in a
+ * C cell; a cell with both has the C one in `c_standard_check`. null: not checked.
+ */
+function standardCheckFields(cell: Cell, checks: readonly StandardCheck[] | null) {
+  const of = (language: "c" | "c++") => {
+    const check = checks?.find((c) => c.language === language);
+    return check ? standardCheckJson(check) : null;
+  };
+  if (cell.cxxStandard === null) return { standard_check: of("c") };
+  return { standard_check: of("c++"), ...(cell.cStandard !== null ? { c_standard_check: of("c") } : {}) };
 }

@@ -15,6 +15,7 @@ export type CellState =
   | "test"
   | "sbom"
   | "success"
+  | "neutral"
   | "failure"
   | "timed_out"
   | "cancelled"
@@ -39,7 +40,14 @@ export interface RunProgressOptions {
   readonly color?: boolean;
 }
 
-const TERMINAL: ReadonlySet<CellState> = new Set(["success", "failure", "timed_out", "cancelled", "skipped"]);
+const TERMINAL: ReadonlySet<CellState> = new Set([
+  "success",
+  "neutral",
+  "failure",
+  "timed_out",
+  "cancelled",
+  "skipped",
+]);
 
 const WORD: Readonly<Record<CellState, string>> = {
   queued: "queued",
@@ -51,6 +59,7 @@ const WORD: Readonly<Record<CellState, string>> = {
   test: "test",
   sbom: "sbom",
   success: "success",
+  neutral: "passed, another standard",
   failure: "failure",
   timed_out: "timed out",
   cancelled: "cancelled",
@@ -63,6 +72,7 @@ type Format = Parameters<typeof styleText>[0];
 const SYMBOL: Readonly<Partial<Record<CellState, readonly [string, Format]>>> = {
   queued: ["·", "gray"],
   success: ["✓", "green"],
+  neutral: ["≠", "yellow"],
   failure: ["✗", "red"],
   timed_out: ["✗", "red"],
   cancelled: ["-", "yellow"],

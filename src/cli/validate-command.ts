@@ -42,7 +42,7 @@ export async function validateCommand(options: ValidateOptions, io: CliIo): Prom
       ["CELL", "FLAG", "IMAGE", "STATE"],
       result.cells.map((c) => [
         c.name,
-        c.stdFlag ?? "-",
+        [c.stdFlag, c.cStdFlag].filter(Boolean).join(" ") || "-",
         c.image ?? "-",
         c.skipped ? `skipped: ${c.skipReason}` : "runs",
       ]),
@@ -59,6 +59,7 @@ export function cellJson(cell: Cell) {
     compiler: cell.compiler.family,
     compiler_version: cell.compiler.version,
     cxx_standard: cell.cxxStandard,
+    c_standard: cell.cStandard,
     build_type: cell.buildType,
     sanitizers: cell.sanitizers,
     coverage: cell.coverage,

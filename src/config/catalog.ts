@@ -3,10 +3,13 @@
  * `-std=` spelling each accepts for each C++ standard, what it supports
  * (sanitizers, coverage, platforms) and, on Linux, which image recipe provides it.
  *
- * Pure data and lookups, no I/O. Spellings were checked against the real
+ * C's spellings, the compilers' default standards and what a spelling names
+ * are in standards.ts. Pure data and lookups, no I/O. Spellings were checked against the real
  * compilers (see test/catalog/real-compilers.test.ts); where two spellings work,
  * the catalog keeps the standard's final name (`c++20` over `c++2a`).
  */
+
+import { C_STANDARDS, type CStandard, cStandardFlags } from "./standards.ts";
 
 export const PLATFORMS = ["linux", "macos", "windows"] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -43,8 +46,10 @@ export interface ImageRecipe {
 export interface CompilerRelease {
   readonly family: CompilerFamily;
   readonly version: number;
-  /** The flag for each supported standard; a standard missing here is not supported. */
+  /** The flag for each supported C++ standard; a standard missing here is not supported. */
   readonly standardFlags: Readonly<Partial<Record<CxxStandard, string>>>;
+  /** The same for C (standards.ts). */
+  readonly cStandardFlags: Readonly<Partial<Record<CStandard, string>>>;
   readonly sanitizers: readonly Sanitizer[];
   readonly coverage: boolean;
   readonly platforms: readonly Platform[];
@@ -175,6 +180,7 @@ export const CATALOG: readonly CompilerRelease[] = ROWS.map(([family, version, s
     family,
     version,
     standardFlags,
+    cStandardFlags: cStandardFlags(family, version),
     sanitizers: traits.sanitizers,
     coverage: traits.coverage,
     platforms: traits.platforms,
@@ -230,7 +236,9 @@ export interface CellRequest {
   readonly platform: Platform;
   readonly family: CompilerFamily;
   readonly version: number;
-  readonly cxxStandard: CxxStandard;
+  /** Null for a cell with only a C standard. */
+  readonly cxxStandard: CxxStandard | null;
+  readonly cStandard: CStandard | null;
   readonly sanitizers: readonly Sanitizer[];
   readonly coverage: boolean;
   /** True when the config names its own image, so no catalog recipe is needed. */
@@ -248,11 +256,17 @@ export function skipReason(cell: CellRequest): string | null {
   if (!release.platforms.includes(cell.platform)) {
     return `${cell.family} does not target ${cell.platform} (it runs on ${release.platforms.join(", ")})`;
   }
-  if (!release.standardFlags[cell.cxxStandard]) {
+  if (cell.cxxStandard !== null && !release.standardFlags[cell.cxxStandard]) {
     const supported = CXX_STANDARDS.filter((s) => release.standardFlags[s]);
     const note =
       cell.family === "msvc" && cell.cxxStandard === 11 ? "; MSVC has no C++11 mode, /std:c++14 is its oldest" : "";
     return `${name} does not support C++${cell.cxxStandard} (it supports C++${supported.join(", C++")})${note}`;
+  }
+  if (cell.cStandard !== null && !release.cStandardFlags[cell.cStandard]) {
+    const supported = C_STANDARDS.filter((s) => release.cStandardFlags[s]);
+    const note =
+      cell.family === "msvc" && cell.cStandard < 11 ? "; MSVC has no C90 or C99 mode, /std:c11 is its oldest" : "";
+    return `${name} does not support C${cell.cStandard} (it supports C${supported.join(", C")})${note}`;
   }
   const unsupported = cell.sanitizers.filter((s) => !release.sanitizers.includes(s));
   if (unsupported.length > 0) {

@@ -18,21 +18,27 @@ import {
 } from "./catalog.ts";
 import { type ConfigProblem, type FieldPath, formatPath } from "./problems.ts";
 import { AXES, type AxisName, type CompilerRef, type Config, compilerKey, LIMITS } from "./schema.ts";
+import type { CStandard } from "./standards.ts";
 
 export interface Cell {
   /** Stable across commits: derived from the axes only. */
   readonly id: string;
-  /** The check run's name, e.g. `linux / gcc-12 / c++17 / Release`. */
+  /** The check run's name, e.g. `linux / gcc-12 / c++17 / Release`, `linux / gcc-12 / c11 / Release`. */
   readonly name: string;
   readonly platform: Platform;
   readonly compiler: CompilerRef;
-  readonly cxxStandard: CxxStandard;
+  /** Null in a cell with only a C standard. */
+  readonly cxxStandard: CxxStandard | null;
+  /** Null in a cell without a C standard (its C is compiled as the project or compiler chooses). */
+  readonly cStandard: CStandard | null;
   readonly buildType: BuildType;
   readonly sanitizers: readonly Sanitizer[];
   readonly coverage: boolean;
   readonly tests: boolean;
-  /** The catalog's flag for the standard (`-std=c++2b`), null when skipped. */
+  /** The catalog's flag for the C++ standard (`-std=c++2b`), null when skipped or without one. */
   readonly stdFlag: string | null;
+  /** The catalog's flag for the C standard (`-std=c2x`), null when skipped or without one. */
+  readonly cStdFlag: string | null;
   /** The image the cell runs in on Linux: the config's override or the catalog's. */
   readonly image: string | null;
   readonly skipped: boolean;
@@ -44,14 +50,18 @@ export interface Expansion {
   readonly problems: ConfigProblem[];
 }
 
-/** Values of an axis an undeclared axis takes. */
+/**
+ * Values of an axis an undeclared axis takes. The C++ standard's default (17)
+ * is for cells without a C standard: a C cell has no C++ standard.
+ */
 const AXIS_DEFAULTS = {
   platform: "linux",
   cxx_standard: 17,
+  c_standard: null,
   build_type: "Release",
 } as const satisfies Partial<Record<AxisName, unknown>>;
 
-type AxisValue = Platform | CompilerRef | CxxStandard | BuildType;
+type AxisValue = Platform | CompilerRef | CxxStandard | CStandard | BuildType;
 
 /** A combination: axis values plus the properties include entries added. */
 interface Combination {
@@ -190,7 +200,8 @@ function mergeInto(
 interface CompleteAxes {
   platform: Platform;
   compiler: CompilerRef;
-  cxx_standard: CxxStandard;
+  cxx_standard: CxxStandard | null;
+  c_standard: CStandard | null;
   build_type: BuildType;
 }
 
@@ -214,7 +225,8 @@ function completeAxes(
     if (only !== undefined) {
       axes[axis] = only;
     } else if (!declared.includes(axis) && axis !== "compiler") {
-      axes[axis] = AXIS_DEFAULTS[axis];
+      const fallback = axis === "cxx_standard" && axes.c_standard != null ? null : AXIS_DEFAULTS[axis];
+      if (fallback !== null) axes[axis] = fallback;
     } else {
       complete = false;
       const listed = options.map((v) => valueKey(axis, v)).join(", ");
@@ -232,7 +244,8 @@ function completeAxes(
       }
     }
   }
-  return complete ? (axes as unknown as CompleteAxes) : null;
+  if (!complete) return null;
+  return { cxx_standard: null, c_standard: null, ...axes } as unknown as CompleteAxes;
 }
 
 const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
@@ -250,20 +263,31 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
   const tests = combination.tests ?? config.tests.enabled;
   // An include entry's image for its cells, else the top level's, else (below) the catalog's.
   const image = combination.image ?? config.image;
-  const { platform, compiler, cxx_standard: cxxStandard, build_type: buildType } = axes;
+  const { platform, compiler, cxx_standard: cxxStandard, c_standard: cStandard, build_type: buildType } = axes;
 
   const tags = [...sanitizers.map((s) => SANITIZER_SHORT[s]), ...(coverage ? ["coverage"] : [])];
   const compilerName = `${compiler.family}-${compiler.version}`;
-  const name = [platform, compilerName, `c++${cxxStandard}`, buildType, ...(tags.length ? [tags.join("+")] : [])].join(
-    " / ",
-  );
-  const id = [platform, compilerName, `cxx${cxxStandard}`, buildType.toLowerCase(), ...tags].join("-");
+  // The standards the cell has, C++ first: `c++17`, `c11`, or both.
+  const standards = [
+    ...(cxxStandard !== null ? [`c++${cxxStandard}`] : []),
+    ...(cStandard !== null ? [`c${cStandard}`] : []),
+  ];
+  const name = [platform, compilerName, ...standards, buildType, ...(tags.length ? [tags.join("+")] : [])].join(" / ");
+  const id = [
+    platform,
+    compilerName,
+    ...(cxxStandard !== null ? [`cxx${cxxStandard}`] : []),
+    ...(cStandard !== null ? [`c${cStandard}`] : []),
+    buildType.toLowerCase(),
+    ...tags,
+  ].join("-");
 
   const reason = skipReason({
     platform,
     family: compiler.family,
     version: compiler.version,
     cxxStandard,
+    cStandard,
     sanitizers,
     coverage,
     imageOverride: image !== undefined,
@@ -275,11 +299,13 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     platform,
     compiler,
     cxxStandard,
+    cStandard,
     buildType,
     sanitizers,
     coverage,
     tests,
-    stdFlag: reason ? null : (release.standardFlags[cxxStandard] ?? null),
+    stdFlag: reason || cxxStandard === null ? null : (release.standardFlags[cxxStandard] ?? null),
+    cStdFlag: reason || cStandard === null ? null : (release.cStandardFlags[cStandard] ?? null),
     image: platform === "linux" ? (image ?? imageTag(release)) : null,
     skipped: reason !== null,
     skipReason: reason,

@@ -18,6 +18,7 @@ import {
   PLATFORMS,
   SANITIZERS,
 } from "./catalog.ts";
+import { C_STANDARDS } from "./standards.ts";
 import { closest } from "./suggest.ts";
 
 export const LIMITS = {
@@ -152,6 +153,7 @@ const compilerAxisItem = z
 
 const platform = z.enum(PLATFORMS);
 const cxxStandard = z.literal(CXX_STANDARDS);
+const cStandard = z.literal(C_STANDARDS);
 const buildType = z.enum(BUILD_TYPES);
 const sanitizers = z.array(z.enum(SANITIZERS)).max(SANITIZERS.length);
 
@@ -181,10 +183,11 @@ const axisKeys = {
   platform: platform.optional(),
   compiler: compilerSchema.optional(),
   cxx_standard: cxxStandard.optional(),
+  c_standard: cStandard.optional(),
   build_type: buildType.optional(),
 };
 
-export const AXES = ["platform", "compiler", "cxx_standard", "build_type"] as const;
+export const AXES = ["platform", "compiler", "cxx_standard", "c_standard", "build_type"] as const;
 export type AxisName = (typeof AXES)[number];
 
 /** A docker reference (the top level's `image`, or an include entry's for its cells). */
@@ -214,7 +217,12 @@ const matrix = z
     compiler: axis(compilerAxisItem, "compiler")
       .transform((lists) => lists.flat())
       .optional(),
-    cxx_standard: axis(cxxStandard, "standard").optional().describe("Default: [17]."),
+    cxx_standard: axis(cxxStandard, "standard")
+      .optional()
+      .describe("C++ standards. Default: [17], unless a cell has a C standard (then none)."),
+    c_standard: axis(cStandard, "C standard")
+      .optional()
+      .describe("C standards (90, 99, 11, 17, 23), spelled per compiler by the catalog. Default: none."),
     build_type: axis(buildType, "build type").optional().describe("Default: [Release]."),
     include: z.array(includeEntry).max(LIMITS.includeEntries).optional(),
     exclude: z.array(excludeEntry).max(LIMITS.excludeEntries).optional(),
@@ -311,6 +319,12 @@ export const configSchema = z
       .describe("Pull requests from forks: wait for approval, run, or skip."),
     cache: z.boolean().default(true).describe("Share a compiler cache (ccache) between builds."),
     network: z.boolean().default(false).describe("Let trusted (non-fork) builds reach the network."),
+    standard_mismatch: z
+      .enum(["warn", "fail", "ignore"])
+      .default("warn")
+      .describe(
+        "A passing cell whose translation units were compiled with another standard than its own: neutral (warn), failure (fail) or still success (ignore).",
+      ),
     cancel_superseded: z
       .boolean()
       .default(true)

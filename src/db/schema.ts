@@ -74,6 +74,10 @@ export interface AttemptsTable {
   worker: string | null;
   title: ColumnType<string | null, string | null | undefined, string | null>;
   summary: string | null;
+  /** The report's standard_check per language (null: not checked). */
+  standard_check: ColumnType<unknown, string | null | undefined, string | null>;
+  /** Built with another standard than its name says, and the config does not ignore it: the grids mark it. */
+  standard_mismatch: ColumnType<boolean, boolean | undefined, boolean>;
   log_key: string | null;
   created_at: Timestamp;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

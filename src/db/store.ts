@@ -156,6 +156,8 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       "attempts.worker",
       "attempts.title",
       "attempts.summary",
+      "attempts.standard_check",
+      "attempts.standard_mismatch",
       "attempts.log_key",
       "attempts.created_at",
       "attempts.started_at",
@@ -195,6 +197,8 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       worker: r.worker,
       title: r.title,
       summary: r.summary,
+      standard_check: r.standard_check,
+      standard_mismatch: r.standard_mismatch,
       log_key: r.log_key,
       created_at: r.created_at,
       started_at: r.started_at,
@@ -299,10 +303,23 @@ export async function markCompleted(
   summary: string | null,
   at: Date = new Date(),
   title: string | null = null,
+  standards: { readonly check: unknown; readonly mismatch: boolean } | null = null,
 ): Promise<boolean> {
   const updated = await db
     .updateTable("attempts")
-    .set({ state: "completed", conclusion, summary, title, completed_at: at })
+    .set({
+      state: "completed",
+      conclusion,
+      summary,
+      title,
+      completed_at: at,
+      ...(standards
+        ? {
+            standard_check: standards.check === null ? null : JSON.stringify(standards.check),
+            standard_mismatch: standards.mismatch,
+          }
+        : {}),
+    })
     .where("id", "=", attemptId)
     .where("state", "!=", "completed")
     .executeTakeFirst();

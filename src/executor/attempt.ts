@@ -12,9 +12,11 @@ import type { Cell } from "../config/matrix.ts";
 import { type CellLinks, type CellSummary, cellSummary, type RefusedArtifact } from "../report/cell-summary.ts";
 import { isJunitError, parseJunit, type TestResults } from "../report/junit.ts";
 import { cellSbom, type ImagePackage } from "../report/sbom.ts";
+import { concludeWithStandards, mismatches, mismatchWords } from "../report/standard-check.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { collectArtifacts } from "./artifacts.ts";
 import type { BuildSettings, Phase } from "./cell-script.ts";
+import { type CellStandards, cellStandards } from "./compile-commands-file.ts";
 import type { IdentifiedCompiler } from "./compiler-check.ts";
 import { type ContainerLimits, DEFAULT_LIMITS } from "./container.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./log-sink.ts";
@@ -48,6 +50,8 @@ export interface AttemptOutputs {
   readonly keys: {
     readonly log: string;
     readonly sbom: string;
+    /** The build's compile_commands.json, kept beside the log. */
+    readonly compileCommands: string;
     artifact(path: string): string;
     projectSbom(file: string): string;
   };
@@ -79,6 +83,12 @@ export interface AttemptRequest {
 
 export interface AttemptReport {
   readonly result: CellRunResult;
+  /** The cell's conclusion: the run's, made neutral or failure by a standard mismatch (the config's standard_mismatch). */
+  readonly conclusion: CellRunResult["conclusion"] | "neutral";
+  /** What the compile commands say of the cell's standards. */
+  readonly standards: CellStandards;
+  /** Built with another standard than its name says, and the config does not ignore it: grids mark the cell (`pass≠`). */
+  readonly standardMismatch: boolean;
   /** The test results, null when no JUnit file was written or it could not be read. */
   readonly tests: TestResults | null;
   readonly links: CellLinks;
@@ -151,6 +161,15 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     throw error;
   }
   const storedLog = await logStored;
+  // Which standard each translation unit was really built as (not for a cancelled cell: nobody waits for it).
+  const standards: CellStandards =
+    result.conclusion === "cancelled"
+      ? { checks: null, notChecked: null, compileCommands: null }
+      : await cellStandards(request.workspace, cell, settings);
+  // Jobs queued before the key existed carry no standard_mismatch.
+  const policy = settings.standard_mismatch ?? "warn";
+  const conclusion = concludeWithStandards(result.conclusion, standards.checks, policy);
+  const [offStandard] = mismatches(standards.checks);
   const parsed = result.junitXml ? parseJunit(result.junitXml) : null;
   const tests = parsed && !isJunitError(parsed) ? parsed : null;
   // A cancelled cell keeps its log only: whoever cancelled it does not wait for its artifacts and SBOM.
@@ -167,6 +186,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
           execution.kind === "docker" ? execution.packages : async () => [],
           storedLog,
           identifiedCxx(result),
+          standards.compileCommands,
         );
   const summary = cellSummary({
     cell: {
@@ -178,7 +198,9 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
       image: ranOn,
       compilerSeen: identifiedCxx(result)?.versionLine ?? null,
     },
-    conclusion: result.conclusion,
+    conclusion,
+    standards: standards.checks,
+    standardNotChecked: standards.notChecked,
     durations: {
       ...(result.phases.configure ? { configure: result.phases.configure.ms } : {}),
       ...(result.phases.build ? { build: result.phases.build.ms } : {}),
@@ -192,10 +214,26 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     ...(result.conclusion === "timed_out" ? { reason: `timed out after ${limit.text}` } : {}),
     // The cell's compiler is missing or another one: never a pass, and the title says what the image has instead.
     ...(result.conclusion === "failure" && result.compilerProblem ? { reason: result.compilerProblem } : {}),
+    // Failed only because standard_mismatch is fail: the title says what the standard was.
+    ...(result.conclusion === "success" && conclusion === "failure" && offStandard
+      ? { reason: mismatchWords(offStandard) }
+      : {}),
     ...(result.oomKilled && containerLimits ? { outOfMemory: { limitBytes: containerLimits.memoryBytes } } : {}),
   });
   const memoryLimit = containerLimits?.memoryBytes ?? null;
-  return { result, tests, links, ranOn, timeLimit: limit.text, memoryLimit, summary };
+  const standardMismatch = policy !== "ignore" && offStandard !== undefined;
+  return {
+    result,
+    conclusion,
+    standards,
+    standardMismatch,
+    tests,
+    links,
+    ranOn,
+    timeLimit: limit.text,
+    memoryLimit,
+    summary,
+  };
 }
 
 /**
@@ -209,6 +247,7 @@ async function keepOutputs(
   packages: () => Promise<ImagePackage[]>,
   storedLog: string | null,
   compiler: IdentifiedCompiler | null,
+  compileCommands: string | null,
 ): Promise<CellLinks> {
   const { store, keys, link } = outputs;
   const { settings, workspace, cell } = request;
@@ -254,8 +293,15 @@ async function keepOutputs(
       }
     }
   }
+  // What each file was really compiled with, for whoever doubts the standard check.
+  let commands: string | undefined;
+  if (compileCommands !== null) {
+    await store.put(keys.compileCommands, compileCommands, { contentType: "application/json" });
+    commands = await link(keys.compileCommands);
+  }
   return {
     artifacts,
+    ...(commands ? { compileCommands: commands } : {}),
     ...(refused.length > 0 ? { refused } : {}),
     ...(sbom ? { sbom } : {}),
     ...(storedLog ? { log: await link(storedLog) } : {}),

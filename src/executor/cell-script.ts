@@ -121,9 +121,11 @@ export function cellScript(options: ScriptOptions): string {
   if (settings.build.kind === "script") {
     const commands = settings.build.script.commands.join("\n");
     const env = Object.entries(settings.build.script.env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
+    const compile = cellFlags(cell).compile;
     lines.push(
       ...env,
-      `export CXXFLAGS=${shellQuote([cell.stdFlag ?? "", ...cellFlags(cell).compile].join(" ").trim())}`,
+      `export CXXFLAGS=${shellQuote([cell.stdFlag ?? "", ...compile].join(" ").trim())}`,
+      `export CFLAGS=${shellQuote([cell.cStdFlag ?? "", ...compile].join(" ").trim())}`,
     );
     lines.push(`phase build ${shellQuote(commands)}`);
     if (settings.tests.enabled && settings.tests.command)
@@ -133,13 +135,12 @@ export function cellScript(options: ScriptOptions): string {
   }
 
   const cmake = settings.build.cmake;
-  const flags = cellFlags(cell);
-  const cxxFlags = [cell.stdFlag ?? "", ...flags.compile].filter(Boolean).join(" ");
-  const cFlags = flags.compile.join(" ");
-  const linkFlags = flags.link.join(" ");
   const buildDir = cmake.build_dir;
+  // The standards go in through CMake's own variables (so a target's compile features are raised
+  // to them), and the compile commands are kept to check afterwards what each file was given.
+  lines.push(...configureFunction(cell, results.results, buildDir));
   const configure = [
-    "cmake",
+    "heimdall_configure",
     "-S",
     cmake.source_dir,
     "-B",
@@ -149,10 +150,7 @@ export function cellScript(options: ScriptOptions): string {
     `-DCMAKE_BUILD_TYPE=${cell.buildType}`,
     // The compilers the compiler phase checked (CMake would otherwise take its own pick, or a cache's).
     ...compilerDefines(cell),
-    `-DCMAKE_CXX_FLAGS=${cxxFlags}`,
-    `-DCMAKE_C_FLAGS=${cFlags}`,
-    `-DCMAKE_EXE_LINKER_FLAGS=${linkFlags}`,
-    `-DCMAKE_SHARED_LINKER_FLAGS=${linkFlags}`,
+    "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
     ...(settings.cache ? ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"] : []),
     ...cmake.configure_args,
   ];
@@ -191,6 +189,67 @@ function sbomPhase(settings: BuildSettings, sourceDir: string): string[] {
     `mkdir -p "$HEIMDALL_SBOM_DIR"`,
     `phase sbom ${shellQuote(`cd ${shellQuote(sourceDir)} && ${settings.sbom.script}`)}`,
   ];
+}
+
+/** CMake's version of the standards CMake learnt last: 3.20 for C++23, 3.21 for C17 and C23, 3.25 for C++26. */
+const CMAKE_KNOWS = { cxx: { 23: "3.20", 26: "3.25" }, c: { 17: "3.21", 23: "3.21" } } as const;
+
+/**
+ * `heimdall_configure ARGS...`: cmake with ARGS, the cell's flags and its
+ * standards as CMAKE_<LANG>_STANDARD (REQUIRED, no GNU extensions). A CMake
+ * that cannot ask the compiler for a standard (older than the standard, or not
+ * knowing this compiler's flag for it) fails to configure: the cell then
+ * configures again with the catalog's `-std=` in CMAKE_<LANG>_FLAGS, and says
+ * so. Either way the compile commands show what each file was given.
+ */
+function configureFunction(cell: Cell, resultsDir: string, buildDir: string): string[] {
+  const flags = cellFlags(cell);
+  const link = flags.link.join(" ");
+  const standardArgs: string[] = [];
+  const known: string[] = [];
+  for (const [lang, standard, table] of [
+    ["CXX", cell.cxxStandard, CMAKE_KNOWS.cxx],
+    ["C", cell.cStandard, CMAKE_KNOWS.c],
+  ] as const) {
+    if (standard === null) continue;
+    standardArgs.push(
+      `-DCMAKE_${lang}_STANDARD=${standard}`,
+      `-DCMAKE_${lang}_STANDARD_REQUIRED=ON`,
+      `-DCMAKE_${lang}_EXTENSIONS=OFF`,
+    );
+    const since = (table as Readonly<Record<number, string>>)[standard];
+    if (since) known.push(since);
+  }
+  const common = (std: { cxx: string; c: string }) =>
+    [
+      `-DCMAKE_CXX_FLAGS=${[std.cxx, ...flags.compile].filter(Boolean).join(" ")}`,
+      `-DCMAKE_C_FLAGS=${[std.c, ...flags.compile].filter(Boolean).join(" ")}`,
+      `-DCMAKE_EXE_LINKER_FLAGS=${link}`,
+      `-DCMAKE_SHARED_LINKER_FLAGS=${link}`,
+    ]
+      .map(shellQuote)
+      .join(" ");
+  const withFlags = common({ cxx: cell.stdFlag ?? "", c: cell.cStdFlag ?? "" });
+  if (standardArgs.length === 0) return [`heimdall_configure() { cmake "$@" ${withFlags}; }`];
+  const log = shellQuote(`${resultsDir}/configure.log`);
+  const build = shellQuote(buildDir);
+  const needed = known.sort().at(-1);
+  return [
+    "heimdall_configure() {",
+    // A CMake older than the standard is not asked at all: it would only fail.
+    needed
+      ? String.raw`  if ! printf '%s\n' ${needed} "$(cmake --version | sed -n '1s/[^0-9]*\([0-9][0-9.]*\).*/\1/p')" | sort -V -C; then echo "heimdall-build: CMake $(cmake --version | head -n 1 | sed 's/.* //') is older than ${needed}, which knows this standard: the catalog's -std= flag is passed in CMAKE_<LANG>_FLAGS instead"; cmake "$@" ${withFlags}; return; fi`
+      : "",
+    `  cmake "$@" ${standardArgs.map(shellQuote).join(" ")} ${common({ cxx: "", c: "" })} 2>&1 | tee ${log}`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's, not a template's
+    "  s=${PIPESTATUS[0]}",
+    '  [ "$s" -eq 0 ] && return 0',
+    `  grep -q -e 'does not know the compile flags to use' -e 'is set to invalid value' ${log} || return "$s"`,
+    `  echo "heimdall-build: this CMake cannot ask the compiler for the cell's standard; configuring again with the catalog's -std= flag in CMAKE_<LANG>_FLAGS"`,
+    `  rm -rf ${build}/CMakeCache.txt ${build}/CMakeFiles`,
+    `  cmake "$@" ${withFlags}`,
+    "}",
+  ].filter(Boolean);
 }
 
 /** `-DCMAKE_C_COMPILER=gcc-12 -DCMAKE_CXX_COMPILER=g++-12` for a cell whose catalog names its commands. */

@@ -6,8 +6,6 @@
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { open, realpath } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
@@ -19,6 +17,7 @@ import { type BuildSettings, cellScript, JUNIT_PATH, type Phase, SOURCE_DIR } fr
 import { type IdentifiedCompiler, parseCompilerMarker } from "./compiler-check.ts";
 import { type ContainerLimits, DEFAULT_LIMITS, runContainer } from "./container.ts";
 import { CappedLog, type CappedLogOptions, type LogSummary } from "./log-sink.ts";
+import { readResultFile } from "./result-file.ts";
 import type { LimitClock } from "./time-guard.ts";
 
 export interface CellRunRequest {
@@ -263,7 +262,7 @@ export class OutputObserver {
       phases: this.phases,
       failedPhase: this.failedPhase ?? (conclusion === "failure" ? (unfinished?.phase ?? null) : null),
       diagnostics: this.annotator.result(),
-      junitXml: await readResultFile(workspace, JUNIT_PATH),
+      junitXml: (await readResultFile(workspace, JUNIT_PATH, MAX_JUNIT_BYTES))?.text ?? null,
       log: logSummary,
       cache: cacheStats(this.cacheBefore, this.cacheAfter),
       compilers: this.compilers,
@@ -398,31 +397,4 @@ async function prepareWorkspace(workspace: string): Promise<string> {
   if (uid !== 0) return `${uid}:${gid}`;
   await run("chown", ["-R", "1000:1000", workspace]);
   return "1000:1000";
-}
-
-/**
- * A file the build left for the worker (its path relative to the workspace),
- * read without following links: the build could have put a symlink to any
- * host file there.
- */
-async function readResultFile(workspace: string, relativePath: string): Promise<string | null> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    // A folder on the way may be a link out of the workspace too.
-    const root = await realpath(workspace);
-    const file = await realpath(path.join(workspace, relativePath));
-    if (!file.startsWith(`${root}${path.sep}`)) return null;
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return null;
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return null;
-    const buffer = Buffer.alloc(Math.min(stat.size, MAX_JUNIT_BYTES));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString("utf8");
-  } finally {
-    await handle.close();
-  }
 }

@@ -33,6 +33,9 @@ export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): 
       event.summary,
       new Date(event.at),
       event.title ?? null,
+      event.standardCheck === undefined
+        ? null
+        : { check: event.standardCheck, mismatch: event.standardMismatch ?? false },
     );
     if (!completed) return;
   }

@@ -169,10 +169,13 @@ export class Reporter {
         platform: spec.platform,
         compiler: `${spec.compiler.family}-${spec.compiler.version}`,
         cxxStandard: spec.cxxStandard,
+        // Cells made before the C axis have none.
+        cStandard: spec.cStandard ?? null,
         buildType: spec.buildType,
         tags: [...spec.sanitizers, ...(spec.coverage ? ["coverage"] : [])].join("+"),
         state: attempt.state,
         conclusion: attempt.conclusion,
+        standardMismatch: attempt.standard_mismatch,
       };
     });
     const summary = matrixSummary(entries);

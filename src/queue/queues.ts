@@ -51,9 +51,14 @@ export type CellEvent =
   | {
       readonly type: "finished";
       readonly attemptId: string;
-      readonly conclusion: "success" | "failure" | "cancelled" | "timed_out";
+      /** neutral: passed, but built with another standard than its name says (standard_mismatch: warn). */
+      readonly conclusion: "success" | "failure" | "cancelled" | "timed_out" | "neutral";
       /** The check run's title, e.g. "Failed: 2 errors, 1 of 12 tests failed". */
       readonly title?: string;
+      /** The report's standard_check per language (null: not checked); absent from older workers. */
+      readonly standardCheck?: readonly unknown[] | null;
+      /** Built with another standard and the config does not ignore it: the grids mark the cell. */
+      readonly standardMismatch?: boolean;
       readonly summary: string;
       readonly annotations: readonly Annotation[];
       readonly at: string;

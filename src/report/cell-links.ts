@@ -24,6 +24,8 @@ export interface CellLinks {
   readonly log?: string;
   readonly artifacts?: readonly ArtifactLink[];
   readonly sbom?: string;
+  /** The build's compile_commands.json. */
+  readonly compileCommands?: string;
   /** Artifacts refused by collection (links, too big, outside the workspace...). */
   readonly refused?: readonly RefusedArtifact[];
 }
@@ -41,6 +43,8 @@ export function linksSection(links: CellLinks): string {
   if (log) lines.push(`- [Build log](${log})`);
   const sbom = safeUrl(links.sbom);
   if (sbom) lines.push(`- [SBOM](${sbom}) (CycloneDX)`);
+  const commands = safeUrl(links.compileCommands);
+  if (commands) lines.push(`- [Compile commands](${commands}) (what each file was compiled with)`);
   const artifacts = links.artifacts ?? [];
   if (artifacts.length > 0) {
     lines.push(`- Artifacts (${artifacts.length}):`);

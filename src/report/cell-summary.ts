@@ -19,12 +19,14 @@ import { formatDuration, formatLimit } from "./format.ts";
 import { fitLine, fitMarkdown, GITHUB_LIMITS, utf8Bytes } from "./github-limits.ts";
 import type { TestResults } from "./junit.ts";
 import { codeSpan, cut, escapeMarkdown } from "./markdown.ts";
+import { mismatches, mismatchWords, type StandardCheck, standardSection } from "./standard-check.ts";
 
 export type { ArtifactLink, CellLinks, RefusedArtifact } from "./cell-links.ts";
 export { formatDuration, formatSize } from "./format.ts";
 export { codeSpan, escapeMarkdown } from "./markdown.ts";
 
-export type CellConclusion = "success" | "failure" | "timed_out" | "cancelled";
+/** neutral: it passed, but not with the standard its name says (standard_mismatch: warn). */
+export type CellConclusion = "success" | "failure" | "timed_out" | "cancelled" | "neutral";
 
 export interface CellSummaryCell {
   /** The check run's name, e.g. `linux / gcc-12 / c++17 / Release`. */
@@ -63,6 +65,9 @@ export interface CellSummaryInput {
   readonly reason?: string;
   /** The kernel killed a process of the build at the container's memory limit (bytes). */
   readonly outOfMemory?: { readonly limitBytes: number };
+  /** What the compile commands say of the cell's standards; null when not checked (`standardNotChecked` says why). */
+  readonly standards?: readonly StandardCheck[] | null;
+  readonly standardNotChecked?: string | null;
 }
 
 export interface CellSummary {
@@ -82,6 +87,7 @@ const WORD: Readonly<Record<CellConclusion, string>> = {
   failure: "Failed",
   timed_out: "Timed out",
   cancelled: "Cancelled",
+  neutral: "Passed, but",
 };
 
 const EMOJI: Readonly<Record<CellConclusion, string>> = {
@@ -89,6 +95,7 @@ const EMOJI: Readonly<Record<CellConclusion, string>> = {
   failure: "❌",
   timed_out: "⏱️",
   cancelled: "🚫",
+  neutral: "⚠️",
 };
 
 const PHASES = ["configure", "build", "test"] as const;
@@ -96,7 +103,8 @@ const PHASES = ["configure", "build", "test"] as const;
 export function cellSummary(input: CellSummaryInput): CellSummary {
   const title = fitLine(titleOf(input), GITHUB_LIMITS.titleBytes);
   const head = [statusLine(input), "", environmentTable(input)].join("\n");
-  const diagnostics = diagnosticsSection(input);
+  const standard = standardSection(input.standards ?? null, input.standardNotChecked ?? null);
+  const diagnostics = [standard, diagnosticsSection(input)].filter(Boolean).join("\n\n");
   const links = linksSection(input.links);
   const fixed = [head, diagnostics, links].filter(Boolean);
   // What is left goes to the failed tests, the longest part.
@@ -161,6 +169,10 @@ function titleOf(input: CellSummaryInput): string {
       const parts = [...cause, ...erred, ...warned, ...failedTests];
       return parts.length > 0 ? `${word}: ${parts.join(", ")}` : word;
     }
+    case "neutral": {
+      const [first] = mismatches(input.standards ?? null);
+      return `${word} ${first ? mismatchWords(first) : "not as its name says"}`;
+    }
     case "timed_out":
     case "cancelled": {
       if (!reason) return word;
@@ -200,6 +212,11 @@ function statusLine(input: CellSummaryInput): string {
     case "success":
       line = `${word}${took ? ` in ${took}` : ""}`;
       break;
+    case "neutral": {
+      const [first] = mismatches(input.standards ?? null);
+      line = `Passed${took ? ` in ${took}` : ""}, but ${first ? escapeMarkdown(mismatchWords(first)) : "not as its name says"}`;
+      break;
+    }
     case "failure":
       line = input.outOfMemory
         ? `Killed: out of memory${where}${took && phase ? ` after ${took}` : ""}: a process of the build went past the memory limit (${formatLimit(input.outOfMemory.limitBytes)}) and the kernel killed it`

@@ -1,18 +1,23 @@
 /** The `heimdall-build / matrix` check: every cell's state in a grid, compilers by standards. */
+import { compareStandards, standardsLabel } from "../config/standards.ts";
 
 export interface MatrixEntry {
   readonly platform: string;
   readonly compiler: string;
-  readonly cxxStandard: number;
+  readonly cxxStandard: number | null;
+  readonly cStandard: number | null;
   readonly buildType: string;
   /** Sanitizers and coverage, as the cell's name shows them (`asan+ubsan`). */
   readonly tags: string;
   readonly state: "waiting_approval" | "queued" | "in_progress" | "completed";
   readonly conclusion: string | null;
+  /** Built with another standard than its name says (not ignored by the config): marked ≠. */
+  readonly standardMismatch?: boolean;
 }
 
 const SYMBOL: Readonly<Record<string, string>> = {
   success: "✅",
+  neutral: "⚠️",
   failure: "❌",
   timed_out: "⏱️",
   cancelled: "🚫",
@@ -23,15 +28,21 @@ const SYMBOL: Readonly<Record<string, string>> = {
 };
 
 function symbol(e: MatrixEntry): string {
-  if (e.state === "completed" || e.state === "waiting_approval") return SYMBOL[e.conclusion ?? ""] ?? "❔";
+  if (e.state === "completed") return `${SYMBOL[e.conclusion ?? ""] ?? "❔"}${e.standardMismatch ? "≠" : ""}`;
+  if (e.state === "waiting_approval") return SYMBOL[e.conclusion ?? ""] ?? "❔";
   return SYMBOL[e.state] ?? "❔";
+}
+
+/** `C++17`, `C11`, `C++17 C11`. */
+function columnName(label: string): string {
+  return label.toUpperCase();
 }
 
 export interface MatrixSummary {
   readonly title: string;
   readonly summary: string;
   /** Null while cells are still to finish. */
-  readonly conclusion: "success" | "failure" | "cancelled" | "action_required" | null;
+  readonly conclusion: "success" | "failure" | "cancelled" | "action_required" | "neutral" | null;
 }
 
 export function matrixSummary(entries: readonly MatrixEntry[]): MatrixSummary {
@@ -39,6 +50,7 @@ export function matrixSummary(entries: readonly MatrixEntry[]): MatrixSummary {
   const done = (e: MatrixEntry) => e.state === "completed";
   const failed = count((e) => done(e) && (e.conclusion === "failure" || e.conclusion === "timed_out"));
   const passed = count((e) => done(e) && e.conclusion === "success");
+  const otherStandard = count((e) => done(e) && e.conclusion === "neutral");
   const skipped = count((e) => done(e) && e.conclusion === "skipped");
   const cancelled = count((e) => done(e) && e.conclusion === "cancelled");
   const waiting = count((e) => e.state === "waiting_approval");
@@ -47,14 +59,17 @@ export function matrixSummary(entries: readonly MatrixEntry[]): MatrixSummary {
   const sections: string[] = [];
   for (const buildType of [...new Set(entries.map((e) => e.buildType))]) {
     const ofType = entries.filter((e) => e.buildType === buildType);
-    const standards = [...new Set(ofType.map((e) => e.cxxStandard))].sort((a, b) => a - b);
+    const columns = new Map(ofType.map((e) => [standardsLabel(e), e] as const));
+    const standards = [...columns.keys()].sort((a, b) =>
+      compareStandards(columns.get(a) as MatrixEntry, columns.get(b) as MatrixEntry),
+    );
     const rowKey = (e: MatrixEntry) => [e.platform, e.compiler, e.tags].filter(Boolean).join(" / ");
     const rows = [...new Set(ofType.map(rowKey))];
-    const header = `| ${buildType} | ${standards.map((s) => `C++${s}`).join(" | ")} |`;
+    const header = `| ${buildType} | ${standards.map(columnName).join(" | ")} |`;
     const rule = `|---|${standards.map(() => ":---:").join("|")}|`;
     const lines = rows.map((row) => {
       const cells = standards.map((s) => {
-        const found = ofType.filter((e) => rowKey(e) === row && e.cxxStandard === s);
+        const found = ofType.filter((e) => rowKey(e) === row && standardsLabel(e) === s);
         return found.map(symbol).join(" ") || " ";
       });
       return `| ${row} | ${cells.join(" | ")} |`;
@@ -63,6 +78,7 @@ export function matrixSummary(entries: readonly MatrixEntry[]): MatrixSummary {
   }
   const tally = [
     `${passed} passed`,
+    ...(otherStandard > 0 ? [`${otherStandard} passed with another standard`] : []),
     `${failed} failed`,
     ...(running > 0 ? [`${running} to finish`] : []),
     ...(waiting > 0 ? [`${waiting} waiting for approval`] : []),
@@ -78,9 +94,11 @@ export function matrixSummary(entries: readonly MatrixEntry[]): MatrixSummary {
           ? "action_required"
           : cancelled > 0
             ? "cancelled"
-            : "success";
+            : otherStandard > 0
+              ? "neutral"
+              : "success";
   const legend =
-    "✅ passed · ❌ failed · ⏱️ timed out · 🚫 cancelled · ⏭️ skipped · ✋ waiting for approval · ⏳ queued · 🔄 running";
+    "✅ passed · ⚠️ passed, but with another standard than its name says · ≠ built with another standard · ❌ failed · ⏱️ timed out · 🚫 cancelled · ⏭️ skipped · ✋ waiting for approval · ⏳ queued · 🔄 running";
   return {
     title: `${entries.length} cells: ${tally}`,
     summary: `${sections.join("\n\n")}\n\n${legend}`,

@@ -5,12 +5,14 @@
  * however many cells reported it. Pure: text in, text out.
  */
 import { styleText } from "node:util";
-import { CXX_STANDARDS, type CxxStandard, type Sanitizer } from "../config/catalog.ts";
+import type { Sanitizer } from "../config/catalog.ts";
 import type { Cell } from "../config/matrix.ts";
+import { compareStandards, standardsLabel } from "../config/standards.ts";
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
 import { compilerStyle } from "./compiler-style.ts";
 
-export type RunConclusion = "success" | "failure" | "timed_out" | "cancelled" | "skipped";
+/** neutral: passed, but built with another standard than its name says (standard_mismatch: warn). */
+export type RunConclusion = "success" | "failure" | "timed_out" | "cancelled" | "skipped" | "neutral";
 
 export interface RunTestCounts {
   readonly passed: number;
@@ -29,6 +31,8 @@ export interface RunCellOutcome {
   readonly tests: RunTestCounts | null;
   /** Names of the failed tests (possibly fewer than `tests.failed`). */
   readonly failedTests: readonly string[];
+  /** Built with another standard than its name says (and the config does not ignore it): marked `≠` in the grid. */
+  readonly standardMismatch?: boolean;
 }
 
 export interface RunReportOptions {
@@ -69,6 +73,7 @@ function painter(color: boolean): Paint {
 /** The grid's word for each conclusion, and its colour. */
 const GRID_WORD: Readonly<Record<RunConclusion, readonly [string, Format]>> = {
   success: ["pass", "green"],
+  neutral: ["pass≠", "yellow"],
   failure: ["FAIL", ["red", "bold"]],
   timed_out: ["timeout", ["red", "bold"]],
   cancelled: ["cancel", "yellow"],
@@ -78,6 +83,7 @@ const GRID_WORD: Readonly<Record<RunConclusion, readonly [string, Format]>> = {
 /** The conclusion in a sentence. */
 const PHRASE: Readonly<Record<RunConclusion, string>> = {
   success: "passed",
+  neutral: "passed with another standard",
   failure: "failed",
   timed_out: "timed out",
   cancelled: "cancelled",
@@ -113,7 +119,7 @@ function shortName(cell: Cell, withPlatform: boolean): string {
   return [
     ...(withPlatform ? [cell.platform] : []),
     compilerName(cell),
-    `c++${cell.cxxStandard}`,
+    standardsLabel(cell),
     cell.buildType,
     ...(variant ? [variant] : []),
   ].join(" ");
@@ -139,10 +145,6 @@ function shown(plain: string, painted = plain): Shown {
   return { plain, painted };
 }
 
-function standardOrder(standard: CxxStandard): number {
-  return CXX_STANDARDS.indexOf(standard);
-}
-
 /** One grid per build type, in the order the build types first appear. */
 function grids(outcomes: readonly RunCellOutcome[], paint: Paint): string[] {
   const withPlatform = spansPlatforms(outcomes);
@@ -151,24 +153,28 @@ function grids(outcomes: readonly RunCellOutcome[], paint: Paint): string[] {
   const buildTypes = [...new Set(outcomes.map((o) => o.cell.buildType))];
   return buildTypes.map((buildType) => {
     const mine = outcomes.filter((o) => o.cell.buildType === buildType);
-    const standards = [...new Set(mine.map((o) => o.cell.cxxStandard))].sort(
-      (a, b) => standardOrder(a) - standardOrder(b),
+    // One column per distinct set of standards (`c++17`, `c11`, `c++17 c11`), oldest first.
+    const columns = new Map(mine.map((o) => [standardsLabel(o.cell), o.cell] as const));
+    const standards = [...columns.keys()].sort((a, b) =>
+      compareStandards(columns.get(a) as Cell, columns.get(b) as Cell),
     );
     const rows = rowOrder.filter((key) => mine.some((o) => rowKey(o.cell) === key));
     const body = rows.map((key) => [
       shown(key),
       ...standards.map((standard) => {
-        const here = mine.filter((o) => rowKey(o.cell) === key && o.cell.cxxStandard === standard);
+        const here = mine.filter((o) => rowKey(o.cell) === key && standardsLabel(o.cell) === standard);
         if (here.length === 0) return shown("-", paint("gray", "-"));
         const parts = here.map((o) => {
-          const [word, format] = GRID_WORD[o.conclusion];
+          const [plainWord, format] = GRID_WORD[o.conclusion];
+          // A cell failed (standard_mismatch: fail) or passed with another standard says so in its word.
+          const word = o.standardMismatch && !plainWord.endsWith("≠") ? `${plainWord}≠` : plainWord;
           const variant = variantOf(o.cell);
           return shown(variant ? `${word} ${variant}` : word, `${paint(format, word)}${variant ? ` ${variant}` : ""}`);
         });
         return shown(parts.map((p) => p.plain).join(", "), parts.map((p) => p.painted).join(", "));
       }),
     ]);
-    const header = [shown(""), ...standards.map((s) => shown(`c++${s}`, paint("bold", `c++${s}`)))];
+    const header = [shown(""), ...standards.map((s) => shown(s, paint("bold", s)))];
     return [paint("bold", buildType), alignTable(header, body)].join("\n");
   });
 }
@@ -221,7 +227,7 @@ function countsOf(outcome: RunCellOutcome): string {
 function totalsSection(outcomes: readonly RunCellOutcome[], dedup: Deduplicated): string {
   const by = (c: RunConclusion) => outcomes.filter((o) => o.conclusion === c).length;
   const parts = [`${by("success")} passed`];
-  for (const c of ["failure", "timed_out", "cancelled", "skipped"] as const) {
+  for (const c of ["neutral", "failure", "timed_out", "cancelled", "skipped"] as const) {
     if (by(c) > 0) parts.push(`${by(c)} ${PHRASE[c]}`);
   }
   const lines = [`${plural(outcomes.length, "cell")}: ${parts.join(", ")}`];

@@ -101,6 +101,13 @@ export function logKey(buildId: string | number, cellKey: string, attempt: numbe
   return assertKey(`logs/${part("build id", buildId)}/${part("cell key", cellKey)}/${attemptPart(attempt)}.log`);
 }
 
+/** `logs/<build>/<cell>/<attempt>.compile_commands.json`: beside the attempt's log. */
+export function compileCommandsKey(buildId: string | number, cellKey: string, attempt: number): string {
+  return assertKey(
+    `logs/${part("build id", buildId)}/${part("cell key", cellKey)}/${attemptPart(attempt)}.compile_commands.json`,
+  );
+}
+
 /**
  * `artifacts/<build>/<cell>/<attempt>/<path>`; `path` is relative, with `/`
  * between its segments, and must pass the key rules (it comes from the build).

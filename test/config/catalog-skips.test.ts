@@ -175,6 +175,7 @@ describe("skipped cells", () => {
           family: cell.compiler.family,
           version: cell.compiler.version,
           cxxStandard: cell.cxxStandard,
+          cStandard: cell.cStandard,
           sanitizers: cell.sanitizers,
           coverage: cell.coverage,
           imageOverride: false,

@@ -30,7 +30,8 @@ export function problemsOf(text: string): readonly PositionedProblem[] {
 export interface CellSummary {
   readonly platform: string;
   readonly compiler: string;
-  readonly cxx: number;
+  readonly cxx: number | null;
+  readonly c: number | null;
   readonly build: string;
   readonly sanitizers: readonly string[];
   readonly coverage: boolean;
@@ -42,6 +43,7 @@ export function summary(cell: Cell): CellSummary {
     platform: cell.platform,
     compiler: `${cell.compiler.family}@${cell.compiler.version}`,
     cxx: cell.cxxStandard,
+    c: cell.cStandard,
     build: cell.buildType,
     sanitizers: cell.sanitizers,
     coverage: cell.coverage,
@@ -57,6 +59,7 @@ export function expectedCell(fields: Partial<CellSummary> & { readonly compiler:
   return {
     platform: "linux",
     cxx: 17,
+    c: null,
     build: "Release",
     sanitizers: [],
     coverage: false,

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { type BuildSettings, cellFlags, cellScript, shellQuote } from "../../src/executor/cell-script.ts";
 
@@ -106,14 +107,88 @@ describe("cellScript", () => {
     // Run the configure line with cmake replaced by a printer of its arguments: the one
     // argument arrives whole, and nothing in it runs.
     const configure = /^phase configure .*$/m.exec(script)?.[0] ?? "";
+    const define = /^heimdall_configure\(\) \{$[\s\S]*?^\}$/m.exec(script)?.[0] ?? "";
     const words = execFileSync(
       "bash",
-      ["-c", `cmake() { printf '%s\\n' "$@"; }; phase() { eval "$2"; }; ${configure}`],
+      ["-c", `cmake() { printf '%s\\n' "$@"; }; phase() { eval "$2"; }; ${define}\n${configure}`],
       {
         encoding: "utf8",
+        cwd: mkdtempSync(path.join(tmpdir(), "cell-script-")),
       },
     );
-    expect(words.trim().split("\n").at(-1)).toBe("-DX=it's $(touch /tmp/pwned) `id`");
+    expect(define).not.toBe("");
+    expect(words.split("\n")).toContain("-DX=it's $(touch /tmp/pwned) `id`");
+  });
+
+  /** Runs the script's configure step with `cmake` replaced by `fake` (bash), in a scratch folder; the calls' arguments, one list a call. */
+  function configureWith(options: { cell: Cell; settings: BuildSettings }, fake: string): string[][] {
+    const dir = mkdtempSync(path.join(tmpdir(), "cell-script-"));
+    const script = cellScript({ ...options, nonce: "n", jobs: 2, sourceDir: dir });
+    const define = /^heimdall_configure\(\) \{$[\s\S]*?^\}$/m.exec(script)?.[0] ?? "";
+    const configure = /^phase configure .*$/m.exec(script)?.[0] ?? "";
+    try {
+      const out = execFileSync(
+        "bash",
+        ["-c", `mkdir -p .heimdall; ${fake}\nphase() { eval "$2"; }\n${define}\n${configure}`],
+        { encoding: "utf8", cwd: dir },
+      );
+      return out
+        .split("CALL\n")
+        .slice(1)
+        .map((call) => call.split("\n").filter((line) => line !== "" && !line.startsWith("heimdall-build:")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test("CMake cells ask for their standards through CMake's variables and keep the compile commands", () => {
+    const options = first("version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\n  c_standard: [11]\n");
+    const newCmake = `cmake() { if [ "$1" = --version ]; then echo 'cmake version 3.25.1'; return; fi; echo CALL; printf '%s\\n' "$@"; }`;
+    const [args = [], ...more] = configureWith(options, newCmake);
+    expect(more).toEqual([]);
+    expect(args).toEqual(
+      expect.arrayContaining([
+        "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+        "-DCMAKE_CXX_STANDARD=20",
+        "-DCMAKE_CXX_STANDARD_REQUIRED=ON",
+        "-DCMAKE_CXX_EXTENSIONS=OFF",
+        "-DCMAKE_C_STANDARD=11",
+        "-DCMAKE_C_STANDARD_REQUIRED=ON",
+        "-DCMAKE_C_EXTENSIONS=OFF",
+        "-DCMAKE_CXX_FLAGS=",
+        "-DCMAKE_C_FLAGS=",
+      ]),
+    );
+  });
+
+  test("a CMake older than the standard gets the catalog's -std= in its flags instead", () => {
+    const options = first("version: 1\nmatrix:\n  compiler: [gcc@10]\n  c_standard: [17]\n");
+    const oldCmake = `cmake() { if [ "$1" = --version ]; then echo 'cmake version 3.18.4'; return; fi; echo CALL; printf '%s\\n' "$@"; }`;
+    const [args = [], ...more] = configureWith(options, oldCmake);
+    expect(more).toEqual([]);
+    expect(args).toContain("-DCMAKE_C_FLAGS=-std=c17");
+    expect(args.some((a) => a.startsWith("-DCMAKE_C_STANDARD"))).toBe(false);
+    // A C cell has no C++ standard to ask for.
+    expect(args).toContain("-DCMAKE_CXX_FLAGS=");
+  });
+
+  test("a CMake that does not know the compiler's flag for the standard configures again with -std=", () => {
+    const options = first("version: 1\nmatrix:\n  compiler: [gcc@14]\n  cxx_standard: [26]\n");
+    const refusing = `cmake() { if [ "$1" = --version ]; then echo 'cmake version 3.31.6'; return; fi; echo CALL; printf '%s\\n' "$@"; case "$*" in *CMAKE_CXX_STANDARD=26*) echo 'CMake Error: Target "x" requires the language dialect "CXX26", but CMake does not know the compile flags to use to enable it.'; return 1;; esac; }`;
+    const calls = configureWith(options, refusing);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toContain("-DCMAKE_CXX_STANDARD=26");
+    expect(calls[1]).toContain("-DCMAKE_CXX_FLAGS=-std=c++26");
+    expect(calls[1]?.some((a) => a.startsWith("-DCMAKE_CXX_STANDARD"))).toBe(false);
+  });
+
+  test("a script build gets the cell's standards in CXXFLAGS and CFLAGS", () => {
+    const { cell, settings } = first(
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [14]\n  c_standard: [23]\nbuild:\n  script:\n    commands: [make]\n",
+    );
+    const script = cellScript({ cell, settings, nonce: "n9", jobs: 2 });
+    expect(script).toContain("export CXXFLAGS='-std=c++14'");
+    expect(script).toContain("export CFLAGS='-std=c2x'");
   });
 
   test("shellQuote round-trips any string through bash", () => {

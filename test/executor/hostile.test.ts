@@ -437,6 +437,7 @@ describe("a hostile build in a real container", () => {
         keys: {
           log: "cell/build.log",
           sbom: "cell/sbom.cdx.json",
+          compileCommands: "cell/compile_commands.json",
           artifact: (file) => `cell/artifacts/${file}`,
           projectSbom: (file) => `cell/project-sbom/${file}`,
         },
