@@ -171,7 +171,8 @@ export function standardSection(checks: readonly StandardCheck[] | null, notChec
       .join(", ");
     const lang = check.language === "c++" ? "C++" : "C";
     if (check.ok === true) {
-      parts.push(`**Standard**: all ${units(total)} of ${lang} built as ${check.expected.toUpperCase()} (${counts}).`);
+      const all = total === 1 ? `the one ${lang} translation unit was` : `all ${total} ${lang} translation units were`;
+      parts.push(`**Standard**: ${all} built as ${check.expected.toUpperCase()} (${counts}).`);
       continue;
     }
     if (check.ok === null) {

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliIo, runCli } from "../../src/cli/program.ts";
-import type { RunEnvironment } from "../../src/cli/run-command.ts";
+import { runCli } from "../../src/cli/program.ts";
 import { RUN_LABEL } from "../../src/local-run.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
+import { harness } from "../support/cli-run.ts";
 import { requireDocker } from "../support/docker.ts";
 import { copyExample, failCountsWordsInCxx20, gcc12Image } from "../support/executor.ts";
 
@@ -35,46 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
-
-/** The command line in-process, its output kept; Ctrl-C is `interrupt()`. */
-function harness(options: { docker: Docker | null; env?: NodeJS.ProcessEnv }) {
-  let out = "";
-  let err = "";
-  const handlers: (() => void)[] = [];
-  const environment: RunEnvironment = {
-    env: { CI: "true", ...options.env },
-    isTTY: false,
-    onInterrupt: (handler) => {
-      handlers.push(handler);
-      return () => handlers.splice(handlers.indexOf(handler), 1);
-    },
-    docker: async () => options.docker,
-  };
-  return {
-    run: (dir: string, args: string[]) => {
-      const io: CliIo = {
-        stdout: (text) => {
-          out += text;
-        },
-        stderr: (text) => {
-          err += text;
-        },
-        cwd: dir,
-        run: environment,
-      };
-      return runCli(["node", "heimdall-build", "run", ...args], io);
-    },
-    interrupt: () => {
-      for (const handler of [...handlers]) handler();
-    },
-    get out() {
-      return out;
-    },
-    get err() {
-      return err;
-    },
-  };
-}
 
 const FAILING_CONFIG = `version: 1
 matrix:
