@@ -390,6 +390,55 @@ describe("reports from workers", () => {
   });
 });
 
+describe("a cell built with another standard", () => {
+  test("neutral, its check kept in the database, and the matrix marks it ⚠️≠ among the others", async () => {
+    const head = sha(40);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, CONFIG);
+    await send("push", pushPayload(head, "standards"));
+    await settled(head, ALL_RUNS);
+    const runs = runsFor(head).filter(
+      (r) => r.name.startsWith("linux / gcc-12") || r.name.startsWith("linux / clang-16"),
+    );
+    const at = new Date().toISOString();
+    for (const run of runs) {
+      const off = run.name === "linux / gcc-12 / c++23 / Release";
+      await server.queues.events.add("event", {
+        type: "finished",
+        attemptId: run.external_id ?? "",
+        conclusion: off ? "neutral" : "success",
+        title: off ? "Passed, but built as gnu++11 (31 TUs), not C++23: the project sets its own standard" : "Passed",
+        summary: "...",
+        annotations: [],
+        standardCheck: [{ expected: "c++23", seen: off ? { "gnu++11": 31 } : { "c++23": 31 }, ok: !off }],
+        standardMismatch: off,
+        at,
+      } satisfies CellEvent);
+    }
+    const off = runs.find((r) => r.name === "linux / gcc-12 / c++23 / Release");
+    const done = await until("the neutral cell", () => {
+      const r = github.checkRuns().get(off?.id ?? 0);
+      return r?.conclusion === "neutral" ? r : undefined;
+    });
+    expect(done.output.title).toMatch(/^Passed, but built as gnu\+\+11/);
+    const matrix = await until("the matrix check completed", () =>
+      runsFor(head).find((r) => r.name === "heimdall-build / matrix" && r.status === "completed"),
+    );
+    expect(matrix.conclusion).toBe("neutral");
+    expect(matrix.output.title).toContain("1 passed with another standard");
+    expect(matrix.output.summary).toContain("| linux / gcc-12 | ✅ | ⚠️≠ |");
+    const stored = await database.db
+      .selectFrom("attempts")
+      .select(["standard_check", "standard_mismatch", "conclusion"])
+      .where("id", "=", off?.external_id ?? "")
+      .executeTakeFirstOrThrow();
+    expect(stored).toEqual({
+      conclusion: "neutral",
+      standard_mismatch: true,
+      standard_check: [{ expected: "c++23", seen: { "gnu++11": 31 }, ok: false }],
+    });
+  });
+});
+
 describe("a sync that fails half-way", () => {
   test("resumes at the batch GitHub refused: every annotation sent once", async () => {
     const head = sha(26);

@@ -98,6 +98,10 @@ describe("push → worker → check runs", () => {
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/artifacts/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/sboms/");
     expect(passed?.output.summary).toContain("https://heimdall.example.com/api/v1/objects/logs/");
+    // The standard was asked of CMake and verified from the compile commands, which are kept beside the log.
+    expect(passed?.output.summary).toContain("**Standard**: all 3 C++ translation units were built as C++17");
+    expect(failed?.output.summary).toContain("**Standard**: all 3 C++ translation units were built as C++20");
+    expect(objects.filter((k) => /^logs\/[^/]+\/[^/]+\/\d+\.compile_commands\.json$/.test(k))).toHaveLength(2);
     // The links work: the server's API serves them (signed), a guessed path gets nothing.
     const logLink = /\((https:\/\/heimdall\.example\.com\/api\/v1\/objects\/logs\/[^)\s]+)\)/.exec(
       failed?.output.summary ?? "",
@@ -114,7 +118,7 @@ describe("push → worker → check runs", () => {
       .map((r) => JSON.stringify(r.body))
       .filter((body) => !body.includes("heimdall-build / matrix"));
     for (const body of inProgress) expect(body).toContain("[Live log](https://heimdall.example.com/api/v1/attempts/");
-    const logKey = objects.find((k) => k.startsWith("logs/")) ?? "";
+    const logKey = objects.find((k) => k.startsWith("logs/") && k.endsWith(".log")) ?? "";
     expect(await readFile(path.join(scratch, "objects", logKey), "utf8")).toMatch(/Building CXX object|Linking CXX/);
     const sbomKey = objects.find((k) => /^sboms\/[^/]+\/[^/]+\/\d+\.cdx\.json$/.test(k)) ?? "";
     const sbom = JSON.parse(await readFile(path.join(scratch, "objects", sbomKey), "utf8")) as {
