@@ -265,7 +265,9 @@ export function skipReason(cell: CellRequest): string | null {
   if (cell.cStandard !== null && !release.cStandardFlags[cell.cStandard]) {
     const supported = C_STANDARDS.filter((s) => release.cStandardFlags[s]);
     const note =
-      cell.family === "msvc" && cell.cStandard < 11 ? "; MSVC has no C90 or C99 mode, /std:c11 is its oldest" : "";
+      cell.family === "msvc" && (cell.cStandard === 90 || cell.cStandard === 99)
+        ? "; MSVC has no C90 or C99 mode, /std:c11 is its oldest"
+        : "";
     return `${name} does not support C${cell.cStandard} (it supports C${supported.join(", C")})${note}`;
   }
   const unsupported = cell.sanitizers.filter((s) => !release.sanitizers.includes(s));

@@ -1,7 +1,7 @@
 /**
  * Matrix expansion against GitHub Actions' documented semantics
  * (docs.github.com, "Running variations of jobs in a workflow"), translated into
- * this domain: the axes are platform, compiler, cxx_standard and build_type;
+ * this domain: the axes are platform, compiler, cxx_standard, c_standard and build_type;
  * the keys an include entry adds are sanitizers, coverage, tests and image.
  */
 import { describe, expect, it } from "vitest";
@@ -606,6 +606,70 @@ describe("an include entry's image", () => {
         path: ["matrix", "include", 0, "image"],
         message: expect.stringContaining("an image is a docker reference"),
       }),
+    ]);
+  });
+});
+
+describe("the C standard axis", () => {
+  it("makes C cells with no C++ standard, named and spelled per compiler by the catalog", () => {
+    const cells = cellsOf(
+      yaml("version: 1", "matrix:", "  compiler: [gcc@12, gcc@14, clang@16]", "  c_standard: [11, 23]"),
+    );
+    expect(cells.map((c) => [c.name, c.id, c.cxxStandard, c.cStandard, c.stdFlag, c.cStdFlag])).toEqual([
+      ["linux / gcc-12 / c11 / Release", "linux-gcc-12-c11-release", null, 11, null, "-std=c11"],
+      ["linux / gcc-12 / c23 / Release", "linux-gcc-12-c23-release", null, 23, null, "-std=c2x"],
+      ["linux / gcc-14 / c11 / Release", "linux-gcc-14-c11-release", null, 11, null, "-std=c11"],
+      ["linux / gcc-14 / c23 / Release", "linux-gcc-14-c23-release", null, 23, null, "-std=c23"],
+      ["linux / clang-16 / c11 / Release", "linux-clang-16-c11-release", null, 11, null, "-std=c11"],
+      ["linux / clang-16 / c23 / Release", "linux-clang-16-c23-release", null, 23, null, "-std=c2x"],
+    ]);
+  });
+
+  it("multiplies with the C++ axis: a cell has both standards, C++ first in its name", () => {
+    const cells = cellsOf(
+      yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "  cxx_standard: [17]", "  c_standard: [99]"),
+    );
+    expect(cells.map((c) => [c.name, c.id, c.stdFlag, c.cStdFlag])).toEqual([
+      ["linux / gcc-12 / c++17 / c99 / Release", "linux-gcc-12-cxx17-c99-release", "-std=c++17", "-std=c99"],
+    ]);
+  });
+
+  it("skips a C standard the compiler does not have, saying which it has", () => {
+    const cells = cellsOf(
+      yaml(
+        "version: 1",
+        "matrix:",
+        "  compiler: [gcc@7, msvc@2019]",
+        "  platform: [linux, windows]",
+        "  c_standard: [17, 99]",
+      ),
+    );
+    const reasons = new Map(cells.map((c) => [c.name, c.skipReason]));
+    expect(reasons.get("linux / gcc-7 / c17 / Release")).toBe("gcc 7 does not support C17 (it supports C90, C99, C11)");
+    expect(reasons.get("windows / msvc-2019 / c99 / Release")).toBe(
+      "msvc 2019 does not support C99 (it supports C11, C17); MSVC has no C90 or C99 mode, /std:c11 is its oldest",
+    );
+    expect(reasons.get("windows / msvc-2019 / c17 / Release")).toBeNull();
+  });
+
+  it("an include entry with a C standard gives its new cell no C++ default; without one, C++17 as before", () => {
+    const cells = cellsOf(
+      yaml(
+        "version: 1",
+        "matrix:",
+        "  compiler: [gcc@12]",
+        "  include:",
+        "    - compiler: clang@16",
+        "      c_standard: 17",
+      ),
+    );
+    expect(cells.map((c) => c.name)).toEqual(["linux / gcc-12 / c++17 / Release", "linux / clang-16 / c17 / Release"]);
+  });
+
+  it("an unknown C standard is an error at its value, listing the known ones", () => {
+    const problems = problemsOf(yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "  c_standard: [11, 20]"));
+    expect(problems).toEqual([
+      expect.objectContaining({ line: 4, column: 20, message: expect.stringMatching(/90.*99.*11.*17.*23/) }),
     ]);
   });
 });
