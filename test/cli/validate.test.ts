@@ -61,6 +61,7 @@ const CELL_KEYS = [
   "compiler",
   "compiler_version",
   "cxx_standard",
+  "c_standard",
   "build_type",
   "sanitizers",
   "coverage",
@@ -86,6 +87,7 @@ describe("validate --json", () => {
       compiler: "gcc",
       compiler_version: 12,
       cxx_standard: 17,
+      c_standard: null,
       build_type: "Release",
       sanitizers: ["address", "undefined"],
       coverage: false,
@@ -101,6 +103,19 @@ describe("validate --json", () => {
       skipped: true,
       skip_reason: expect.stringContaining("image"),
     });
+  });
+
+  it("gives a C cell its c_standard, no cxx_standard, and both flags in the table", async () => {
+    await write(
+      "repo/.heimdall-build.yml",
+      ["version: 1", "matrix:", "  compiler: [gcc@12]", "  c_standard: [23]", ""].join("\n"),
+    );
+    const json = await run("validate", "repo", "--json");
+    expect((JSON.parse(json.stdout) as { cells: unknown[] }).cells).toEqual([
+      expect.objectContaining({ name: "linux / gcc-12 / c23 / Release", cxx_standard: null, c_standard: 23 }),
+    ]);
+    const table = await run("validate", "repo");
+    expect(table.stdout).toMatch(/linux \/ gcc-12 \/ c23 \/ Release +-std=c2x /);
   });
 
   it("accepts an absolute folder", async () => {
