@@ -59,7 +59,7 @@ const WORD: Readonly<Record<CellState, string>> = {
   test: "test",
   sbom: "sbom",
   success: "success",
-  neutral: "passed, another standard",
+  neutral: "pass≠",
   failure: "failure",
   timed_out: "timed out",
   cancelled: "cancelled",
