@@ -1,5 +1,6 @@
-/** `heimdall-build catalog`: the compiler catalog as a table, to answer "which -std does clang 16 take?". */
+/** `heimdall-build catalog`: the compiler catalog as a table, to answer "which -std does clang 16 take?" (C++ and C). */
 import { CATALOG, CXX_STANDARDS, imageTag } from "../config/catalog.ts";
+import { C_STANDARDS } from "../config/standards.ts";
 import { renderTable } from "../report/text-table.ts";
 import type { CliIo } from "./program.ts";
 
@@ -11,13 +12,14 @@ export function catalogCommand(options: { json?: boolean }, io: CliIo): number {
   const rows = CATALOG.map((r) => [
     `${r.family}@${r.version}`,
     ...CXX_STANDARDS.map((s) => r.standardFlags[s]?.replace(/^-std=/, "") ?? "-"),
+    ...C_STANDARDS.map((s) => r.cStandardFlags[s]?.replace(/^-std=/, "") ?? "-"),
     r.sanitizers.join(","),
     r.coverage ? "yes" : "no",
     r.platforms.join(","),
     r.image ? `debian ${r.image.suite}` : "-",
   ]);
   io.stdout(
-    `${renderTable(["COMPILER", ...CXX_STANDARDS.map((s) => `C++${s}`), "SANITIZERS", "COVERAGE", "PLATFORMS", "IMAGE"], rows)}\n`,
+    `${renderTable(["COMPILER", ...CXX_STANDARDS.map((s) => `C++${s}`), ...C_STANDARDS.map((s) => `C${s}`), "SANITIZERS", "COVERAGE", "PLATFORMS", "IMAGE"], rows)}\n`,
   );
   return 0;
 }

@@ -56,14 +56,25 @@ describe("heimdall-build (built bin; npm test builds it first)", () => {
     expect(stderr).toContain("unknown option '--frobnicate'");
   });
 
-  test("catalog --json agrees with the table's spelling for clang 16's C++23", async () => {
+  test("catalog --json agrees with the table's spelling for clang 16's C++23 and C23", async () => {
     const { code, stdout } = await heimdall("catalog", "--json");
     expect(code).toBe(0);
     const { compilers } = JSON.parse(stdout) as {
-      compilers: { family: string; version: number; standardFlags: Record<string, string> }[];
+      compilers: {
+        family: string;
+        version: number;
+        standardFlags: Record<string, string>;
+        cStandardFlags: Record<string, string>;
+      }[];
     };
     const clang16 = compilers.find((c) => c.family === "clang" && c.version === 16);
     expect(clang16?.standardFlags["23"]).toBe("-std=c++2b");
     expect(clang16?.standardFlags["26"]).toBeUndefined();
+    expect(clang16?.cStandardFlags["23"]).toBe("-std=c2x");
+    const table = await heimdall("catalog");
+    expect(table.stdout).toMatch(/^COMPILER .* C\+\+26 +C90 +C99 +C11 +C17 +C23 /m);
+    expect(table.stdout).toMatch(
+      /^clang@16 +c\+\+11 +c\+\+14 +c\+\+17 +c\+\+20 +c\+\+2b +- +c90 +c99 +c11 +c17 +c2x /m,
+    );
   });
 });
