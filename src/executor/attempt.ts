@@ -200,7 +200,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     },
     conclusion,
     standards: standards.checks,
-    standardNotChecked: standards.notChecked,
+    // A cell that ended before its build (its compiler missing, say) has nothing to verify: not said.
+    standardNotChecked: result.phases.build ? standards.notChecked : null,
     durations: {
       ...(result.phases.configure ? { configure: result.phases.configure.ms } : {}),
       ...(result.phases.build ? { build: result.phases.build.ms } : {}),
