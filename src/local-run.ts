@@ -13,7 +13,7 @@ import type { Platform } from "./config/catalog.ts";
 import type { Cell } from "./config/matrix.ts";
 import { DEPLOYMENT_LABEL, LOCAL_RUN_DEPLOYMENT } from "./deployment.ts";
 import { type AttemptReport, runAttempt } from "./executor/attempt.ts";
-import { imageForCell } from "./executor/cell-image.ts";
+import { ImageMissingError, imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings, Phase } from "./executor/cell-script.ts";
 import { imagePackagesOf } from "./executor/image-packages.ts";
 import { copySource } from "./executor/local-source.ts";
@@ -145,6 +145,8 @@ async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellRe
         onProgress: (line) => options.onState(cell.id, "image", line.slice(0, 200)),
       });
     } catch (error) {
+      // A config's image is not made here, only looked for: its absence is the reason itself.
+      if (error instanceof ImageMissingError) return failed(error.message);
       return failed(
         `the image could not be made: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
       );

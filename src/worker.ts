@@ -16,7 +16,7 @@ import type { Platform } from "./config/catalog.ts";
 import { settledWithin } from "./deadline.ts";
 import { attemptLabels, DEPLOYMENT_LABEL, deploymentIdOf } from "./deployment.ts";
 import { runAttempt } from "./executor/attempt.ts";
-import { imageForCell } from "./executor/cell-image.ts";
+import { ImageMissingError, imageForCell } from "./executor/cell-image.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
 import { removeLabelledContainers } from "./executor/container.ts";
 import { imagePackagesOf } from "./executor/image-packages.ts";
@@ -285,9 +285,13 @@ async function runJob(
           aptOptions: options.aptOptions ?? "",
           lockDir: path.join(options.cacheDir, "locks"),
         }).catch((error: unknown) => ({
-          error: String(error),
+          // A config's image is looked for, never made: its absence is the reason itself.
+          error:
+            error instanceof ImageMissingError
+              ? `The image '${error.image}' is not on this worker's host (no registry is pulled from): its operator must pull or build it first.`
+              : `The image could not be made: ${String(error)}`,
         }));
-  if (image !== null && typeof image !== "string") return failed(`The image could not be made: ${image.error}`);
+  if (image !== null && typeof image !== "string") return failed(image.error);
 
   // A private repository needs a token; a public one is cloned without when the worker has no app credentials.
   // A fork's commit never gets one: the token would be minted for a repository the fork names (a fork

@@ -1,7 +1,9 @@
 /** The `heimdall-build` command line: one subcommand a process or tool. */
 import { Command, CommanderError } from "commander";
+import type Docker from "dockerode";
 import { catalogCommand } from "./catalog-command.ts";
 import { diagnosticsCommand } from "./diagnostics-command.ts";
+import { answeringDocker } from "./docker-engine.ts";
 import { imagesCommand } from "./images-command.ts";
 import { type RunEnvironment, runCommand } from "./run-command.ts";
 import { serverCommand } from "./server-command.ts";
@@ -14,6 +16,8 @@ export interface CliIo {
   readonly cwd: string;
   /** What `run` needs of the process (the real one when absent). */
   readonly run?: RunEnvironment;
+  /** The Docker engine `validate` asks about the config's images, null when none answers (the real one when absent). */
+  readonly docker?: () => Promise<Docker | null>;
 }
 
 const processIo: CliIo = {
@@ -37,12 +41,14 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   program
     .command("validate")
-    .description("check .heimdall-build.yml and print the expanded matrix, skipped cells with their reasons")
+    .description(
+      "check .heimdall-build.yml and print the expanded matrix, skipped cells with their reasons; warn of images it names that this host's Docker lacks",
+    )
     .argument("[dir]", "repository folder", ".")
     .option("--config <file>", "config file (default: DIR/.heimdall-build.yml)")
     .option("--json", "print the cells as JSON")
     .action(async (dir: string, options: { config?: string; json?: boolean }) => {
-      exitCode = await validateCommand({ dir, ...options }, io);
+      exitCode = await validateCommand({ dir, ...options }, io, io.docker ?? answeringDocker);
     });
 
   program
@@ -161,17 +167,6 @@ function processRunEnvironment(): RunEnvironment {
         process.off("SIGTERM", handler);
       };
     },
-    docker: async () => {
-      const { default: Docker } = await import("dockerode");
-      const docker = new Docker();
-      const answered = await Promise.race([
-        docker.ping().then(
-          () => true,
-          () => false,
-        ),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3000).unref()),
-      ]);
-      return answered ? docker : null;
-    },
+    docker: answeringDocker,
   };
 }

@@ -21,6 +21,7 @@ import { type LocalCellResult, runLabels } from "../local-run.ts";
 import type { Annotation } from "../report/annotations.ts";
 import { type StandardCheck, standardCheckJson } from "../report/standard-check.ts";
 import { readConfigText } from "./config-file.ts";
+import { namedImageNotices, namedImagePresence, namedImages } from "./named-images.ts";
 import type { CliIo } from "./program.ts";
 import { RunProgress } from "./run-progress.ts";
 
@@ -93,6 +94,12 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     io.stderr(
       "heimdall-build run: no Docker engine answers, so cells build on this host with its own compilers, without a container's isolation (--executor docker insists on Docker)\n",
     );
+  }
+  // Before anything runs: a config's image this engine lacks fails its cells (they still run, and say so).
+  const images = docker ? namedImages(cells) : [];
+  if (images.length > 0) {
+    const presence = await namedImagePresence(images, docker);
+    for (const notice of namedImageNotices(cells, presence)) io.stderr(`heimdall-build run: ${notice}\n`);
   }
 
   let files: string[];

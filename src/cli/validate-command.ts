@@ -1,10 +1,13 @@
 /** `heimdall-build validate`: the config checked and its matrix shown, as the server would see it. */
 import path from "node:path";
+import type Docker from "dockerode";
 import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import { formatPath, formatProblem, type PositionedProblem } from "../config/problems.ts";
+import { configNamedImage } from "../executor/cell-image.ts";
 import { renderTable } from "../report/text-table.ts";
 import { readConfigText } from "./config-file.ts";
+import { type NamedImagePresence, namedImageNotices, namedImagePresence, namedImages } from "./named-images.ts";
 import type { CliIo } from "./program.ts";
 
 export interface ValidateOptions {
@@ -13,7 +16,16 @@ export interface ValidateOptions {
   readonly json?: boolean;
 }
 
-export async function validateCommand(options: ValidateOptions, io: CliIo): Promise<number> {
+/**
+ * Exit 0 for a valid config, whatever Docker says: the config's images that
+ * this host lacks are warnings (their cells would fail here, not on a worker
+ * that has them), and without an engine they are left unchecked.
+ */
+export async function validateCommand(
+  options: ValidateOptions,
+  io: CliIo,
+  docker: () => Promise<Docker | null>,
+): Promise<number> {
   const file = options.config ?? path.join(options.dir, DEFAULT_CONFIG_FILE);
   const shown = path.relative(io.cwd, path.resolve(io.cwd, file)) || file;
   const text = await readConfigText(path.resolve(io.cwd, file));
@@ -32,8 +44,12 @@ export async function validateCommand(options: ValidateOptions, io: CliIo): Prom
     return 1;
   }
   for (const warning of result.warnings) io.stderr(`${formatProblem(warning)}\n`);
+  // The engine is asked only when the config names an image: other configs validate without Docker.
+  const images = namedImages(result.cells);
+  const presence = images.length > 0 ? await namedImagePresence(images, await docker()) : null;
+  if (presence) for (const notice of namedImageNotices(result.cells, presence)) io.stderr(`${notice}\n`);
   if (options.json) {
-    io.stdout(`${JSON.stringify({ cells: result.cells.map(cellJson) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ cells: result.cells.map((cell) => cellJson(cell, presence)) }, null, 2)}\n`);
     return 0;
   }
   const runnable = result.cells.filter((c) => !c.skipped).length;
@@ -51,7 +67,9 @@ export async function validateCommand(options: ValidateOptions, io: CliIo): Prom
   return 0;
 }
 
-export function cellJson(cell: Cell) {
+/** A cell for `validate --json`; `image_present` only for an image the config names (null: not checked). */
+export function cellJson(cell: Cell, presence: NamedImagePresence | null) {
+  const named = configNamedImage(cell);
   return {
     id: cell.id,
     name: cell.name,
@@ -66,6 +84,8 @@ export function cellJson(cell: Cell) {
     tests: cell.tests,
     skipped: cell.skipped,
     skip_reason: cell.skipReason,
+    image: cell.image,
+    ...(named === null ? {} : { image_present: presence?.checked ? (presence.present.get(named) ?? null) : null }),
   };
 }
 

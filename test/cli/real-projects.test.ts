@@ -8,18 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { harness } from "../support/cli-run.ts";
 import { copyOfDebianSource } from "../support/debian-source.ts";
 import { requireDocker } from "../support/docker.ts";
 import { gcc12Image } from "../support/executor.ts";
-
-interface JsonCell {
-  id: string;
-  name: string;
-  conclusion: string;
-  reason: string | null;
-  standard_check: { expected: string; seen: Record<string, number>; ok: boolean | null } | null;
-}
+import { type JsonCell, runHarness } from "../support/run-harness.ts";
 
 let docker: Docker;
 const made: string[] = [];
@@ -43,7 +35,7 @@ async function project(pkg: string, name: string, config: string): Promise<strin
 }
 
 async function runReport(dir: string): Promise<{ code: number; out: string; cells: JsonCell[] }> {
-  const cli = harness({ docker });
+  const cli = runHarness({ docker });
   const code = await cli.run(dir, ["--json", "report.json"]);
   const report = JSON.parse(await readFile(path.join(dir, "report.json"), "utf8")) as { cells: JsonCell[] };
   return { code, out: cli.out + cli.err, cells: report.cells };

@@ -5,23 +5,9 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.ts";
 import { RUN_LABEL } from "../../src/local-run.ts";
-import type { Annotation } from "../../src/report/annotations.ts";
-import { harness } from "../support/cli-run.ts";
 import { requireDocker } from "../support/docker.ts";
 import { copyExample, failCountsWordsInCxx20, gcc12Image } from "../support/executor.ts";
-
-interface JsonCell {
-  id: string;
-  name: string;
-  conclusion: string;
-  reason: string | null;
-  duration_s: number | null;
-  errors: number;
-  warnings: number;
-  tests: { passed: number; failed: number; skipped: number } | null;
-  failed_tests: string[];
-  annotations: Annotation[];
-}
+import { type JsonCell, runHarness } from "../support/run-harness.ts";
 
 let scratch: string;
 let docker: Docker;
@@ -63,7 +49,7 @@ async function failingExample(name: string): Promise<string> {
 describe("heimdall-build run, in containers", () => {
   it("builds the matrix: one cell passes, one fails with its test named, one is skipped; grid, JSON report and outputs", async () => {
     const repo = await failingExample("docker");
-    const cli = harness({ docker });
+    const cli = runHarness({ docker });
     const code = await cli.run(repo, ["--json", "report.json", "--jobs", "2"]);
     expect(code, cli.out + cli.err).toBe(1);
 
@@ -134,7 +120,7 @@ describe("heimdall-build run, in containers", () => {
 
   it("runs only the cells --cells selects", async () => {
     const repo = await failingExample("cells");
-    const cli = harness({ docker });
+    const cli = runHarness({ docker });
     const code = await cli.run(repo, ["--cells", "*c++17*", "--json", "r.json"]);
     expect(code, cli.out + cli.err).toBe(0);
     const report = JSON.parse(await readFile(path.join(repo, "r.json"), "utf8")) as { cells: JsonCell[] };
@@ -148,10 +134,14 @@ describe("heimdall-build run, in containers", () => {
         "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [17, 20]\nbuild:\n  script:\n    commands: ['echo started; sleep 600']\ntests: false\n",
       );
     });
-    const cli = harness({ docker });
+    const cli = runHarness({ docker });
     const started = Date.now();
     const running = cli.run(repo, ["--json", "r.json"]);
-    const mine = () => docker.listContainers({ all: true, filters: { label: [RUN_LABEL] } });
+    // This run's containers only: other runs on the engine (another checkout's tests) have their own run id.
+    const runId = async () =>
+      path.basename(await readlink(path.join(repo, ".heimdall-build", "latest")).catch(() => "not-yet"));
+    const mine = async () =>
+      docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${await runId()}`] } });
     for (let i = 0; i < 600 && (await mine()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await mine()).length).toBe(2);
     cli.interrupt();
@@ -173,7 +163,7 @@ describe("heimdall-build run, on the host", () => {
       );
     });
     // No engine answers: the host executor is chosen by itself.
-    const cli = harness({ docker: null });
+    const cli = runHarness({ docker: null });
     const code = await cli.run(repo, ["--json", "r.json"]);
     expect(code, cli.out + cli.err).toBe(0);
     expect(cli.out).toContain("on this linux host");
@@ -212,7 +202,7 @@ describe("heimdall-build run, a compiler that is not what its name says", () => 
     const saved = process.env.PATH;
     process.env.PATH = `${bin}:${saved ?? ""}`;
     try {
-      const cli = harness({ docker: null });
+      const cli = runHarness({ docker: null });
       const code = await cli.run(repo, ["--json", "r.json"]);
       expect(code, cli.out + cli.err).toBe(1);
       const report = JSON.parse(await readFile(path.join(repo, "r.json"), "utf8")) as { cells: JsonCell[] };
@@ -230,7 +220,7 @@ describe("heimdall-build run, refusing", () => {
     const repo = await copyExample(path.join(scratch, "bad"), async (dir) => {
       await writeFile(path.join(dir, ".heimdall-build.yml"), "version: 1\nmatrix:\n  compilr: [gcc@12]\n");
     });
-    const cli = harness({ docker });
+    const cli = runHarness({ docker });
     expect(await cli.run(repo, [])).toBe(2);
     expect(cli.err).toMatch(
       /^\.heimdall-build\.yml:3:3: error: matrix: unknown key 'compilr'; did you mean 'compiler'\?$/m,
@@ -244,7 +234,7 @@ describe("heimdall-build run, refusing", () => {
     const repo = await copyExample(path.join(scratch, "linked"), async (dir) => {
       await symlink(victim, path.join(dir, ".heimdall-build"));
     });
-    const cli = harness({ docker });
+    const cli = runHarness({ docker });
     expect(await cli.run(repo, [])).toBe(2);
     expect(cli.err).toMatch(/\.heimdall-build is not a folder/);
     expect(await readdir(victim)).toEqual([]);
@@ -252,7 +242,7 @@ describe("heimdall-build run, refusing", () => {
 
   it("usage errors: a pattern matching no cell, a bad --jobs or --executor, no engine for --executor docker", async () => {
     const repo = await copyExample(path.join(scratch, "usage"));
-    const cli = harness({ docker: null });
+    const cli = runHarness({ docker: null });
     expect(await cli.run(repo, ["--cells", "*msvc*"])).toBe(2);
     expect(cli.err).toMatch(/--cells '\*msvc\*' matches no cell; the cells are: linux-gcc-12-cxx17-debug, /);
     expect(await cli.run(repo, ["--jobs", "0"])).toBe(2);

@@ -1,48 +1,10 @@
 /** `heimdall-build validate` and friends, run in-process on temporary folders. */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type CliIo, runCli } from "../../src/cli/program.ts";
+import { describe, expect, it } from "vitest";
+import { useCliFolder } from "../support/cli-folder.ts";
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-let root = "";
-
-beforeEach(async () => {
-  root = await mkdtemp(path.join(tmpdir(), "heimdall-cli-"));
-});
-
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-async function run(...args: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    cwd: root,
-  };
-  const code = await runCli(["node", "heimdall-build", ...args], io);
-  return { code, stdout, stderr };
-}
-
-/** Writes `text` to `file` under the temporary root, making folders on the way. */
-async function write(file: string, text: string): Promise<void> {
-  const full = path.join(root, file);
-  await mkdir(path.dirname(full), { recursive: true });
-  await writeFile(full, text);
-}
+const { root, run, write } = useCliFolder();
 
 const VALID = [
   "version: 1",
@@ -68,6 +30,7 @@ const CELL_KEYS = [
   "tests",
   "skipped",
   "skip_reason",
+  "image",
 ];
 
 describe("validate --json", () => {
@@ -94,6 +57,7 @@ describe("validate --json", () => {
       tests: true,
       skipped: false,
       skip_reason: null,
+      image: "heimdall-build/gcc-12:bookworm",
     });
     expect(output.cells[1]).toMatchObject({
       name: "linux / clang-12 / c++17 / Release",
@@ -102,6 +66,7 @@ describe("validate --json", () => {
       sanitizers: [],
       skipped: true,
       skip_reason: expect.stringContaining("image"),
+      image: null,
     });
   });
 
@@ -118,9 +83,20 @@ describe("validate --json", () => {
     expect(table.stdout).toMatch(/linux \/ gcc-12 \/ c23 \/ Release +-std=c2x /);
   });
 
+  it("gives a cell off Linux no image", async () => {
+    await write("repo/.heimdall-build.yml", "version: 1\nmatrix:\n  platform: [windows]\n  compiler: [msvc@2022]\n");
+    const { code, stdout, stderr } = await run("validate", "repo", "--json");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const { cells } = JSON.parse(stdout) as { cells: Record<string, unknown>[] };
+    expect(cells.map((cell) => [cell.platform, cell.image, "image_present" in cell])).toEqual([
+      ["windows", null, false],
+    ]);
+  });
+
   it("accepts an absolute folder", async () => {
     await write("repo/.heimdall-build.yml", VALID);
-    const { code, stdout } = await run("validate", path.join(root, "repo"), "--json");
+    const { code, stdout } = await run("validate", path.join(root(), "repo"), "--json");
     expect(code).toBe(0);
     expect((JSON.parse(stdout) as { cells: unknown[] }).cells).toHaveLength(2);
   });
@@ -208,7 +184,7 @@ describe("validate --config", () => {
 
 describe("validate without a file", () => {
   it("exits 1 and names the file it looked for", async () => {
-    await mkdir(path.join(root, "empty"));
+    await mkdir(path.join(root(), "empty"));
     const { code, stderr } = await run("validate", "empty");
     expect(code).toBe(1);
     expect(stderr).toMatch(/^empty\/\.heimdall-build\.yml:1:1: error: no such file/);

@@ -9,8 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RunningServer } from "../../src/server.ts";
-import { clearRedisPrefix, pushPayload, SECRET, startTestServer } from "./app-harness.ts";
-import { type FakeGitHub, fakeGitHub, sendWebhook } from "./github.ts";
+import { clearRedisPrefix, pushPayload, SECRET, startTestServer, until } from "./app-harness.ts";
+import { type FakeCheckRun, type FakeGitHub, fakeGitHub, sendWebhook } from "./github.ts";
 import { freshDatabase, type TestDatabase } from "./postgres.ts";
 
 export interface EndToEnd {
@@ -73,4 +73,13 @@ export async function startEndToEnd(
     },
     stop,
   };
+}
+
+/** The first check run named `name` once it has completed; throws after `ms`. */
+export function completedCheckRun(github: FakeGitHub, name: string, ms: number): Promise<FakeCheckRun> {
+  return until(
+    `${name} completed`,
+    () => [...github.checkRuns().values()].find((r) => r.name === name && r.status === "completed"),
+    ms,
+  );
 }

@@ -7,8 +7,8 @@ import { FsStore } from "../../src/storage/fs-store.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
-import { requireDocker } from "../support/docker.ts";
-import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
+import { requireDocker, uniqueImageTag } from "../support/docker.ts";
+import { completedCheckRun, type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository, failCountsWordsInCxx20 } from "../support/executor.ts";
 
 const CONFIG = `version: 1
@@ -131,4 +131,18 @@ describe("push → worker → check runs", () => {
       [...github.checkRuns().values()].some((r) => r.name === "heimdall-build / matrix" && r.conclusion === "failure"),
     );
   }, 300_000);
+
+  test("a cell whose config names an image the worker's engine lacks fails, saying so", async () => {
+    const { github, scratch } = e2e;
+    const absent = uniqueImageTag("worker-absent");
+    const config = `version: 1\nmatrix:\n  compiler: [clang@16]\nimage: ${absent}\n`;
+    const named = await exampleRepository(path.join(scratch, "repo-named-image"), config);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", named.head, config);
+    await e2e.push(named.head, "main", named.cloneUrl);
+    const run = await completedCheckRun(github, "linux / clang-16 / c++17 / Release", 120_000);
+    expect(run.conclusion, JSON.stringify(run.output)).toBe("failure");
+    expect(run.output.summary).toContain(
+      `The image '${absent}' is not on this worker's host (no registry is pulled from): its operator must pull or build it first.`,
+    );
+  }, 180_000);
 });

@@ -5,8 +5,8 @@ import { afterAll, expect, test } from "vitest";
 import { appCloneTokens } from "../../src/github/clone-tokens.ts";
 import { readLiveLog } from "../../src/queue/live-log.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import { INSTALLATION, OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
-import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
+import { INSTALLATION, OWNER, REDIS_URL, REPO } from "../support/app-harness.ts";
+import { completedCheckRun, type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
 import { testPrivateKey } from "../support/github.ts";
 
@@ -42,14 +42,7 @@ test("a push is built on the host, cloned with a read-only token for the one rep
     allowFileUrls: true,
   });
   await e2e.push(head, "main", cloneUrl);
-  const run = await until(
-    "the cell completed",
-    () =>
-      [...github.checkRuns().values()].find(
-        (r) => r.name === "linux / gcc-12 / c++17 / Release" && r.status === "completed",
-      ),
-    120_000,
-  );
+  const run = await completedCheckRun(github, "linux / gcc-12 / c++17 / Release", 120_000);
   expect(run.conclusion, run.output.summary ?? "").toBe("success");
   expect(run.annotations).toContainEqual(
     expect.objectContaining({ path: "src/main.cpp", start_line: 7, annotation_level: "warning" }),

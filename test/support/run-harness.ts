@@ -1,12 +1,17 @@
-/** `heimdall-build run` (or any command) in-process for tests: its output kept, its Ctrl-C in the test's hands. */
+/** `heimdall-build run` in-process for tests: its output kept, Ctrl-C on demand, its JSON report's cells. */
 import type Docker from "dockerode";
 import { type CliIo, runCli } from "../../src/cli/program.ts";
-import type { RunEnvironment } from "../../src/cli/run-command.ts";
+import type { jsonReport, RunEnvironment } from "../../src/cli/run-command.ts";
+
+/** A cell of `run --json`'s report, as written. */
+export type JsonCell = ReturnType<typeof jsonReport>["cells"][number];
 
 /** The command line in-process, its output kept; Ctrl-C is `interrupt()`. */
-export function harness(options: { docker: Docker | null; env?: NodeJS.ProcessEnv }) {
+export function runHarness(options: { docker: Docker | null; env?: NodeJS.ProcessEnv }) {
   let out = "";
   let err = "";
+  // Both, in the order they were written.
+  let both = "";
   const handlers: (() => void)[] = [];
   const environment: RunEnvironment = {
     env: { CI: "true", ...options.env },
@@ -22,9 +27,11 @@ export function harness(options: { docker: Docker | null; env?: NodeJS.ProcessEn
       const io: CliIo = {
         stdout: (text) => {
           out += text;
+          both += text;
         },
         stderr: (text) => {
           err += text;
+          both += text;
         },
         cwd: dir,
         run: environment,
@@ -39,6 +46,9 @@ export function harness(options: { docker: Docker | null; env?: NodeJS.ProcessEn
     },
     get err() {
       return err;
+    },
+    get both() {
+      return both;
     },
   };
 }
