@@ -27,7 +27,7 @@ export async function cellStandards(workspace: string, cell: Cell, settings: Bui
     : await findResultFile(workspace, "compile_commands.json");
   const file = relative ? await readResultFile(workspace, relative, MAX_COMPILE_COMMANDS_BYTES) : null;
   const missing = cmake
-    ? "CMake wrote no compile_commands.json (the configure step did not finish, or the generator or configure_args turned CMAKE_EXPORT_COMPILE_COMMANDS off)"
+    ? `CMake wrote no ${relative} of the workspace's own (the configure step did not finish, or the generator or configure_args turned CMAKE_EXPORT_COMPILE_COMMANDS off; a link out of the workspace is not followed)`
     : "the build left no compile_commands.json in the workspace (a script build can write one, e.g. with CMake's CMAKE_EXPORT_COMPILE_COMMANDS or bear)";
   if (!file) return { checks: null, notChecked: missing, compileCommands: null };
   if (file.cut) {
