@@ -1,24 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { ProbotOctokit } from "probot";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   createGitHubWriter,
   type GitHubWriter,
   GitHubWriterClosedError,
   type GitHubWriterOptions,
   rateLimitWaitMs,
+  WRITER_DEFAULTS,
 } from "../../src/github/writer.ts";
-import { VirtualClock } from "../support/clock.ts";
+import { heldBy, VirtualClock } from "../support/clock.ts";
 import { errorReply, type FakeGitHub, fakeGitHub, secondaryRateLimitReply } from "../support/github.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-/** Milliseconds a start may come before its bound: timer rounding within a process. */
-const SLACK = 2;
-/** Between writers that share only Redis: each starts a few ms after its slot, not always by the same amount. */
-const SHARED_SLACK = 5;
 
 const connections: Redis[] = [];
 const prefixes: string[] = [];
@@ -48,6 +44,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(writers.splice(0).map((w) => w.close()));
   fake?.cleanup();
   fake = undefined;
@@ -70,36 +67,57 @@ afterAll(async () => {
 
 type Mode = "memory" | "redis";
 
-/** A writer in `mode`; writers made with the same `prefix` share their limits through Redis. */
+/**
+ * A writer in `mode`; writers made with the same `prefix` share their limits
+ * through Redis. On a VirtualClock the time stands still while a Redis answer
+ * is on its way, so the shared limiter's decisions are as exact as the in-memory one's.
+ */
 function writer(mode: Mode, options: GitHubWriterOptions = {}, prefix = freshPrefix()): GitHubWriter {
-  const w = createGitHubWriter({ ...options, ...(mode === "redis" ? { redis: connect(), keyPrefix: prefix } : {}) });
+  const { clock } = options;
+  const shared = () => ({
+    redis: clock instanceof VirtualClock ? heldBy(clock, connect()) : connect(),
+    keyPrefix: prefix,
+  });
+  const w = createGitHubWriter({ ...options, ...(mode === "redis" ? shared() : {}) });
   writers.push(w);
   return w;
 }
 
-/** A task that records when it starts (performance.now()) and resolves at once. */
-function recorder(starts: number[], value?: unknown) {
+/** A task that records the clock's time when it starts and resolves at once. */
+function recorder(clock: VirtualClock, starts: number[]) {
   return async () => {
-    starts.push(performance.now());
-    return value;
+    starts.push(clock.now());
   };
 }
 
 const SCALED = { writesPerMinute: 8, windowMs: 1000, minSpacingMs: 50 };
 
-/** Every gap ≥ minSpacingMs and every run of perWindow + 1 starts spans ≥ windowMs, within `slack`. */
-function expectWithinLimits(starts: readonly number[], limits: typeof SCALED, slack: number): void {
+/** The fastest schedule of `count` writes from 0 that `limits` allow: a window's worth `minSpacingMs` apart, the next when the window's first leaves it, and so on. */
+function fastest(count: number, limits = SCALED): number[] {
+  const { writesPerMinute, windowMs, minSpacingMs } = limits;
+  return Array.from(
+    { length: count },
+    (_, i) => Math.floor(i / writesPerMinute) * windowMs + (i % writesPerMinute) * minSpacingMs,
+  );
+}
+
+/** Every gap ≥ minSpacingMs and every run of perWindow + 1 starts spans ≥ windowMs. */
+function expectWithinLimits(starts: readonly number[], limits = SCALED): void {
   const sorted = [...starts].sort((a, b) => a - b);
   const gaps = sorted.slice(1).map((t, i) => t - (sorted[i] as number));
-  expect(Math.min(...gaps), `gaps ${gaps.map((g) => g.toFixed(1)).join(" ")}`).toBeGreaterThanOrEqual(
-    limits.minSpacingMs - slack,
-  );
+  expect(Math.min(...gaps), `gaps ${gaps.join(" ")}`).toBeGreaterThanOrEqual(limits.minSpacingMs);
   for (let i = 0; i + limits.writesPerMinute < sorted.length; i++) {
     const span = (sorted[i + limits.writesPerMinute] as number) - (sorted[i] as number);
-    expect(span, `writes ${i}..${i + limits.writesPerMinute} in ${span.toFixed(1)} ms`).toBeGreaterThanOrEqual(
-      limits.windowMs - slack,
-    );
+    expect(span, `writes ${i}..${i + limits.writesPerMinute} in ${span} ms`).toBeGreaterThanOrEqual(limits.windowMs);
   }
+}
+
+/** What Octokit throws for a secondary rate limit with `retry-after: <seconds>`. */
+function secondaryRateLimit(seconds: number): Error {
+  return Object.assign(new Error("You have exceeded a secondary rate limit"), {
+    status: 403,
+    response: { headers: { "retry-after": String(seconds) } },
+  });
 }
 
 const silent = pino({ level: "silent" });
@@ -115,55 +133,60 @@ function createCheckRun(octokit: InstanceType<typeof TestOctokit>, name = "cell"
   return octokit.rest.checks.create({ owner: "o", repo: "r", name, head_sha: SHA });
 }
 
-/** Wraps a task to record each attempt's start and each failure's time (performance.now()). */
-function attempts<T>(task: () => Promise<T>) {
+/** Wraps a task to record each attempt's start and each failure's time on `clock`. */
+function attempts<T>(clock: VirtualClock, task: () => Promise<T>) {
   const started: number[] = [];
   const failed: number[] = [];
   return {
     started,
     failed,
     task: async () => {
-      started.push(performance.now());
+      started.push(clock.now());
       try {
         return await task();
       } catch (error) {
-        failed.push(performance.now());
+        failed.push(clock.now());
         throw error;
       }
     },
   };
 }
 
+/**
+ * The writer's decisions, on a VirtualClock (it moves only when the writer
+ * waits): every time asserted is the clock's, exactly, whatever the machine's load.
+ */
 describe.each(["memory", "redis"] as const)("GitHubWriter (%s)", (mode) => {
   it("keeps one installation's writes within the window limit and the spacing, and no slower", async () => {
-    const w = writer(mode, SCALED);
+    const clock = new VirtualClock(1_000_000);
+    const w = writer(mode, { ...SCALED, clock });
     const starts: number[] = [];
-    await Promise.all(Array.from({ length: 20 }, () => w.write(1, recorder(starts))));
-    expect(starts).toHaveLength(20);
-    expectWithinLimits(starts, SCALED, SLACK);
-    // The fastest schedule the limits allow: 8 writes 50 ms apart a window, the
-    // 20th at 2 windows + 3 gaps. The writer keeps close to it.
-    const first = starts[0] as number;
-    const last = starts[19] as number;
-    expect(last - first).toBeGreaterThanOrEqual(2 * SCALED.windowMs + 3 * SCALED.minSpacingMs - SLACK);
-    expect(last - first).toBeLessThan(2 * SCALED.windowMs + 3 * SCALED.minSpacingMs + 250);
+    await Promise.all(Array.from({ length: 20 }, () => w.write(1, recorder(clock, starts))));
+    expectWithinLimits(starts);
+    // Each as soon as the limits allow, never sooner: 8 a window 50 ms apart;
+    // the 9th when the 1st leaves the window (1000 ms), and so on.
+    expect(starts.map((t) => t - 1_000_000)).toEqual(fastest(20));
   });
 
   it("does not let one installation slow another", async () => {
-    const w = writer(mode, SCALED);
+    const clock = new VirtualClock();
+    const w = writer(mode, { ...SCALED, clock });
     const busy: number[] = [];
     const quiet: number[] = [];
-    await Promise.all([
-      ...Array.from({ length: 16 }, () => w.write(1, recorder(busy))),
-      ...Array.from({ length: 8 }, () => w.write(2, recorder(quiet))),
-    ]);
-    expectWithinLimits(busy, SCALED, SLACK);
-    expectWithinLimits(quiet, SCALED, SLACK);
-    // Both start at once, and the quiet one's 8 writes (its whole window budget)
-    // go 50 ms apart although installation 1 is writing too.
-    expect(Math.abs((quiet[0] as number) - (busy[0] as number))).toBeLessThan(SCALED.minSpacingMs);
-    const gaps = quiet.slice(1).map((t, i) => t - (quiet[i] as number));
-    expect(Math.max(...gaps)).toBeLessThan(SCALED.minSpacingMs + 40);
+    const quietWrites: Promise<void>[] = [];
+    const busyWrites = Array.from({ length: 16 }, (_, i) =>
+      w.write(1, async () => {
+        busy.push(clock.now());
+        // The quiet installation's 8 writes (its whole window budget), asked while installation 1 is writing.
+        if (i === 2) quietWrites.push(...Array.from({ length: 8 }, () => w.write(2, recorder(clock, quiet))));
+      }),
+    );
+    await Promise.all(busyWrites);
+    await Promise.all(quietWrites);
+    // Each at its own fastest schedule: the quiet one starts at once (100 ms)
+    // and goes 50 ms apart, also while installation 1 waits for its window (350 to 1000 ms).
+    expect(busy).toEqual(fastest(16));
+    expect(quiet).toEqual(fastest(8).map((t) => 100 + t));
   });
 
   it("runs one installation's writes one at a time, in the order asked, past failures", async () => {
@@ -187,17 +210,18 @@ describe.each(["memory", "redis"] as const)("GitHubWriter (%s)", (mode) => {
     expect(results[11]).toEqual({ status: "fulfilled", value: 11 });
   });
 
-  it("retries a 403 with retry-after: 1 no sooner than a second later", async () => {
+  it("retries a 403 with retry-after: 1 a second later, not sooner", async () => {
     fake = fakeGitHub()
       .onCreateCheckRun()
       .reply("POST", "/repos/{owner}/{repo}/check-runs", () => secondaryRateLimitReply(1), { times: 1 });
     const octokit = new TestOctokit({ auth: { token: "t" }, log: silent });
-    const w = writer(mode, { minSpacingMs: 10 });
-    const a = attempts(() => createCheckRun(octokit));
+    const clock = new VirtualClock();
+    const w = writer(mode, { minSpacingMs: 10, clock });
+    const a = attempts(clock, () => createCheckRun(octokit));
     const { data } = await w.write(1, a.task);
     expect(data.id).toBe(1);
-    expect(a.started).toHaveLength(2);
-    expect((a.started[1] as number) - (a.failed[0] as number)).toBeGreaterThanOrEqual(1000 - SLACK);
+    expect(a.failed).toEqual([0]);
+    expect(a.started).toEqual([0, 1000]);
     expect(fake.requests({ operation: "checks/create" }).map((r) => r.status)).toEqual([403, 201]);
     fake.done();
   });
@@ -207,22 +231,24 @@ describe.each(["memory", "redis"] as const)("GitHubWriter (%s)", (mode) => {
       .onCreateCheckRun()
       .reply("POST", "/repos/{owner}/{repo}/check-runs", () => secondaryRateLimitReply(), { times: 1 });
     const octokit = new TestOctokit({ auth: { token: "t" }, log: silent });
-    const w = writer(mode, { minSpacingMs: 10, secondaryWaitMs: 400 });
-    const a = attempts(() => createCheckRun(octokit, "first"));
+    const clock = new VirtualClock();
+    const w = writer(mode, { minSpacingMs: 10, secondaryWaitMs: 400, clock });
+    const a = attempts(clock, () => createCheckRun(octokit, "first"));
     const next: number[] = [];
     const other: number[] = [];
-    const t0 = performance.now();
-    await Promise.all([w.write(1, a.task), w.write(1, recorder(next)), w.write(2, recorder(other))]);
-    expect(a.started).toHaveLength(2);
-    expect((a.started[1] as number) - (a.failed[0] as number)).toBeGreaterThanOrEqual(400 - SLACK);
-    // Installation 1's next write waits for the retry; installation 2's does not.
-    expect(next[0]).toBeGreaterThan(a.started[1] as number);
-    expect((other[0] as number) - t0).toBeLessThan(200);
+    await Promise.all([w.write(1, a.task), w.write(1, recorder(clock, next)), w.write(2, recorder(clock, other))]);
+    expect(a.failed).toEqual([0]);
+    expect(a.started).toEqual([0, 400]);
+    // Installation 1's next write waits for the retry (and the spacing after it); installation 2's does not wait.
+    expect(next).toEqual([410]);
+    expect(other).toEqual([0]);
     fake.done();
   });
 
   it("waits for x-ratelimit-reset when the primary limit is spent", async () => {
-    const reset = Math.ceil(Date.now() / 1000) + 1;
+    // The reset is a time of day: Date stands still on a whole second, so the wait is exactly 2 s.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.UTC(2026, 0, 1) });
+    const reset = Date.now() / 1000 + 2;
     fake = fakeGitHub()
       .onCreateCheckRun()
       .reply(
@@ -236,26 +262,23 @@ describe.each(["memory", "redis"] as const)("GitHubWriter (%s)", (mode) => {
         { times: 1 },
       );
     const octokit = new TestOctokit({ auth: { token: "t" }, log: silent });
-    const w = writer(mode, { minSpacingMs: 10 });
-    const starts: number[] = [];
-    await w.write(1, () => {
-      starts.push(Date.now());
-      return createCheckRun(octokit);
-    });
-    expect(starts).toHaveLength(2);
-    expect(starts[1]).toBeGreaterThanOrEqual(reset * 1000 - SLACK);
+    const clock = new VirtualClock();
+    const w = writer(mode, { minSpacingMs: 10, clock });
+    const a = attempts(clock, () => createCheckRun(octokit));
+    await w.write(1, a.task);
+    expect(a.started).toEqual([0, 2000]);
     fake.done();
   });
 
   it("lets other errors (422) through at once, without retrying", async () => {
     fake = fakeGitHub().reply("POST", "/repos/{owner}/{repo}/check-runs", () => errorReply(422, "Validation Failed"));
     const octokit = new TestOctokit({ auth: { token: "t" }, log: silent });
-    const w = writer(mode, { minSpacingMs: 10, secondaryWaitMs: 5000 });
-    const a = attempts(() => createCheckRun(octokit));
-    const t0 = performance.now();
+    const clock = new VirtualClock();
+    const w = writer(mode, { minSpacingMs: 10, secondaryWaitMs: 5000, clock });
+    const a = attempts(clock, () => createCheckRun(octokit));
     await expect(w.write(1, a.task)).rejects.toMatchObject({ status: 422 });
-    expect(a.started).toHaveLength(1);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(a.started).toEqual([0]);
+    expect(clock.sleeps).toEqual([]);
   });
 
   it("gives up after maxRetries, and at once on a wait longer than maxRetryWaitMs", async () => {
@@ -265,126 +288,162 @@ describe.each(["memory", "redis"] as const)("GitHubWriter (%s)", (mode) => {
       )
       .reply("PATCH", "/repos/{owner}/{repo}/check-runs/{id}", () => secondaryRateLimitReply(3600));
     const octokit = new TestOctokit({ auth: { token: "t" }, log: silent });
-    const w = writer(mode, { minSpacingMs: 10, maxRetries: 2, maxRetryWaitMs: 60_000 });
-    const a = attempts(() => createCheckRun(octokit));
+    const clock = new VirtualClock();
+    const w = writer(mode, { minSpacingMs: 10, maxRetries: 2, maxRetryWaitMs: 60_000, clock });
+    const a = attempts(clock, () => createCheckRun(octokit));
     await expect(w.write(1, a.task)).rejects.toMatchObject({ status: 429 });
-    expect(a.started).toHaveLength(3);
-    const b = attempts(() =>
+    // retry-after: 0, so each retry waits for the spacing only.
+    expect(a.started).toEqual([0, 10, 20]);
+    const b = attempts(clock, () =>
       octokit.rest.checks.update({ owner: "o", repo: "r", check_run_id: 1, status: "in_progress" }),
     );
     await expect(w.write(1, b.task)).rejects.toMatchObject({ status: 403 });
-    expect(b.started).toHaveLength(1);
+    // An hour is past maxRetryWaitMs: no retry, and no wait.
+    expect(b.started).toEqual([30]);
+    expect(clock.now()).toBe(30);
   });
 
   it("fails writes still waiting when closed, finishes the running one, and refuses new ones", async () => {
     const w = writer(mode, { minSpacingMs: 300 });
-    let release: () => void = () => {};
-    const running = w.write(1, () => new Promise<string>((resolve) => (release = () => resolve("done"))));
+    const running = Promise.withResolvers<string>();
+    const started = Promise.withResolvers<void>();
+    const done = w.write(1, () => {
+      started.resolve();
+      return running.promise;
+    });
     const waiting = w.write(1, async () => "never");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await started.promise;
     const closed = w.close();
-    release();
-    await expect(running).resolves.toBe("done");
+    running.resolve("done");
+    await expect(done).resolves.toBe("done");
     await expect(waiting).rejects.toBeInstanceOf(GitHubWriterClosedError);
     await closed;
     await expect(w.write(1, async () => "late")).rejects.toBeInstanceOf(GitHubWriterClosedError);
-  });
-});
-
-describe.each(["memory", "redis"] as const)("GitHubWriter on a test's clock (%s): its decisions exactly", (mode) => {
-  /** A task that records the clock's time when it starts. */
-  const at = (clock: VirtualClock, starts: number[]) => async () => {
-    starts.push(clock.now());
-  };
-
-  it("starts each write as soon as the window and the spacing allow, never sooner", async () => {
-    const clock = new VirtualClock(1_000_000);
-    const w = writer(mode, { ...SCALED, clock });
-    const starts: number[] = [];
-    await Promise.all(Array.from({ length: 20 }, () => w.write(1, at(clock, starts))));
-    // 8 a window 50 ms apart; the 9th when the 1st leaves the window (1000 ms), and so on.
-    const fastest = Array.from({ length: 20 }, (_, i) => Math.floor(i / 8) * 1000 + (i % 8) * 50);
-    expect(starts.map((t) => t - 1_000_000)).toEqual(fastest);
-    expectWithinLimits(starts, SCALED, 0);
   });
 
   it("waits out a retry-after on the clock, holding the installation's next write, not another's", async () => {
     const clock = new VirtualClock();
     const w = writer(mode, { minSpacingMs: 10, clock });
-    let tries = 0;
-    const failedAt: number[] = [];
-    const retried = w.write(1, async () => {
-      if (tries++ > 0) return clock.now();
-      failedAt.push(clock.now());
-      throw Object.assign(new Error("You have exceeded a secondary rate limit"), {
-        status: 403,
-        response: { headers: { "retry-after": "30" } },
-      });
+    const a = attempts(clock, async () => {
+      if (a.started.length === 1) throw secondaryRateLimit(30);
+      return clock.now();
     });
+    const retried = w.write(1, a.task);
     const next = w.write(1, async () => clock.now());
     const other = w.write(2, async () => clock.now());
     expect(await other).toBe(0);
     expect(await retried).toBe(30_000);
-    expect(failedAt).toEqual([0]);
+    expect(a.failed).toEqual([0]);
     expect(await next).toBe(30_010);
   });
 });
 
-describe("GitHubWriter shared through Redis", () => {
+describe("GitHubWriter shared through Redis, the writers on one test clock", () => {
   it("keeps two writers (two processes' worth) within one installation's limits together", async () => {
     const prefix = freshPrefix();
-    const a = writer("redis", SCALED, prefix);
-    const b = writer("redis", SCALED, prefix);
+    const clock = new VirtualClock();
+    const a = writer("redis", { ...SCALED, clock }, prefix);
+    const b = writer("redis", { ...SCALED, clock }, prefix);
     const fromA: number[] = [];
     const fromB: number[] = [];
     await Promise.all([
-      ...Array.from({ length: 10 }, () => a.write(1, recorder(fromA))),
-      ...Array.from({ length: 10 }, () => b.write(1, recorder(fromB))),
+      ...Array.from({ length: 10 }, () => a.write(1, recorder(clock, fromA))),
+      ...Array.from({ length: 10 }, () => b.write(1, recorder(clock, fromB))),
     ]);
     expect(fromA).toHaveLength(10);
     expect(fromB).toHaveLength(10);
-    expectWithinLimits([...fromA, ...fromB], SCALED, SHARED_SLACK);
-    // Alone, each writer would have finished its 10 within 1.1 s.
     const all = [...fromA, ...fromB].sort((x, y) => x - y);
-    expect((all[19] as number) - (all[0] as number)).toBeGreaterThanOrEqual(
-      2 * SCALED.windowMs + 3 * SCALED.minSpacingMs - SHARED_SLACK,
-    );
+    expectWithinLimits(all);
+    // Together as one writer alone would go (whichever of them takes a slot):
+    // alone, each would have finished its 10 by 1050 ms.
+    expect(all).toEqual(fastest(20));
   });
 
   it("makes the other writers of the installation wait out a retry-after, and not the other installations", async () => {
     const prefix = freshPrefix();
-    const a = writer("redis", { minSpacingMs: 10 }, prefix);
-    const b = writer("redis", { minSpacingMs: 10 }, prefix);
-    const redis = connections[0] as Redis;
-    let failedAt = 0;
-    let tries = 0;
-    const retried = a.write(1, async () => {
-      if (tries++ > 0) return performance.now();
-      failedAt = performance.now();
-      throw Object.assign(new Error("You have exceeded a secondary rate limit"), {
-        status: 403,
-        response: { headers: { "retry-after": "1" } },
-      });
+    const clock = new VirtualClock();
+    const a = writer("redis", { minSpacingMs: 10, clock }, prefix);
+    const b = writer("redis", { minSpacingMs: 10, clock }, prefix);
+    let fromB: Promise<number>[] = [];
+    const failing = attempts(clock, async () => {
+      if (failing.started.length > 1) return clock.now();
+      // Another process's writes, asked while this one fails.
+      fromB = [b.write(1, async () => clock.now()), b.write(2, async () => clock.now())];
+      throw secondaryRateLimit(1);
     });
-    // Another process's writes, asked for once the wait is recorded.
-    while ((await redis.exists(`${prefix}:{1}:block`)) === 0) await new Promise((resolve) => setTimeout(resolve, 2));
-    const fromB = [b.write(1, async () => performance.now()), b.write(2, async () => performance.now())];
-    expect((await retried) - failedAt).toBeGreaterThanOrEqual(1000 - SLACK);
+    const retried = await a.write(1, failing.task);
     const [sameInstallation, otherInstallation] = await Promise.all(fromB);
-    expect((sameInstallation as number) - failedAt).toBeGreaterThanOrEqual(1000 - SHARED_SLACK);
-    expect((otherInstallation as number) - failedAt).toBeLessThan(500);
+    expect(failing.failed).toEqual([0]);
+    // b's write of installation 1 waits for the second too: the retry and it
+    // start when it is over, one of them the spacing later.
+    expect([retried, sameInstallation as number].sort((x, y) => x - y)).toEqual([1000, 1010]);
+    expect(otherInstallation).toBe(0);
   });
 
   it("keeps its state under its own key prefix, with expiry", async () => {
     const prefix = freshPrefix();
-    const w = writer("redis", SCALED, prefix);
+    const w = writer("redis", { clock: new VirtualClock() }, prefix);
     await w.write(99, async () => undefined);
     const redis = connections[0] as Redis;
     const keys = await redis.keys(`${prefix}:*`);
     expect(keys).toEqual([`${prefix}:{99}:log`]);
+    // Redis expires keys in its own time: the window and a second after the last write.
     const ttl = await redis.pttl(`${prefix}:{99}:log`);
     expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(SCALED.windowMs + 1000 + 10);
+    expect(ttl).toBeLessThanOrEqual(WRITER_DEFAULTS.windowMs + 1000);
+  });
+});
+
+/**
+ * Without a clock the shared limiter decides in Redis's TIME, which no test
+ * controls: what Redis logged is asserted, with lower bounds only.
+ */
+describe("GitHubWriter shared through Redis on Redis's TIME (no clock given)", () => {
+  /** The starts Redis logged for the installation, in its time (ms), oldest first. */
+  async function logged(prefix: string, installationId: number): Promise<number[]> {
+    const redis = connections[0] as Redis;
+    const flat = await redis.zrange(`${prefix}:{${installationId}}:log`, 0, -1, "WITHSCORES");
+    return flat.filter((_, i) => i % 2 === 1).map(Number);
+  }
+
+  async function redisTime(): Promise<number> {
+    const [seconds, micros] = await (connections[0] as Redis).time();
+    return Number(seconds) * 1000 + Number(micros) / 1000;
+  }
+
+  it("spaces two writers' starts of an installation by minSpacingMs of Redis's time", async () => {
+    const prefix = freshPrefix();
+    // The default window (80 writes in 60 s) keeps every start in the log.
+    const a = writer("redis", { minSpacingMs: 20 }, prefix);
+    const b = writer("redis", { minSpacingMs: 20 }, prefix);
+    const before = await redisTime();
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => a.write(1, async () => undefined)),
+      ...Array.from({ length: 5 }, () => b.write(1, async () => undefined)),
+    ]);
+    const after = await redisTime();
+    const starts = await logged(prefix, 1);
+    expect(starts).toHaveLength(10);
+    expect(starts[0]).toBeGreaterThanOrEqual(before);
+    expect(starts[9]).toBeLessThanOrEqual(after);
+    for (let i = 1; i < starts.length; i++) {
+      expect(starts[i], `start ${i}`).toBeGreaterThanOrEqual((starts[i - 1] as number) + 20);
+    }
+  });
+
+  it("holds every writer of the installation for a retry-after, in Redis's time", async () => {
+    const prefix = freshPrefix();
+    const a = writer("redis", { minSpacingMs: 10 }, prefix);
+    const b = writer("redis", { minSpacingMs: 10 }, prefix);
+    // Closed while its write fails, a still records the wait for the others, then gives the retry up.
+    const failed = a.write(1, async () => {
+      void a.close();
+      throw secondaryRateLimit(1);
+    });
+    await expect(failed).rejects.toBeInstanceOf(GitHubWriterClosedError);
+    await b.write(1, async () => undefined);
+    const [first, fromB] = await logged(prefix, 1);
+    expect(fromB).toBeGreaterThanOrEqual((first as number) + 1000);
   });
 });
 
