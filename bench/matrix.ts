@@ -30,8 +30,9 @@ import { findCompiler } from "../src/config/catalog.ts";
 import type { Cell } from "../src/config/matrix.ts";
 import { parseConfig } from "../src/config/parse.ts";
 import type { BuildSettings } from "../src/executor/cell-script.ts";
-import { ensureImage, imageSpec } from "../src/executor/images.ts";
-import { type CellRunResult, runCell } from "../src/executor/run-cell.ts";
+import { ensureImage, imageSpec } from "../src/executor/docker/images.ts";
+import { runCell } from "../src/executor/docker/run-cell.ts";
+import type { CellRunResult } from "../src/executor/executor.ts";
 
 const self = fileURLToPath(import.meta.url);
 const example = path.resolve(path.dirname(self), "../examples/hello-cpp");

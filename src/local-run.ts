@@ -1,24 +1,25 @@
 /**
  * `heimdall-build run`'s engine: a repository's matrix on this machine, with
  * no server. Each cell goes through the same attempt pipeline as a worker's
- * job (executor/attempt.ts): image, hardened container or host, diagnostics,
- * tests, log, artifacts and SBOM, summary. Outputs go under the run's folder.
+ * job (executor/cell-attempt.ts): image, hardened container or host,
+ * diagnostics, tests, log, artifacts and SBOM, summary. Outputs go under the
+ * run's folder.
  */
 
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
-import type { Platform } from "./config/catalog.ts";
 import type { Cell } from "./config/matrix.ts";
 import { DEPLOYMENT_LABEL, LOCAL_RUN_DEPLOYMENT } from "./deployment.ts";
-import { type AttemptReport, runAttempt } from "./executor/attempt.ts";
-import { ImageMissingError, imageForCell } from "./executor/cell-image.ts";
+import type { AttemptReport } from "./executor/attempt.ts";
+import { runCellAttempt } from "./executor/cell-attempt.ts";
 import type { BuildSettings, Phase } from "./executor/cell-script.ts";
-import { imagePackagesOf } from "./executor/image-packages.ts";
+import { cacheVolumeName } from "./executor/docker/cache-volume.ts";
+import { DockerExecutor } from "./executor/docker/docker-executor.ts";
+import type { Executor } from "./executor/executor.ts";
+import { HostExecutor } from "./executor/host/host-executor.ts";
 import { copySource } from "./executor/local-source.ts";
-import { cacheVolumeName } from "./executor/run-cell.ts";
-import { hostCompilers, isOnPath } from "./executor/run-cell-host.ts";
 import { formatLimit } from "./report/format.ts";
 import type { RunCellOutcome } from "./report/run-grid.ts";
 import { mismatches, mismatchWords } from "./report/standard-check.ts";
@@ -68,14 +69,13 @@ export function runLabels(runId: string): Record<string, string> {
   return { [DEPLOYMENT_LABEL]: LOCAL_RUN_DEPLOYMENT, [RUN_LABEL]: runId };
 }
 
-const HOST_PLATFORM: Partial<Record<NodeJS.Platform, Platform>> = { linux: "linux", darwin: "macos", win32: "windows" };
-
 export async function runLocalMatrix(options: LocalRunOptions): Promise<LocalCellResult[]> {
+  const executor = localExecutor(options);
   const results = new Array<LocalCellResult>(options.cells.length);
   // What cannot be built here is said at once, not when its turn comes.
   const runnable: number[] = [];
   options.cells.forEach((cell, index) => {
-    const reason = unbuildableReason(cell, options.executor);
+    const reason = cell.skipped ? cell.skipReason : executor.unavailableReason(cell);
     if (reason === null) {
       runnable.push(index);
       return;
@@ -89,7 +89,7 @@ export async function runLocalMatrix(options: LocalRunOptions): Promise<LocalCel
       const index = runnable[next++] as number;
       const cell = options.cells[index] as Cell;
       // One cell's trouble is its own: the others run on.
-      results[index] = await runOne(options, cell).catch((error: unknown) => ({
+      results[index] = await runOne(options, executor, cell).catch((error: unknown) => ({
         outcome: outcomeOf(cell, { conclusion: "failure", reason: `heimdall-build failed: ${String(error)}` }),
         report: null,
       }));
@@ -100,126 +100,82 @@ export async function runLocalMatrix(options: LocalRunOptions): Promise<LocalCel
   return results;
 }
 
-/** Why this machine cannot build the cell, or null when it can. */
-export function unbuildableReason(cell: Cell, executor: "docker" | "host"): string | null {
-  if (cell.skipped) return cell.skipReason;
-  if (executor === "docker") {
-    return cell.platform === "linux"
-      ? null
-      : `${cell.platform} cells run on a ${cell.platform} machine: there, use --executor host`;
-  }
-  const here = HOST_PLATFORM[process.platform];
-  if (cell.platform !== here)
-    return `${cell.platform} cells run on a ${cell.platform} machine, not on ${here ?? process.platform}`;
-  const { cxx } = hostCompilers(cell.compiler);
-  if (!isOnPath(cxx, process.env.PATH)) {
-    return `${cell.compiler.family}-${cell.compiler.version} is not installed here (no ${cxx} on PATH)`;
-  }
-  return null;
+/** The run's executor: Docker's with the run's labels and its project's own cache, or this machine's. */
+function localExecutor(options: LocalRunOptions): Executor {
+  if (options.executor === "host" || !options.docker) return new HostExecutor();
+  return new DockerExecutor({
+    docker: options.docker,
+    aptOptions: options.aptOptions ?? "",
+    labels: runLabels(options.runId),
+    network: options.settings.network,
+    // One cache per image and project folder: warm rebuilds across runs, and no project writing
+    // entries another compiles in (":" is in no GitHub owner's name: no worker's cache is shared).
+    cache: (image) => ({ volume: cacheVolumeName(image, "trusted", `local:${os.userInfo().username}:${options.dir}`) }),
+  });
 }
 
 function outcomeOf(cell: Cell, fields: Partial<RunCellOutcome> & Pick<RunCellOutcome, "conclusion">): RunCellOutcome {
   return { cell, reason: null, durationMs: null, annotations: [], tests: null, failedTests: [], ...fields };
 }
 
-async function runOne(options: LocalRunOptions, cell: Cell): Promise<LocalCellResult> {
+async function runOne(options: LocalRunOptions, executor: Executor, cell: Cell): Promise<LocalCellResult> {
   const started = Date.now();
-  if (options.signal.aborted) {
-    return {
-      outcome: outcomeOf(cell, { conclusion: "cancelled", reason: "interrupted before it started" }),
-      report: null,
-    };
-  }
-  const failed = (reason: string): LocalCellResult => ({
-    outcome: outcomeOf(cell, { conclusion: "failure", reason, durationMs: Date.now() - started }),
-    report: null,
-  });
-
-  const docker = options.executor === "docker" ? options.docker : undefined;
-  let image: string | null = null;
-  if (docker) {
-    options.onState(cell.id, "image", cell.image ?? "");
-    try {
-      image = await imageForCell(docker, cell, {
-        aptOptions: options.aptOptions ?? "",
-        onProgress: (line) => options.onState(cell.id, "image", line.slice(0, 200)),
-      });
-    } catch (error) {
-      // A config's image is not made here, only looked for: its absence is the reason itself.
-      if (error instanceof ImageMissingError) return failed(error.message);
-      return failed(
-        `the image could not be made: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-      );
-    }
-  }
-
-  // Interrupted while its image was being made: nothing is started.
-  if (options.signal.aborted) {
-    return {
-      outcome: outcomeOf(cell, { conclusion: "cancelled", reason: "interrupted before it started" }),
-      report: null,
-    };
-  }
-  options.onState(cell.id, "source");
-  const workspace = await copySource(options.dir, options.files, options.workDir, cell.id);
   const store = new FsStore(options.runDir);
-  try {
-    const report = await runAttempt({
-      cell,
-      settings: options.settings,
-      workspace: workspace.path,
-      repository: options.repository,
-      headSha: options.headSha,
-      signal: options.signal,
-      jobs: options.buildJobs,
-      onPhase: (phase) => options.onState(cell.id, phase),
-      execution:
-        docker && image
-          ? {
-              kind: "docker",
-              docker,
-              image,
-              labels: runLabels(options.runId),
-              network: options.settings.network,
-              // One cache per image and project folder: warm rebuilds across runs, and no project writing
-              // entries another compiles in (":" is in no GitHub owner's name: no worker's cache is shared).
-              cache: options.settings.cache
-                ? { volume: cacheVolumeName(image, "trusted", `local:${os.userInfo().username}:${options.dir}`) }
-                : null,
-              packages: () => imagePackagesOf(docker, image as string, runLabels(options.runId)),
-            }
-          : { kind: "host" },
-      outputs: {
-        store,
-        keys: {
-          log: `${cell.id}/build.log`,
-          sbom: `${cell.id}/sbom.cdx.json`,
-          compileCommands: `${cell.id}/compile_commands.json`,
-          artifact: (file) => `${cell.id}/artifacts/${file}`,
-          projectSbom: (file) => `${cell.id}/project-sbom/${file}`,
-        },
-        // Relative to the cell's folder, where its summary.md is.
-        link: async (key) =>
-          path.relative(path.join(options.runDir, cell.id), store.pathOf(key)).split(path.sep).join("/"),
+  const attempt = await runCellAttempt({
+    executor,
+    cell,
+    signal: options.signal,
+    onPreparing: (line) => options.onState(cell.id, "image", line.slice(0, 200)),
+    workspace: () => {
+      options.onState(cell.id, "source");
+      return copySource(options.dir, options.files, options.workDir, cell.id);
+    },
+    settings: options.settings,
+    repository: options.repository,
+    headSha: options.headSha,
+    jobs: options.buildJobs,
+    onPhase: (phase) => options.onState(cell.id, phase),
+    outputs: {
+      store,
+      keys: {
+        log: `${cell.id}/build.log`,
+        sbom: `${cell.id}/sbom.cdx.json`,
+        compileCommands: `${cell.id}/compile_commands.json`,
+        artifact: (file) => `${cell.id}/artifacts/${file}`,
+        projectSbom: (file) => `${cell.id}/project-sbom/${file}`,
       },
-    });
-    await writeFile(path.join(options.runDir, cell.id, "summary.md"), `${report.summary.summary}\n`);
-    const { result, tests } = report;
+      // Relative to the cell's folder, where its summary.md is.
+      link: async (key) =>
+        path.relative(path.join(options.runDir, cell.id), store.pathOf(key)).split(path.sep).join("/"),
+    },
+  });
+  if (!attempt.built) {
     return {
-      outcome: outcomeOf(cell, {
-        conclusion: report.conclusion,
-        standardMismatch: report.standardMismatch,
-        reason: reasonOf(report),
-        durationMs: Date.now() - started,
-        annotations: result.diagnostics.annotations,
-        tests: tests ? { passed: tests.passed, failed: tests.failed, skipped: tests.skipped } : null,
-        failedTests: tests?.failures.map((f) => f.name) ?? [],
-      }),
-      report,
+      outcome: attempt.cancelled
+        ? outcomeOf(cell, { conclusion: "cancelled", reason: "interrupted before it started" })
+        : outcomeOf(cell, {
+            conclusion: "failure",
+            reason: attempt.reason.split("\n")[0] ?? "",
+            durationMs: Date.now() - started,
+          }),
+      report: null,
     };
-  } finally {
-    await workspace.release();
   }
+  const { report } = attempt;
+  await writeFile(path.join(options.runDir, cell.id, "summary.md"), `${report.summary.summary}\n`);
+  const { result, tests } = report;
+  return {
+    outcome: outcomeOf(cell, {
+      conclusion: report.conclusion,
+      standardMismatch: report.standardMismatch,
+      reason: reasonOf(report),
+      durationMs: Date.now() - started,
+      annotations: result.diagnostics.annotations,
+      tests: tests ? { passed: tests.passed, failed: tests.failed, skipped: tests.skipped } : null,
+      failedTests: tests?.failures.map((f) => f.name) ?? [],
+    }),
+    report,
+  };
 }
 
 function reasonOf(report: AttemptReport): string | null {

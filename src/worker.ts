@@ -8,19 +8,14 @@
  */
 
 import os from "node:os";
-import path from "node:path";
 import { type Job, WaitingError, Worker } from "bullmq";
 import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import type { Platform } from "./config/catalog.ts";
 import { settledWithin } from "./deadline.ts";
 import { attemptLabels, DEPLOYMENT_LABEL, deploymentIdOf } from "./deployment.ts";
-import { runAttempt } from "./executor/attempt.ts";
-import { ImageMissingError, imageForCell } from "./executor/cell-image.ts";
-import type { BuildSettings } from "./executor/cell-script.ts";
-import { removeLabelledContainers } from "./executor/container.ts";
-import { imagePackagesOf } from "./executor/image-packages.ts";
-import { cacheVolumeName } from "./executor/run-cell.ts";
+import { removeLabelledContainers } from "./executor/docker/container.ts";
+import { rememberedImagePackages } from "./executor/docker/image-packages.ts";
 import { SourceCache } from "./executor/source.ts";
 import type { CloneTokens } from "./github/clone-tokens.ts";
 import { LiveLogPublisher } from "./queue/live-log.ts";
@@ -34,12 +29,9 @@ import {
   cellQueueName,
   Queues,
 } from "./queue/queues.ts";
-import type { ImagePackage } from "./report/sbom.ts";
-import { standardCheckJson } from "./report/standard-check.ts";
-import { artifactKey, compileCommandsKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
-import { Links } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 import type { UrlSigner } from "./storage/url-signer.ts";
+import { type Finished, runJob } from "./worker-job.ts";
 
 export interface WorkerOptions {
   readonly redisUrl: string;
@@ -134,18 +126,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(options.plainHttpHost ? { plainHttpHost: options.plainHttpHost } : {}),
   });
   const running = new Map<string, AbortController>();
-  const packages = new Map<string, Promise<ImagePackage[]>>();
-  const packagesOf = (image: string) => {
-    let known = packages.get(image);
-    if (!known) {
-      known = options.docker
-        ? imagePackagesOf(options.docker, image, { [DEPLOYMENT_LABEL]: deployment })
-        : Promise.resolve([]);
-      known.catch(() => packages.delete(image));
-      packages.set(image, known);
-    }
-    return known;
-  };
+  // Read once per image for all the worker's attempts, in containers of its deployment.
+  const packagesOf = options.docker
+    ? rememberedImagePackages(options.docker, { [DEPLOYMENT_LABEL]: deployment })
+    : async () => [];
 
   // A superseded or cancelled cell: whichever worker holds it stops its container.
   await subscriber.subscribe(cancelChannel(prefix));
@@ -252,131 +236,4 @@ function keepAlive(redis: Redis, key: string, worker: string): { stop(): Promise
       await redis.del(key).catch(() => undefined);
     },
   };
-}
-
-type Finished = Omit<Extract<CellEvent, { type: "finished" }>, "type" | "attemptId" | "at">;
-
-async function runJob(
-  options: WorkerOptions,
-  deployment: string,
-  source: SourceCache,
-  job: CellJob,
-  signal: AbortSignal,
-  packagesOf: (image: string) => Promise<ImagePackage[]>,
-  live: LiveLogPublisher,
-): Promise<Finished> {
-  const { cell } = job;
-  const settings = job.settings as BuildSettings;
-  const notStarted: Finished = { conclusion: "cancelled", summary: "Cancelled before it started.", annotations: [] };
-  // A step that failed because the cell was cancelled (a token wait cut short, say) reports the cancel.
-  const failed = (summary: string): Finished =>
-    signal.aborted ? notStarted : { conclusion: "failure", summary, annotations: [] };
-
-  const host = options.executor === "host";
-  if (host && job.fork) {
-    return failed("A fork's commit runs only in a container; this worker builds on its host, which isolates nothing.");
-  }
-  const docker = options.docker;
-  if (!host && !docker) return failed("This worker has no Docker engine.");
-  const image =
-    host || !docker
-      ? null
-      : await imageForCell(docker, cell, {
-          aptOptions: options.aptOptions ?? "",
-          lockDir: path.join(options.cacheDir, "locks"),
-        }).catch((error: unknown) => ({
-          // A config's image is looked for, never made: its absence is the reason itself.
-          error:
-            error instanceof ImageMissingError
-              ? `The image '${error.image}' is not on this worker's host (no registry is pulled from): its operator must pull or build it first.`
-              : `The image could not be made: ${String(error)}`,
-        }));
-  if (image !== null && typeof image !== "string") return failed(image.error);
-
-  // A private repository needs a token; a public one is cloned without when the worker has no app credentials.
-  // A fork's commit never gets one: the token would be minted for a repository the fork names (a fork
-  // renamed after a private repository of the installation would get that one's) and would reach its submodules.
-  const token =
-    options.cloneTokens && !job.fork
-      ? await options.cloneTokens(job.installationId, job.repository, signal).catch((error: unknown) => ({
-          error: String(error),
-        }))
-      : null;
-  if (token !== null && typeof token !== "string") {
-    return failed(`No token to clone ${job.repository} with: ${token.error}`);
-  }
-  const checkout = await source
-    .checkout({ cloneUrl: job.cloneUrl, sha: job.headSha, trust: job.fork ? "fork" : "trusted", token })
-    .catch((error: unknown) => ({ error: String(error) }));
-  if (typeof checkout !== "string") {
-    const hint = token
-      ? ""
-      : job.fork
-        ? " (a fork's commit is fetched without a token: a private fork cannot be built)"
-        : " (this worker has no app credentials, so a private repository cannot be cloned: set APP_ID and PRIVATE_KEY)";
-    return failed(`The source could not be fetched: ${checkout.error}${hint}`);
-  }
-  // Cancelled while its image or source was being made: no container is started.
-  if (signal.aborted) return notStarted;
-  const workspace = await source.workspace(checkout, `attempt-${job.attemptId}`);
-  const attempt = Number(job.attemptId);
-  const store = options.store;
-  const links = store ? new Links({ store, signer: options.signer ?? null, publicUrl: options.publicUrl ?? "" }) : null;
-  try {
-    const report = await runAttempt({
-      cell,
-      settings,
-      workspace: workspace.path,
-      repository: job.repository,
-      headSha: job.headSha,
-      signal,
-      jobs: options.buildJobs ?? 2,
-      ...(options.maxCellMs ? { maxCellMs: options.maxCellMs } : {}),
-      ...(options.logMaxBytes ? { logMaxBytes: options.logMaxBytes } : {}),
-      onOutput: (chunk) => live.write(chunk),
-      execution:
-        image === null || !docker
-          ? { kind: "host" }
-          : {
-              kind: "docker",
-              docker,
-              image,
-              labels: attemptLabels(deployment, job.attemptId),
-              // Forks never get the network, whatever their config says.
-              network: settings.network && !job.fork,
-              // One cache per image, owner and trust: a fork's build never shares one with trusted builds.
-              cache: settings.cache
-                ? {
-                    volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),
-                    ...(options.cacheMaxSize ? { maxSize: options.cacheMaxSize } : {}),
-                  }
-                : null,
-              packages: () => packagesOf(image),
-            },
-      outputs:
-        store && links
-          ? {
-              store,
-              keys: {
-                log: logKey(job.buildId, cell.id, attempt),
-                sbom: sbomKey(job.buildId, cell.id, attempt),
-                compileCommands: compileCommandsKey(job.buildId, cell.id, attempt),
-                artifact: (file) => artifactKey(job.buildId, cell.id, attempt, file),
-                projectSbom: (file) => projectSbomKey(job.buildId, cell.id, attempt, file),
-              },
-              link: (key) => links.object(key),
-            }
-          : null,
-    });
-    return {
-      conclusion: report.conclusion,
-      standardCheck: report.standards.checks?.map(standardCheckJson) ?? null,
-      standardMismatch: report.standardMismatch,
-      title: report.summary.title,
-      summary: report.summary.summary,
-      annotations: report.result.diagnostics.annotations,
-    };
-  } finally {
-    await workspace.release();
-  }
 }

@@ -27,7 +27,7 @@ export async function imagesCommand(action: "list" | "build", options: ImagesOpt
     return 2;
   }
   const { default: Docker } = await import("dockerode");
-  const { ensureImage, imageSpec, imageState } = await import("../executor/images.ts");
+  const { ensureImage, imageSpec, imageState } = await import("../executor/docker/images.ts");
   const docker = new Docker();
   try {
     await docker.ping();

@@ -6,8 +6,8 @@
  */
 import type Docker from "dockerode";
 import type { Cell } from "../config/matrix.ts";
-import { configNamedImage } from "../executor/cell-image.ts";
-import { imagesPresent } from "../executor/image-presence.ts";
+import { configNamedImage } from "../executor/docker/cell-image.ts";
+import { imagesPresent } from "../executor/docker/image-presence.ts";
 
 /** Whether each named image is on the engine, or why that was not checked. */
 export type NamedImagePresence =

@@ -14,7 +14,7 @@ import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import { formatProblem } from "../config/problems.ts";
 import type { BuildSettings } from "../executor/cell-script.ts";
-import { removeLabelledContainers } from "../executor/container.ts";
+import { removeLabelledContainers } from "../executor/docker/container.ts";
 import { LocalSourceError, localIdentity, sourceFiles } from "../executor/local-source.ts";
 import { removeTree } from "../executor/remove-tree.ts";
 import { type LocalCellResult, runLabels } from "../local-run.ts";

@@ -4,7 +4,7 @@ import type Docker from "dockerode";
 import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import { formatPath, formatProblem, type PositionedProblem } from "../config/problems.ts";
-import { configNamedImage } from "../executor/cell-image.ts";
+import { configNamedImage } from "../executor/docker/cell-image.ts";
 import { renderTable } from "../report/text-table.ts";
 import { readConfigText } from "./config-file.ts";
 import { type NamedImagePresence, namedImageNotices, namedImagePresence, namedImages } from "./named-images.ts";

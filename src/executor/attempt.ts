@@ -5,9 +5,7 @@
  * Both callers share this code so a local run reports what the server would.
  */
 import { createReadStream } from "node:fs";
-import os from "node:os";
 import { PassThrough } from "node:stream";
-import type Docker from "dockerode";
 import type { Cell } from "../config/matrix.ts";
 import { type CellLinks, type CellSummary, cellSummary, type RefusedArtifact } from "../report/cell-summary.ts";
 import { isJunitError, parseJunit, type TestResults } from "../report/junit.ts";
@@ -18,31 +16,10 @@ import { collectArtifacts } from "./artifacts.ts";
 import type { BuildSettings, Phase } from "./cell-script.ts";
 import { type CellStandards, cellStandards } from "./compile-commands-file.ts";
 import type { IdentifiedCompiler } from "./compiler-check.ts";
-import { type ContainerLimits, DEFAULT_LIMITS } from "./container.ts";
+import type { CellRunResult, PreparedExecutor } from "./executor.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./log-sink.ts";
-import { type CellCache, type CellRunResult, runCell } from "./run-cell.ts";
-import { runCellOnHost } from "./run-cell-host.ts";
 
 export const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
-
-/** A hardened container from an image already on the engine. */
-export interface DockerExecution {
-  readonly kind: "docker";
-  readonly docker: Docker;
-  readonly image: string;
-  readonly network: boolean;
-  readonly cache: CellCache | null;
-  readonly labels?: Readonly<Record<string, string>>;
-  /** The image's packages, for the SBOM. */
-  readonly packages: () => Promise<ImagePackage[]>;
-  /** The container's limits; DEFAULT_LIMITS (4 GiB of memory) by default. */
-  readonly limits?: ContainerLimits;
-}
-
-/** Natively on this machine, with the compilers it has. */
-export interface HostExecution {
-  readonly kind: "host";
-}
 
 /** Where an attempt's log, artifacts and SBOMs go, under which keys. */
 export interface AttemptOutputs {
@@ -64,7 +41,8 @@ export interface AttemptRequest {
   readonly settings: BuildSettings;
   /** The cell's own copy of the source, which the build writes into. */
   readonly workspace: string;
-  readonly execution: DockerExecution | HostExecution;
+  /** The backend, made ready for the cell (executor.ts). */
+  readonly executor: PreparedExecutor;
   /** The repository and commit the SBOM describes. */
   readonly repository: string;
   readonly headSha: string;
@@ -112,9 +90,9 @@ export function attemptTimeLimit(settings: Pick<BuildSettings, "timeout_minutes"
 }
 
 export async function runAttempt(request: AttemptRequest): Promise<AttemptReport> {
-  const { cell, settings, execution, outputs } = request;
+  const { cell, settings, executor, outputs } = request;
   const label = `${cell.compiler.family}-${cell.compiler.version}`;
-  const ranOn = execution.kind === "docker" ? execution.image : `host ${os.hostname()}`;
+  const { ranOn, memoryLimit } = executor;
 
   // The log streams into the store as the build prints it, cut at the log limit.
   const log = outputs ? new PassThrough() : null;
@@ -127,33 +105,20 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
       : Promise.resolve(null);
 
   const limit = attemptTimeLimit(settings, request.maxCellMs);
-  const containerLimits = execution.kind === "docker" ? (execution.limits ?? DEFAULT_LIMITS) : null;
-  const common = {
-    workspace: request.workspace,
-    cell,
-    settings,
-    timeoutMs: limit.ms,
-    jobs: request.jobs,
-    label,
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.onPhase ? { onPhase: request.onPhase } : {}),
-    ...(request.onOutput ? { onOutput: request.onOutput } : {}),
-    ...(log ? { log: { writable: log, maxBytes: request.logMaxBytes ?? DEFAULT_MAX_LOG_BYTES } } : {}),
-  };
   let result: CellRunResult;
   try {
-    result =
-      execution.kind === "host"
-        ? await runCellOnHost(common)
-        : await runCell({
-            ...common,
-            docker: execution.docker,
-            image: execution.image,
-            network: execution.network,
-            cache: execution.cache,
-            ...(containerLimits ? { limits: containerLimits } : {}),
-            ...(execution.labels ? { labels: execution.labels } : {}),
-          });
+    result = await executor.run({
+      workspace: request.workspace,
+      cell,
+      settings,
+      timeoutMs: limit.ms,
+      jobs: request.jobs,
+      label,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onPhase ? { onPhase: request.onPhase } : {}),
+      ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+      ...(log ? { log: { writable: log, maxBytes: request.logMaxBytes ?? DEFAULT_MAX_LOG_BYTES } } : {}),
+    });
   } catch (error) {
     // Failed before its output was wired (a volume, the workspace's owner): the upload must not wait forever.
     log?.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -183,7 +148,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
           outputs,
           request,
           ranOn,
-          execution.kind === "docker" ? execution.packages : async () => [],
+          () => executor.packages(),
           storedLog,
           identifiedCxx(result),
           standards.compileCommands,
@@ -219,9 +184,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     ...(result.conclusion === "success" && conclusion === "failure" && offStandard
       ? { reason: mismatchWords(offStandard) }
       : {}),
-    ...(result.oomKilled && containerLimits ? { outOfMemory: { limitBytes: containerLimits.memoryBytes } } : {}),
+    ...(result.oomKilled && memoryLimit !== null ? { outOfMemory: { limitBytes: memoryLimit } } : {}),
   });
-  const memoryLimit = containerLimits?.memoryBytes ?? null;
   const standardMismatch = policy !== "ignore" && offStandard !== undefined;
   return {
     result,

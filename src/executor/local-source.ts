@@ -12,6 +12,7 @@ import { copyFile, lstat, mkdir, mkdtemp, readdir, readlink, realpath, symlink }
 import path from "node:path";
 import { promisify } from "node:util";
 import { isRepositoryName } from "../report/sbom.ts";
+import type { Workspace } from "./cell-workspace.ts";
 import { removeTree } from "./remove-tree.ts";
 
 const execFileAsync = promisify(execFile);
@@ -124,11 +125,6 @@ export async function localIdentity(dir: string): Promise<{ repository: string; 
   };
 }
 
-export interface LocalWorkspace {
-  readonly path: string;
-  release(): Promise<void>;
-}
-
 /**
  * A copy of `files` of `dir` in a new folder under `parent`: regular files
  * copied (reflinked where the filesystem can), links kept as links, folders
@@ -139,7 +135,7 @@ export async function copySource(
   files: readonly string[],
   parent: string,
   name: string,
-): Promise<LocalWorkspace> {
+): Promise<Workspace> {
   await mkdir(parent, { recursive: true });
   const dest = await mkdtemp(path.join(parent, `${name.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80)}-`));
   const root = await realpath(dest);

@@ -10,8 +10,8 @@ import type Docker from "dockerode";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type CompilerFamily, CXX_STANDARDS, type CxxStandard, findCompiler } from "../../src/config/catalog.ts";
 import { C_STANDARDS, type CStandard, defaultStandard } from "../../src/config/standards.ts";
-import { runContainer } from "../../src/executor/container.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
+import { runContainer } from "../../src/executor/docker/container.ts";
+import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
 import { requireDocker } from "../support/docker.ts";
 
 /** Every spelling GCC and Clang have used for each standard, final name first. */

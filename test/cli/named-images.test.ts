@@ -1,7 +1,7 @@
 /** Which images a config names, and the lines validate and run print about those this host lacks. Pure. */
 import { describe, expect, it } from "vitest";
 import { NO_ENGINE, namedImageNotices, namedImages } from "../../src/cli/named-images.ts";
-import { configNamedImage } from "../../src/executor/cell-image.ts";
+import { configNamedImage } from "../../src/executor/docker/cell-image.ts";
 import { configured } from "../support/executor.ts";
 
 const cellsOf = (yaml: string) => configured(`version: 1\n${yaml}`).cells;

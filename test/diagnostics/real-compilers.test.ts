@@ -19,8 +19,8 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type CompilerFamily, findCompiler } from "../../src/config/catalog.ts";
-import { runContainer } from "../../src/executor/container.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
+import { runContainer } from "../../src/executor/docker/container.ts";
+import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
 import type { Annotation } from "../../src/report/annotations.ts";
 import { requireDocker } from "../support/docker.ts";
 import {

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
 import { collectArtifacts, REFUSED } from "../../src/executor/artifacts.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { runCell } from "../../src/executor/run-cell.ts";
+import { runCell } from "../../src/executor/docker/run-cell.ts";
 import { requireDocker } from "../support/docker.ts";
 import { gcc12Image } from "../support/executor.ts";
 

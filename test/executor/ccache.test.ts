@@ -11,8 +11,10 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { runContainer } from "../../src/executor/container.ts";
-import { type CellRunResult, cacheVolumeName, runCell } from "../../src/executor/run-cell.ts";
+import { cacheVolumeName } from "../../src/executor/docker/cache-volume.ts";
+import { runContainer } from "../../src/executor/docker/container.ts";
+import { runCell } from "../../src/executor/docker/run-cell.ts";
+import type { CellRunResult } from "../../src/executor/executor.ts";
 import { requireDocker } from "../support/docker.ts";
 import { gcc12Image } from "../support/executor.ts";
 

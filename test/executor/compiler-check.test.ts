@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findCompiler } from "../../src/config/catalog.ts";
 import { runAttempt } from "../../src/executor/attempt.ts";
 import { parseCompilerMarker } from "../../src/executor/compiler-check.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
+import { DockerExecutor } from "../../src/executor/docker/docker-executor.ts";
+import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
 import { requireDocker } from "../support/docker.ts";
 import { configured, copyExample, gcc12Image } from "../support/executor.ts";
 
@@ -66,7 +67,7 @@ async function attempt(yaml: string, image: string, name: string) {
     onOutput: (chunk) => {
       log += chunk;
     },
-    execution: { kind: "docker", docker, image, network: false, cache: null, packages: async () => [] },
+    executor: new DockerExecutor({ docker, network: false }).inImage(image),
   });
   return { report, log };
 }

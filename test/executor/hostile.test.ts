@@ -14,9 +14,11 @@ import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { runAttempt } from "../../src/executor/attempt.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { type ContainerLimits, runContainer } from "../../src/executor/container.ts";
+import { type ContainerLimits, runContainer } from "../../src/executor/docker/container.ts";
+import { DockerExecutor } from "../../src/executor/docker/docker-executor.ts";
+import { runCell } from "../../src/executor/docker/run-cell.ts";
+import type { CellRunRequest } from "../../src/executor/executor.ts";
 import { CappedLog, cutMarker } from "../../src/executor/log-sink.ts";
-import { type CellRunRequest, runCell } from "../../src/executor/run-cell.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { requireDocker } from "../support/docker.ts";
 import { configured, gcc12Image, scriptConfig } from "../support/executor.ts";
@@ -387,15 +389,7 @@ describe("a hostile build in a real container", () => {
       cell: cells[0] as (typeof cells)[number],
       settings,
       workspace,
-      execution: {
-        kind: "docker",
-        docker,
-        image,
-        network: false,
-        cache: null,
-        packages: async () => [],
-        limits: SMALL,
-      },
+      executor: new DockerExecutor({ docker, network: false, limits: SMALL }).inImage(image),
       repository: "o/r",
       headSha: "c".repeat(40),
       jobs: 1,
@@ -428,7 +422,7 @@ describe("a hostile build in a real container", () => {
       cell: cells[0] as (typeof cells)[number],
       settings,
       workspace,
-      execution: { kind: "docker", docker, image, network: false, cache: null, packages: async () => [] },
+      executor: new DockerExecutor({ docker, network: false }).inImage(image),
       repository: "o/r",
       headSha: "c".repeat(40),
       jobs: 1,

@@ -41,7 +41,7 @@ test("concurrent first builds of one image in two processes build it once", asyn
       "",
     ].join("\n"),
   );
-  const images = path.resolve(import.meta.dirname, "../../src/executor/images.ts");
+  const images = path.resolve(import.meta.dirname, "../../src/executor/docker/images.ts");
   const script = `
     import Docker from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("dockerode")).href)};
     import { ensureImage } from ${JSON.stringify(pathToFileURL(images).href)};

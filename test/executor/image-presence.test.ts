@@ -1,8 +1,8 @@
 /** What `docker image inspect` says of an image, asked of the real engine: present, absent, or no answer. */
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { ImageMissingError, imageForCell } from "../../src/executor/cell-image.ts";
-import { ImagePresenceError, imagesPresent } from "../../src/executor/image-presence.ts";
+import { ImageMissingError, imageForCell } from "../../src/executor/docker/cell-image.ts";
+import { ImagePresenceError, imagesPresent } from "../../src/executor/docker/image-presence.ts";
 import { uniqueImageTag, useLabelOnlyImage } from "../support/docker.ts";
 import { configured } from "../support/executor.ts";
 

@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { hostCompilers, runCellOnHost } from "../../src/executor/run-cell-host.ts";
+import { hostCompilers } from "../../src/executor/host/host-environment.ts";
+import { runCellOnHost } from "../../src/executor/host/run-cell-host.ts";
 
 const example = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
 let scratch: string;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runCell } from "../../src/executor/run-cell.ts";
+import { runCell } from "../../src/executor/docker/run-cell.ts";
 import { requireDocker } from "../support/docker.ts";
 import { configured, gcc12Image } from "../support/executor.ts";
 

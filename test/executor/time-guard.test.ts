@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runContainer } from "../../src/executor/container.ts";
-import { runCellOnHost } from "../../src/executor/run-cell-host.ts";
+import { runContainer } from "../../src/executor/docker/container.ts";
+import { runCellOnHost } from "../../src/executor/host/run-cell-host.ts";
 import {
   endedByGuard,
   GUARD_KILL_AFTER_S,

@@ -12,8 +12,8 @@ import { Validation } from "@cyclonedx/cyclonedx-library";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { collectArtifacts } from "../../src/executor/artifacts.ts";
-import { runContainer } from "../../src/executor/container.ts";
-import { imagePackagesOf } from "../../src/executor/image-packages.ts";
+import { runContainer } from "../../src/executor/docker/container.ts";
+import { imagePackagesOf } from "../../src/executor/docker/image-packages.ts";
 import {
   type CellSbomInput,
   cellSbom,

@@ -7,7 +7,7 @@ import { findCompiler } from "../../src/config/catalog.ts";
 import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
-import { ensureImage, imageSpec } from "../../src/executor/images.ts";
+import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
 
 export const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
 

@@ -8,7 +8,7 @@ import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { attemptLabels, deploymentIdOf } from "../../src/deployment.ts";
-import { labelFilter } from "../../src/executor/container.ts";
+import { labelFilter } from "../../src/executor/docker/container.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";

@@ -20,7 +20,7 @@ import {
   deploymentKey,
   LOCAL_RUN_DEPLOYMENT,
 } from "../../src/deployment.ts";
-import { labelFilter, removeLabelledContainers } from "../../src/executor/container.ts";
+import { labelFilter, removeLabelledContainers } from "../../src/executor/docker/container.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { clearRedisPrefix, REDIS_URL, until } from "../support/app-harness.ts";
 import { type CellQueue, cellQueue } from "../support/cell-queue.ts";

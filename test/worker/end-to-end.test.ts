@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cacheVolumeName } from "../../src/executor/run-cell.ts";
+import { cacheVolumeName } from "../../src/executor/docker/cache-volume.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";

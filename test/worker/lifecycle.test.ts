@@ -11,7 +11,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { attemptLabels } from "../../src/deployment.ts";
-import { labelFilter } from "../../src/executor/container.ts";
+import { labelFilter } from "../../src/executor/docker/container.ts";
 import { type RunningWorker, startWorker, type WorkerOptions } from "../../src/worker.ts";
 import { INSTALLATION, OWNER, REDIS_URL, REPO, repository, SECRET, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";

@@ -15,7 +15,7 @@ import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { attemptLabels, deploymentIdOf } from "../../src/deployment.ts";
-import { labelFilter, removeLabelledContainers } from "../../src/executor/container.ts";
+import { labelFilter, removeLabelledContainers } from "../../src/executor/docker/container.ts";
 import { GUARD_KILL_AFTER_S, guardSeconds } from "../../src/executor/time-guard.ts";
 import { clearRedisPrefix, REDIS_URL, until } from "../support/app-harness.ts";
 import { type CellQueue, cellQueue } from "../support/cell-queue.ts";

@@ -11,7 +11,7 @@ import type Docker from "dockerode";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { attemptLabels, deploymentIdOf } from "../../src/deployment.ts";
-import { labelFilter } from "../../src/executor/container.ts";
+import { labelFilter } from "../../src/executor/docker/container.ts";
 import { readLiveLog } from "../../src/queue/live-log.ts";
 import { attemptJobId } from "../../src/queue/queues.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";

@@ -12,51 +12,20 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants } from "node:fs";
 import { realpath } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { findCompiler } from "../config/catalog.ts";
-import type { CompilerRef } from "../config/schema.ts";
-import { Utf8Chunks } from "../diagnostics/utf8.ts";
-import { cellScript } from "./cell-script.ts";
-import { type CellRunRequest, type CellRunResult, DEFAULT_CACHE_MAX_SIZE, OutputObserver } from "./run-cell.ts";
-import { endedByGuard, guardArgs, type LimitClock, realClock } from "./time-guard.ts";
-
-/** A container run's request without the container: no Docker, image, network, limits or cache volume. */
-export type HostCellRunRequest = Omit<CellRunRequest, "docker" | "image" | "network" | "limits" | "cache" | "labels">;
-
-/** The worker's variables a build may see; everything else (tokens, keys) stays out. */
-const PASSED_ENV = ["PATH", "HOME", "LANG", "TMPDIR"] as const;
+import { Utf8Chunks } from "../../diagnostics/utf8.ts";
+import { cellScript } from "../cell-script.ts";
+import type { CellRunRequest, CellRunResult } from "../executor.ts";
+import { OutputObserver } from "../output-observer.ts";
+import { endedByGuard, guardArgs, type LimitClock, realClock } from "../time-guard.ts";
+import { hostEnvironment, isOnPath } from "./host-environment.ts";
 
 /** How long the output may stay open after the script's process group was killed. */
 const DRAIN_MS = 2000;
 
-/** The C and C++ compilers' command names for the cell: the catalog's recipe names, else the family's plain ones. */
-export function hostCompilers(compiler: CompilerRef): { cc: string; cxx: string } {
-  const recipe = findCompiler(compiler.family, compiler.version)?.image;
-  if (recipe) return { cc: recipe.cc, cxx: recipe.cxx };
-  if (compiler.family === "gcc") return { cc: "gcc", cxx: "g++" };
-  if (compiler.family === "msvc") return { cc: "cl", cxx: "cl" };
-  return { cc: "clang", cxx: "clang++" };
-}
-
-/** The build's environment: the allow-list from the worker's, the compilers, ccache's folder. */
-export function hostEnvironment(request: HostCellRunRequest, workspace: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of PASSED_ENV) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  const { cc, cxx } = hostCompilers(request.cell.compiler);
-  env.CC = cc;
-  env.CXX = cxx;
-  env.CCACHE_DIR = path.join(workspace, ".heimdall", "ccache");
-  env.CCACHE_MAXSIZE = DEFAULT_CACHE_MAX_SIZE;
-  return env;
-}
-
-export async function runCellOnHost(request: HostCellRunRequest): Promise<CellRunResult> {
+export async function runCellOnHost(request: CellRunRequest): Promise<CellRunResult> {
   const workspace = path.resolve(request.workspace);
   const nonce = randomBytes(8).toString("hex");
   const env = hostEnvironment(request, workspace);
@@ -70,16 +39,7 @@ export async function runCellOnHost(request: HostCellRunRequest): Promise<CellRu
   const real = await realpath(workspace);
   const sourceDirs = [...new Set([sourceDir, real.split(path.sep).join("/")])];
 
-  const observer = new OutputObserver({
-    nonce,
-    cell: request.cell,
-    settings,
-    sourceDirs,
-    label: request.label,
-    ...(request.log ? { log: request.log } : {}),
-    ...(request.onOutput ? { onOutput: request.onOutput } : {}),
-    ...(request.onPhase ? { onPhase: request.onPhase } : {}),
-  });
+  const observer = new OutputObserver({ ...request, settings, nonce, sourceDirs });
 
   let outcome: { exitCode: number; timedOut: boolean; cancelled: boolean; outputBytes: number };
   try {
@@ -197,20 +157,4 @@ function killGroup(pid: number | undefined): void {
   } catch {
     // Already gone.
   }
-}
-
-export function isOnPath(command: string, searchPath: string | undefined): boolean {
-  const extensions = process.platform === "win32" ? ["", ".exe", ".cmd", ".bat"] : [""];
-  for (const dir of (searchPath ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    for (const ext of extensions) {
-      try {
-        accessSync(path.join(dir, command + ext), constants.X_OK);
-        return true;
-      } catch {
-        // Not here.
-      }
-    }
-  }
-  return false;
 }

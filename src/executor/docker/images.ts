@@ -9,11 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type Docker from "dockerode";
-import { type CompilerRelease, imageTag } from "../config/catalog.ts";
-import { lockFile } from "./file-lock.ts";
+import { type CompilerRelease, imageTag } from "../../config/catalog.ts";
+import { lockFile } from "../file-lock.ts";
 
-/** `images/` in the installed package (src/executor → ../../images, also from dist/). */
-export const DEFAULT_IMAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../images");
+/** `images/` in the installed package (src/executor/docker → ../../../images, also from dist/). */
+export const DEFAULT_IMAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../images");
 
 const DIGEST_LABEL = "dev.heimdall-build.recipe-digest";
 

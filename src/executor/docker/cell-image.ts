@@ -4,8 +4,8 @@
  * the engine (no registry is pulled from).
  */
 import type Docker from "dockerode";
-import { type CompilerRelease, findCompiler, imageTag } from "../config/catalog.ts";
-import type { Cell } from "../config/matrix.ts";
+import { type CompilerRelease, findCompiler, imageTag } from "../../config/catalog.ts";
+import type { Cell } from "../../config/matrix.ts";
 import { imagesPresent } from "./image-presence.ts";
 import { ensureImage, type ImageBuildOptions, imageSpec } from "./images.ts";
 

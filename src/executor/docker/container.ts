@@ -14,8 +14,8 @@
  * there is the operator's.
  */
 import type Docker from "dockerode";
-import { Utf8Chunks } from "../diagnostics/utf8.ts";
-import { endedByGuard, guardedCommand, type LimitClock, realClock } from "./time-guard.ts";
+import { Utf8Chunks } from "../../diagnostics/utf8.ts";
+import { endedByGuard, guardedCommand, type LimitClock, realClock } from "../time-guard.ts";
 
 export interface ContainerLimits {
   readonly memoryBytes: number;

@@ -1,6 +1,6 @@
 /** The Debian packages of an image, for the SBOM: dpkg-query run in a container (the parsing is report/sbom.ts's). */
 import type Docker from "dockerode";
-import { DPKG_FORMAT, DPKG_LIMITS, type ImagePackage, parseDpkgQuery } from "../report/sbom.ts";
+import { DPKG_FORMAT, DPKG_LIMITS, type ImagePackage, parseDpkgQuery } from "../../report/sbom.ts";
 import { runContainer } from "./container.ts";
 
 /**
@@ -30,4 +30,21 @@ export async function imagePackagesOf(
     throw new Error(`dpkg-query in ${image} failed (exit ${result.exitCode}): ${result.output.slice(-500)}`);
   if (result.truncated) throw new Error(`dpkg-query in ${image} printed more than ${DPKG_LIMITS.outputBytes} bytes`);
   return parseDpkgQuery(result.output);
+}
+
+/** imagePackagesOf once per image tag: later asks get the first read's packages; a failed read is tried again. */
+export function rememberedImagePackages(
+  docker: Docker,
+  labels: Readonly<Record<string, string>>,
+): (image: string) => Promise<ImagePackage[]> {
+  const known = new Map<string, Promise<ImagePackage[]>>();
+  return (image) => {
+    let packages = known.get(image);
+    if (!packages) {
+      packages = imagePackagesOf(docker, image, labels);
+      packages.catch(() => known.delete(image));
+      known.set(image, packages);
+    }
+    return packages;
+  };
 }
