@@ -97,7 +97,8 @@ describe("runCellOnHost", () => {
     expect(result.failedPhase).toBeNull();
     expect(Object.keys(result.phases)).toEqual(["compiler", "configure", "build", "test"]);
     const cache = await readFile(path.join(dir, "build/CMakeCache.txt"), "utf8");
-    expect(cache).toContain("CMAKE_CXX_FLAGS:STRING=-std=c++20");
+    expect(cache).toMatch(/^CMAKE_CXX_STANDARD:\w+=20$/m);
+    expect(await readFile(path.join(dir, "build/compile_commands.json"), "utf8")).toContain("-std=c++20 ");
     expect(cache).toMatch(/CMAKE_CXX_COMPILER:\w+=\S*g\+\+-12/);
     const warning = result.diagnostics.annotations.find((a) => a.code === "-Wunused-variable");
     expect(warning).toMatchObject({

@@ -59,10 +59,9 @@ describe("runCell in a real container", () => {
     expect(result.conclusion, log.slice(-3000)).toBe("success");
     expect(result.failedPhase).toBeNull();
     expect(Object.keys(result.phases)).toEqual(["compiler", "configure", "build", "test"]);
-    // The catalog's flag reached the compiler through CMake.
-    expect(await readFile(path.join(dir, "build/CMakeCache.txt"), "utf8")).toContain(
-      "CMAKE_CXX_FLAGS:STRING=-std=c++20",
-    );
+    // The standard was asked of CMake, and reached every compile command.
+    expect(await readFile(path.join(dir, "build/CMakeCache.txt"), "utf8")).toMatch(/^CMAKE_CXX_STANDARD:\w+=20$/m);
+    expect(await readFile(path.join(dir, "build/compile_commands.json"), "utf8")).toContain("-std=c++20 ");
     const warning = result.diagnostics.annotations.find((a) => a.code === "-Wunused-variable");
     expect(warning).toMatchObject({
       path: "src/main.cpp",
