@@ -75,18 +75,17 @@ export class Annotator {
       else this.dropped[LEVEL[diagnostic.severity]]++;
       return;
     }
-    // Decide on the cheap key before building anything: in a long log most
-    // diagnostics repeat one already kept, or come after the limit.
-    const level = LEVEL[diagnostic.severity];
-    const { line, column } = placed.location;
-    const key = `${placed.path}\u0000${line}\u0000${column}\u0000${level}\u0000${diagnostic.code}\u0000${diagnostic.message}\u0000${placed.reportedAt}`;
+    // Decide on the key before building the costly rest (details, fingerprint):
+    // in a long log most diagnostics repeat one already kept, or come after the limit.
+    const draft = draftOf(diagnostic, placed);
+    const key = distinctKey(draft);
     if (this.seen.has(key)) return;
     if (this.annotations.length >= (this.options.maxAnnotations ?? 1000)) {
-      this.dropped[level]++;
+      this.dropped[draft.annotation_level]++;
       return;
     }
     this.seen.add(key);
-    this.annotations.push(toAnnotation(diagnostic, placed, this.options.label));
+    this.annotations.push(toAnnotation(diagnostic, draft, this.options.label));
   }
 
   result(): Annotated {
@@ -138,7 +137,29 @@ function shown(file: string): string {
   return file.startsWith("/") ? posix.normalize(file) : file;
 }
 
-function toAnnotation(d: Diagnostic, placed: Placement, label: string | undefined): Annotation {
+/** What tells annotations apart; see `distinctKey`. */
+export type AnnotationIdentity = Pick<
+  Annotation,
+  "path" | "start_line" | "start_column" | "annotation_level" | "code" | "message"
+>;
+
+/**
+ * One key per distinct annotation: its place (path, start line, start column),
+ * level, code and message as shown, the message saying where in a header a
+ * diagnostic placed on an in-repository line really is. A cell's annotations
+ * (what report.json lists) are merged by it, and the run's report merges the
+ * cells' by it, so the two count the same things. Not the fingerprint: that
+ * leaves the line out so a warning is recognised when code moves, and would
+ * make one of the same warning at two places.
+ */
+export function distinctKey(a: AnnotationIdentity): string {
+  return JSON.stringify([a.path, a.start_line, a.start_column, a.annotation_level, a.code, a.message]);
+}
+
+/** An annotation before what only a kept one needs: title, details and fingerprint. */
+type AnnotationDraft = Omit<Annotation, "title" | "raw_details" | "fingerprint">;
+
+function draftOf(d: Diagnostic, placed: Placement): AnnotationDraft {
   const { location } = placed;
   const startLine = location.line ?? 1;
   const endLine = Math.max(startLine, location.endLine ?? startLine);
@@ -154,12 +175,22 @@ function toAnnotation(d: Diagnostic, placed: Placement, label: string | undefine
     start_column: startColumn,
     end_column: endColumn,
     annotation_level: LEVEL[d.severity],
-    title: fitLine(`${label ?? d.tool}: ${d.code ?? d.severity}`, GITHUB_LIMITS.annotationTitleBytes),
     message: fitText(message, GITHUB_LIMITS.annotationTextBytes),
-    raw_details: fitText(d.lines.join("\n"), GITHUB_LIMITS.annotationTextBytes),
     code: d.code,
     tool: d.tool,
-    fingerprint: fingerprint(placed.path, d.code, d.message),
+  };
+}
+
+function toAnnotation(d: Diagnostic, draft: AnnotationDraft, label: string | undefined): Annotation {
+  const { message, code, tool, ...place } = draft;
+  return {
+    ...place,
+    title: fitLine(`${label ?? d.tool}: ${d.code ?? d.severity}`, GITHUB_LIMITS.annotationTitleBytes),
+    message,
+    raw_details: fitText(d.lines.join("\n"), GITHUB_LIMITS.annotationTextBytes),
+    code,
+    tool,
+    fingerprint: fingerprint(place.path, d.code, d.message),
   };
 }
 

@@ -1,15 +1,16 @@
 /**
  * The report `heimdall-build run` prints when a local run of the matrix ends:
  * a pass/fail grid per build type, the cells that did not pass and why,
- * totals, failed tests, and the diagnostics compiler-style, each printed once
- * however many cells reported it. Pure: text in, text out.
+ * totals, failed tests, and the diagnostics (run-diagnostics.ts), each
+ * distinct one printed once however many cells reported it. Pure: text in,
+ * text out.
  */
-import { styleText } from "node:util";
 import type { Sanitizer } from "../config/catalog.ts";
 import type { Cell } from "../config/matrix.ts";
 import { compareStandards, standardsLabel } from "../config/standards.ts";
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
-import { compilerStyle } from "./compiler-style.ts";
+import { type Format, type Paint, painter } from "./paint.ts";
+import { type DistinctDiagnostic, diagnosticsSection, distinctDiagnostics } from "./run-diagnostics.ts";
 
 /** neutral: passed, but built with another standard than its name says (standard_mismatch: warn). */
 export type RunConclusion = "success" | "failure" | "timed_out" | "cancelled" | "skipped" | "neutral";
@@ -40,35 +41,25 @@ export interface RunReportOptions {
   readonly color: boolean;
 }
 
-/** Lines the diagnostics section takes at most (cell headings and "also" lines included), before "... N more". */
-export const MAX_DIAGNOSTIC_LINES = 50;
 /** Failed tests named per cell at most. */
 export const MAX_FAILED_TESTS_PER_CELL = 20;
-/** Other cells named in an "(also: ...)" line at most. */
-const MAX_ALSO = 6;
 
 /** The report, ending with a newline. */
 export function renderRunReport(outcomes: readonly RunCellOutcome[], options: RunReportOptions): string {
   const paint = painter(options.color);
-  const dedup = deduplicate(outcomes);
+  const distinct = distinctDiagnostics(outcomes);
+  const withPlatform = spansPlatforms(outcomes);
   const sections = [
     ...grids(outcomes, paint),
     notPassedSection(outcomes, paint),
-    totalsSection(outcomes, dedup),
+    totalsSection(outcomes, distinct),
     failedTestsSection(outcomes, paint),
-    diagnosticsSection(outcomes, dedup, options.color, paint),
+    diagnosticsSection(outcomes, distinct, { color: options.color, nameOf: (c) => shortName(c, withPlatform) }),
   ].filter((s) => s.length > 0);
   return `${sections.join("\n\n")}\n`;
 }
 
-// --- colour -------------------------------------------------------------------
-
-type Format = Parameters<typeof styleText>[0];
-type Paint = (format: Format, text: string) => string;
-
-function painter(color: boolean): Paint {
-  return color ? (format, text) => styleText(format, text, { validateStream: false }) : (_format, text) => text;
-}
+// --- conclusions --------------------------------------------------------------
 
 /** The grid's word for each conclusion, and its colour. */
 const GRID_WORD: Readonly<Record<RunConclusion, readonly [string, Format]>> = {
@@ -224,7 +215,7 @@ function countsOf(outcome: RunCellOutcome): string {
 
 // --- totals -------------------------------------------------------------------
 
-function totalsSection(outcomes: readonly RunCellOutcome[], dedup: Deduplicated): string {
+function totalsSection(outcomes: readonly RunCellOutcome[], distinct: readonly DistinctDiagnostic[]): string {
   const by = (c: RunConclusion) => outcomes.filter((o) => o.conclusion === c).length;
   const parts = [`${by("success")} passed`];
   for (const c of ["neutral", "failure", "timed_out", "cancelled", "skipped"] as const) {
@@ -233,11 +224,10 @@ function totalsSection(outcomes: readonly RunCellOutcome[], dedup: Deduplicated)
   const lines = [`${plural(outcomes.length, "cell")}: ${parts.join(", ")}`];
 
   const sum = (level: AnnotationLevel) => outcomes.reduce((n, o) => n + levelCount(o, level), 0);
-  const distinct = (level: AnnotationLevel) =>
-    dedup.unique.filter((u) => u.annotation.annotation_level === level).length;
+  // Distinct as the diagnostics section lists them: one cell's count is report.json's.
   const counted = (level: AnnotationLevel) => {
     const total = sum(level);
-    const once = distinct(level);
+    const once = distinct.filter((d) => d.annotation.annotation_level === level).length;
     return once < total ? `${total} (${once} distinct)` : `${total}`;
   };
   lines.push(`errors: ${counted("failure")}, warnings: ${counted("warning")}`);
@@ -264,92 +254,4 @@ function failedTestsSection(outcomes: readonly RunCellOutcome[], paint: Paint): 
     blocks.push(lines.join("\n"));
   }
   return blocks.length > 0 ? ["Failed tests:", ...blocks].join("\n") : "";
-}
-
-// --- diagnostics --------------------------------------------------------------
-
-/** A diagnostic printed once, with the cells that reported it. */
-interface Unique {
-  readonly annotation: Annotation;
-  /** Index in the outcomes of the first cell that reported it, under which it is printed. */
-  readonly owner: number;
-  /** The other cells that reported it, in outcome order. */
-  readonly also: Cell[];
-  /** Index in the owner's annotations: log order within a cell. */
-  readonly position: number;
-}
-
-interface Deduplicated {
-  readonly unique: readonly Unique[];
-}
-
-/**
- * One entry per diagnostic across cells. The fingerprint leaves line numbers
- * out on purpose (it must survive code moving), so two identical warnings on
- * different lines of a file share one: the key adds the line and the level.
- */
-function deduplicate(outcomes: readonly RunCellOutcome[]): Deduplicated {
-  const byKey = new Map<string, Unique>();
-  outcomes.forEach((o, owner) => {
-    o.annotations.forEach((annotation, position) => {
-      const key = `${annotation.fingerprint}\u0000${annotation.start_line}\u0000${annotation.annotation_level}`;
-      const seen = byKey.get(key);
-      if (!seen) byKey.set(key, { annotation, owner, also: [], position });
-      else if (seen.owner !== owner && !seen.also.includes(o.cell)) seen.also.push(o.cell);
-    });
-  });
-  return { unique: [...byKey.values()] };
-}
-
-const LEVEL_RANK: Readonly<Record<AnnotationLevel, number>> = { failure: 0, warning: 1, notice: 2 };
-
-function diagnosticsSection(
-  outcomes: readonly RunCellOutcome[],
-  dedup: Deduplicated,
-  color: boolean,
-  paint: Paint,
-): string {
-  const { unique } = dedup;
-  if (unique.length === 0) return "";
-  const withPlatform = spansPlatforms(outcomes);
-  const render = (u: Unique): string[] => {
-    const lines = compilerStyle(u.annotation, color).split("\n");
-    if (u.also.length > 0) {
-      const names = u.also.slice(0, MAX_ALSO).map((c) => shortName(c, withPlatform));
-      const more = u.also.length - names.length;
-      lines.push(paint("gray", `  (also: ${names.join(", ")}${more > 0 ? `, and ${more} more` : ""})`));
-    }
-    return lines;
-  };
-
-  // Within the line budget, errors first, then warnings, then notes: a long
-  // list of warnings from the first cell must not hide the last cell's error.
-  const byPriority = [...unique].sort(
-    (a, b) =>
-      LEVEL_RANK[a.annotation.annotation_level] - LEVEL_RANK[b.annotation.annotation_level] ||
-      a.owner - b.owner ||
-      a.position - b.position,
-  );
-  const chosen = new Set<Unique>();
-  const headed = new Set<number>();
-  let used = 1; // the section's heading
-  for (const u of byPriority) {
-    const cost = render(u).length + (headed.has(u.owner) ? 0 : 1);
-    if (used + cost > MAX_DIAGNOSTIC_LINES) break;
-    used += cost;
-    chosen.add(u);
-    headed.add(u.owner);
-  }
-
-  // Printed by cell, each cell's own in level then log order.
-  const lines = ["Diagnostics:"];
-  outcomes.forEach((o, index) => {
-    const mine = byPriority.filter((u) => u.owner === index && chosen.has(u));
-    if (mine.length === 0) return;
-    lines.push(paint("bold", `${o.cell.name}:`));
-    for (const u of mine) lines.push(...render(u));
-  });
-  const more = unique.length - chosen.size;
-  if (more > 0) lines.push(`... ${more} more ${more === 1 ? "diagnostic" : "diagnostics"} not shown`);
-  return lines.join("\n");
 }

@@ -6,9 +6,10 @@
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, test } from "vitest";
 import type { Cell } from "../../src/config/matrix.ts";
-import { type Annotation, type AnnotationLevel, fingerprint } from "../../src/report/annotations.ts";
+import { parseLog } from "../../src/diagnostics/engine.ts";
+import { type Annotation, type AnnotationLevel, annotate, fingerprint } from "../../src/report/annotations.ts";
+import { MAX_DIAGNOSTIC_LINES } from "../../src/report/run-diagnostics.ts";
 import {
-  MAX_DIAGNOSTIC_LINES,
   MAX_FAILED_TESTS_PER_CELL,
   type RunCellOutcome,
   type RunConclusion,
@@ -312,6 +313,87 @@ describe("diagnostics", () => {
       "src/a.cpp:30:5: warning: comparison of integer expressions of different signedness: 'int' and 'size_t' [-Wsign-compare]",
       "linux / clang-16 / c++20 / Release:",
       "src/b.cpp:3:5: error: expected ';' before '}' token",
+    ]);
+  });
+
+  test("every distinct place once: the same warning at two columns of a line and on another line, in two cells", () => {
+    const shadow = (line: number, column: number): Annotation => ({
+      ...annotation("warning", "src/a.cpp", line, "declaration of 'n' shadows a parameter", "-Wshadow"),
+      start_column: column,
+      end_column: column,
+    });
+    const outcomes = [
+      outcome(cell("linux / gcc-12 / c++17 / Debug"), "success", {
+        annotations: [shadow(7, 5), shadow(7, 20), shadow(30, 5)],
+      }),
+      // The same three places, in another order.
+      outcome(cell("linux / clang-16 / c++20 / Release"), "success", {
+        annotations: [shadow(30, 5), shadow(7, 20), shadow(7, 5)],
+      }),
+    ];
+    const report = renderRunReport(outcomes, { color: false });
+    expect(diagnosticsOf(report)).toEqual([
+      "Diagnostics:",
+      "linux / gcc-12 / c++17 / Debug:",
+      "src/a.cpp:7:5: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      "  (also: clang-16 c++20 Release)",
+      "src/a.cpp:7:20: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      "  (also: clang-16 c++20 Release)",
+      "src/a.cpp:30:5: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      "  (also: clang-16 c++20 Release)",
+    ]);
+    expect(report).toContain("errors: 0, warnings: 6 (3 distinct)\n");
+  });
+
+  test("as many entries as report.json has annotations, from a real log: columns and header places tell them apart", () => {
+    const log = [
+      "/src/a.cpp: In function 'int f(int)':",
+      "/src/a.cpp:4:13: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      "/src/a.cpp:4:24: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      // Two errors in a system header, both placed on the line that instantiated it.
+      "In file included from /usr/include/c++/12/algorithm:61,",
+      "                 from /src/t.cpp:1:",
+      "/usr/include/c++/12/bits/stl_algo.h: In instantiation of 'void std::__sort(_RAIter, _RAIter) [with _RAIter = P*]':",
+      "/src/t.cpp:9:12:   required from here",
+      "/usr/include/c++/12/bits/stl_algo.h:1867:11: error: no match for 'operator<' (operand types are 'P' and 'P')",
+      "/usr/include/c++/12/bits/stl_algo.h:1870:11: error: no match for 'operator<' (operand types are 'P' and 'P')",
+    ].join("\n");
+    // What a cell's annotations are, in report.json too.
+    const { annotations } = annotate(parseLog(log), { roots: ["/src"] });
+    expect(annotations.map((a) => `${a.path}:${a.start_line}:${a.start_column}`)).toEqual([
+      "a.cpp:4:13",
+      "a.cpp:4:24",
+      "t.cpp:9:12",
+      "t.cpp:9:12",
+    ]);
+
+    const one = renderRunReport([outcome(cell("linux / gcc-12 / c++17 / Debug"), "failure", { annotations })], {
+      color: false,
+    });
+    expect(one).toContain("errors: 2, warnings: 2\n");
+    expect(diagnosticsOf(one).filter((l) => /^\S+:\d+:\d+: /.test(l))).toHaveLength(annotations.length);
+
+    const two = renderRunReport(
+      [
+        outcome(cell("linux / gcc-12 / c++17 / Debug"), "failure", { annotations }),
+        outcome(cell("linux / gcc-12 / c++20 / Debug"), "failure", { annotations }),
+      ],
+      { color: false },
+    );
+    expect(two).toContain("errors: 4 (2 distinct), warnings: 4 (2 distinct)\n");
+    expect(diagnosticsOf(two)).toEqual([
+      "Diagnostics:",
+      "linux / gcc-12 / c++17 / Debug:",
+      "t.cpp:9:12: error: no match for 'operator<' (operand types are 'P' and 'P')",
+      "(in /usr/include/c++/12/bits/stl_algo.h:1867:11, reached from here)",
+      "  (also: gcc-12 c++20 Debug)",
+      "t.cpp:9:12: error: no match for 'operator<' (operand types are 'P' and 'P')",
+      "(in /usr/include/c++/12/bits/stl_algo.h:1870:11, reached from here)",
+      "  (also: gcc-12 c++20 Debug)",
+      "a.cpp:4:13: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      "  (also: gcc-12 c++20 Debug)",
+      "a.cpp:4:24: warning: declaration of 'n' shadows a parameter [-Wshadow]",
+      "  (also: gcc-12 c++20 Debug)",
     ]);
   });
 
