@@ -105,7 +105,14 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
   let files: string[];
   try {
     const buildDir = settings.build.kind === "cmake" ? settings.build.cmake.build_dir : "build";
-    files = await sourceFiles(dir, buildDir);
+    const listing = await sourceFiles(dir, buildDir);
+    files = listing.files;
+    // A checkout on a worker would have their files: say plainly this run does not.
+    for (const submodule of listing.uninitialisedSubmodules) {
+      io.stderr(
+        `heimdall-build run: submodule ${submodule} is not initialised, so its files are not in the source (git submodule update --init --recursive)\n`,
+      );
+    }
   } catch (error) {
     return usage(
       error instanceof LocalSourceError ? error.message : `cannot list the files of ${dir}: ${String(error)}`,

@@ -56,27 +56,68 @@ export class LocalSourceError extends Error {
   }
 }
 
-/** The source's files, relative to `dir`, with `/` separators. */
-export async function sourceFiles(dir: string, buildDir: string): Promise<string[]> {
-  const fromGit = await gitFiles(dir);
-  const files = fromGit ?? (await walk(dir, buildDir));
-  if (files.length > MAX_SOURCE_FILES) {
-    throw new LocalSourceError(`${dir} has over ${MAX_SOURCE_FILES} files to copy: is it the project's folder?`);
-  }
-  return files.filter((file) => !NEVER.has(file.split("/")[0] ?? ""));
+/** What a local run builds: the files, and the submodules whose files are missing (not initialised). */
+export interface SourceListing {
+  /** Relative to `dir`, with `/` separators. */
+  readonly files: string[];
+  /** Submodules (paths relative to `dir`) with no work tree: a push's checkout would have their files, this run does not. */
+  readonly uninitialisedSubmodules: string[];
 }
 
-async function gitFiles(dir: string): Promise<string[] | null> {
+/** Submodules within submodules followed at most. */
+const MAX_SUBMODULE_DEPTH = 8;
+
+export async function sourceFiles(dir: string, buildDir: string): Promise<SourceListing> {
+  const fromGit = await gitFiles(dir, 0);
+  const listing = fromGit ?? { files: await walk(dir, buildDir), uninitialisedSubmodules: [] };
+  if (listing.files.length > MAX_SOURCE_FILES) {
+    throw new LocalSourceError(`${dir} has over ${MAX_SOURCE_FILES} files to copy: is it the project's folder?`);
+  }
+  return { ...listing, files: listing.files.filter((file) => !NEVER.has(file.split("/")[0] ?? "")) };
+}
+
+/**
+ * git's view of the folder: tracked files and untracked ones no .gitignore
+ * excludes; each initialised submodule's files the same way (its own
+ * .gitignore applies), so a submodule's stale build folder stays out too.
+ */
+async function gitFiles(dir: string, depth: number): Promise<SourceListing | null> {
+  let listed: string[];
+  let gitlinks: Set<string>;
   try {
-    const { stdout } = await git(dir, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], {
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    const listed = stdout.toString("utf8").split("\0").filter(Boolean);
-    // ls-files lists paths relative to dir; a submodule is listed as its folder (copied whole).
-    return [...new Set(listed)];
+    const [files, stage] = await Promise.all([
+      git(dir, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."], {
+        maxBuffer: 256 * 1024 * 1024,
+      }),
+      git(dir, ["ls-files", "-z", "--stage", "--", "."], { maxBuffer: 256 * 1024 * 1024 }),
+    ]);
+    listed = [...new Set(files.stdout.toString("utf8").split("\0").filter(Boolean))];
+    // `160000 <sha> <stage>\t<path>`: a submodule (a gitlink), listed by the first call as its folder.
+    gitlinks = new Set(
+      stage.stdout
+        .toString("utf8")
+        .split("\0")
+        .filter((entry) => entry.startsWith("160000 "))
+        .map((entry) => entry.slice(entry.indexOf("\t") + 1)),
+    );
   } catch {
     return null; // Not a git work tree (or no git): every file.
   }
+  const files = listed.filter((file) => !gitlinks.has(file));
+  const uninitialisedSubmodules: string[] = [];
+  for (const submodule of [...gitlinks].sort()) {
+    const inner =
+      depth < MAX_SUBMODULE_DEPTH && (await lstat(path.join(dir, submodule, ".git")).catch(() => null))
+        ? await gitFiles(path.join(dir, submodule), depth + 1)
+        : null;
+    if (!inner) {
+      uninitialisedSubmodules.push(submodule);
+      continue;
+    }
+    files.push(...inner.files.map((file) => `${submodule}/${file}`));
+    uninitialisedSubmodules.push(...inner.uninitialisedSubmodules.map((nested) => `${submodule}/${nested}`));
+  }
+  return { files, uninitialisedSubmodules };
 }
 
 async function walk(root: string, buildDir: string): Promise<string[]> {
@@ -127,8 +168,8 @@ export async function localIdentity(dir: string): Promise<{ repository: string; 
 
 /**
  * A copy of `files` of `dir` in a new folder under `parent`: regular files
- * copied (reflinked where the filesystem can), links kept as links, folders
- * (submodules) copied whole.
+ * copied (reflinked where the filesystem can), links kept as links, a folder
+ * (a listing outside git names none; kept for callers that do) copied whole.
  */
 export async function copySource(
   dir: string,

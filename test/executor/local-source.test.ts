@@ -35,7 +35,7 @@ describe("sourceFiles", () => {
     await writeFile(path.join(dir, ".gitignore"), "build/\n");
     await writeFile(path.join(dir, ".heimdall-build/x"), "");
     await exec("git", ["-C", dir, "add", "src/a.cpp", ".gitignore"]);
-    expect((await sourceFiles(dir, "build")).sort()).toEqual([".gitignore", "new.cpp", "src/a.cpp"]);
+    expect((await sourceFiles(dir, "build")).files.sort()).toEqual([".gitignore", "new.cpp", "src/a.cpp"]);
   });
 
   it("never runs what the folder's own .git/config names (an fsmonitor hook)", async () => {
@@ -46,8 +46,39 @@ describe("sourceFiles", () => {
     await exec("git", ["-C", dir, "config", "core.fsmonitor", hook]);
     await writeFile(path.join(dir, "a.cpp"), "int a;\n");
     await exec("git", ["-c", "core.fsmonitor=false", "-C", dir, "add", "a.cpp"]);
-    expect(await sourceFiles(dir, "build")).toEqual(["a.cpp"]);
+    expect((await sourceFiles(dir, "build")).files).toEqual(["a.cpp"]);
     await expect(lstat(marker)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("an initialised submodule's files as its own git sees them (its .gitignore too); an uninitialised one named", async () => {
+    // The library, a repository of its own with an ignored build folder.
+    const lib = await gitRepo("submodule-lib");
+    await writeFile(path.join(lib, "lib.c"), "int lib;\n");
+    await writeFile(path.join(lib, ".gitignore"), "out/\n");
+    await exec("git", ["-C", lib, "add", "."]);
+    await exec("git", ["-C", lib, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "lib"]);
+    const dir = await gitRepo("with-submodules");
+    await writeFile(path.join(dir, "main.c"), "int main;\n");
+    const add = (where: string) =>
+      exec("git", ["-C", dir, "-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, where]);
+    await add("third_party/lib");
+    await add("third_party/other");
+    await exec("git", ["-C", dir, "add", "main.c"]);
+    await exec("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app"]);
+    // A stale build folder inside the initialised one; the other made uninitialised (its work tree gone).
+    await mkdir(path.join(dir, "third_party/lib/out"));
+    await writeFile(path.join(dir, "third_party/lib/out/lib.o"), "stale");
+    await writeFile(path.join(dir, "third_party/lib/new.c"), "int n;\n");
+    await exec("git", ["-C", dir, "submodule", "deinit", "-q", "--force", "third_party/other"]);
+    const listing = await sourceFiles(dir, "build");
+    expect(listing.files.sort()).toEqual([
+      ".gitmodules",
+      "main.c",
+      "third_party/lib/.gitignore",
+      "third_party/lib/lib.c",
+      "third_party/lib/new.c",
+    ]);
+    expect(listing.uninitialisedSubmodules).toEqual(["third_party/other"]);
   });
 
   it("outside git: every file but .git, .heimdall-build and the build folder", async () => {
@@ -56,7 +87,7 @@ describe("sourceFiles", () => {
     await mkdir(path.join(dir, "src"), { recursive: true });
     await writeFile(path.join(dir, "src/a.cpp"), "");
     await writeFile(path.join(dir, "out/obj/a.o"), "");
-    expect(await sourceFiles(dir, "out")).toEqual(["src/a.cpp"]);
+    expect((await sourceFiles(dir, "out")).files).toEqual(["src/a.cpp"]);
   });
 });
 
