@@ -16,6 +16,7 @@ import {
   type Sanitizer,
   skipReason,
 } from "./catalog.ts";
+import { mergePackages, PACKAGE_LIMITS } from "./packages.ts";
 import { type ConfigProblem, type FieldPath, formatPath } from "./problems.ts";
 import { AXES, type AxisName, type CompilerRef, type Config, compilerKey, LIMITS } from "./schema.ts";
 import type { CStandard } from "./standards.ts";
@@ -41,6 +42,8 @@ export interface Cell {
   readonly cStdFlag: string | null;
   /** The image the cell runs in on Linux: the config's override or the catalog's. */
   readonly image: string | null;
+  /** Packages installed into its image (Linux): the top level's and its include entries', sorted; [] elsewhere. */
+  readonly packages: readonly string[];
   readonly skipped: boolean;
   readonly skipReason: string | null;
 }
@@ -71,6 +74,8 @@ interface Combination {
   tests?: boolean;
   /** An include entry's image for this combination. */
   image?: string;
+  /** The packages of every include entry merged into it (added to the top level's). */
+  packages?: readonly string[];
   /** Where it came from, for error positions. */
   origin: FieldPath;
 }
@@ -166,6 +171,13 @@ export function expandMatrix(config: Config): Expansion {
     }
     seen.set(cell.id, combination.origin);
     cells.push(cell);
+    if (cell.packages.length > PACKAGE_LIMITS.packages) {
+      problems.push({
+        severity: "error",
+        path: combination.origin,
+        message: `'${cell.name}' gets ${cell.packages.length} packages (top level and include entries); the limit is ${PACKAGE_LIMITS.packages}`,
+      });
+    }
   }
 
   if (cells.length === 0 && !problems.some((p) => p.severity === "error")) {
@@ -195,6 +207,8 @@ function mergeInto(
   if (entry.coverage !== undefined) target.coverage = entry.coverage;
   if (entry.tests !== undefined) target.tests = entry.tests;
   if (entry.image !== undefined) target.image = entry.image;
+  // Packages add up, unlike the keys above: every entry that matches a cell may need its own.
+  if (entry.packages !== undefined) target.packages = mergePackages(target.packages, entry.packages);
 }
 
 interface CompleteAxes {
@@ -307,6 +321,8 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     stdFlag: reason || cxxStandard === null ? null : (release.standardFlags[cxxStandard] ?? null),
     cStdFlag: reason || cStandard === null ? null : (release.cStandardFlags[cStandard] ?? null),
     image: platform === "linux" ? (image ?? imageTag(release)) : null,
+    // Only an image gets packages: other platforms' cells have none to install them into.
+    packages: platform === "linux" ? mergePackages(config.packages, combination.packages) : [],
     skipped: reason !== null,
     skipReason: reason,
   };

@@ -18,6 +18,7 @@ import {
   PLATFORMS,
   SANITIZERS,
 } from "./catalog.ts";
+import { packageList } from "./packages.ts";
 import { C_STANDARDS } from "./standards.ts";
 import { closest } from "./suggest.ts";
 
@@ -204,6 +205,9 @@ const includeEntry = z
       .describe(
         "The image of the cells this entry matches or makes (Linux), instead of the top level's or the catalog's.",
       ),
+    packages: packageList
+      .optional()
+      .describe("Packages added to the top level's for the cells this entry matches or makes (Linux)."),
   })
   .describe("Adds properties to the combinations it matches, or a new combination when it matches none.");
 const excludeEntry = z
@@ -306,6 +310,11 @@ export const configSchema = z
       .optional()
       .describe(
         "Run every Linux cell in this image instead of the catalog's (an include entry's image wins for its cells).",
+      ),
+    packages: packageList
+      .default([])
+      .describe(
+        "Packages of the image's distribution (apt on Debian/Ubuntu, dnf on Rocky) installed into a derived image for every Linux cell, e.g. [libfmt-dev, libssl-dev].",
       ),
     timeout_minutes: z.int().min(1).max(720).default(60),
     env: envMap.default({}),

@@ -13,6 +13,7 @@ import type { CellCache } from "./cache-volume.ts";
 import { ImageMissingError, imageForCell } from "./cell-image.ts";
 import { type ContainerLimits, DEFAULT_LIMITS } from "./container.ts";
 import { rememberedImagePackages } from "./image-packages.ts";
+import { ensurePackagesImage, PackagesInstallError } from "./packages-image.ts";
 import { runCell } from "./run-cell.ts";
 
 export interface DockerExecutorOptions {
@@ -50,16 +51,23 @@ export class DockerExecutor implements Executor {
 
   async prepare(cell: Cell, onProgress?: (line: string) => void): Promise<Preparation> {
     onProgress?.(cell.image ?? "");
+    const options = {
+      aptOptions: this.#options.aptOptions ?? "",
+      ...(this.#options.lockDir ? { lockDir: this.#options.lockDir } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    };
     try {
-      const image = await imageForCell(this.#options.docker, cell, {
-        aptOptions: this.#options.aptOptions ?? "",
-        ...(this.#options.lockDir ? { lockDir: this.#options.lockDir } : {}),
-        ...(onProgress ? { onProgress } : {}),
-      });
-      return { ready: true, executor: this.inImage(image) };
+      const image = await imageForCell(this.#options.docker, cell, options);
+      if (cell.packages.length === 0) return { ready: true, executor: this.inImage(image) };
+      onProgress?.(`${image} + ${cell.packages.join(" ")}`);
+      const derived = await ensurePackagesImage(this.#options.docker, image, cell.packages, options);
+      // The compiler cache stays the base image's: the compiler is the same, and ccache hashes the headers.
+      return { ready: true, executor: this.inImage(derived, image) };
     } catch (error) {
       // A config's image is not made here, only looked for: its absence is the reason itself.
       if (error instanceof ImageMissingError) return { ready: false, reason: error.message, missing: error.image };
+      // apt's own words ("E: Unable to locate package …") are the reason: the config must change, not the host.
+      if (error instanceof PackagesInstallError) return { ready: false, reason: error.message, missing: null };
       return {
         ready: false,
         reason: `the image could not be made: ${error instanceof Error ? error.message : String(error)}`,
@@ -68,10 +76,13 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  /** This executor ready to run in `image`, whichever cell it is (tests run cells in images of their own). */
-  inImage(image: string): PreparedExecutor {
+  /**
+   * This executor ready to run in `image`, whichever cell it is (tests run
+   * cells in images of their own), with the compiler cache of `cacheImage`.
+   */
+  inImage(image: string, cacheImage = image): PreparedExecutor {
     const { docker, network, labels, limits = DEFAULT_LIMITS } = this.#options;
-    const cache = this.#options.cache?.(image) ?? null;
+    const cache = this.#options.cache?.(cacheImage) ?? null;
     return {
       ranOn: image,
       memoryLimit: limits.memoryBytes,

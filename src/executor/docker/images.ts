@@ -42,6 +42,8 @@ export interface ImageSpec {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** The base image the recipe starts from, which must exist locally. */
   readonly base: string;
+  /** Labels the image carries besides the recipe's digest (what a derived image is made of). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface RecipeOptions {
@@ -132,7 +134,7 @@ async function build(docker: Docker, spec: ImageSpec, options: ImageBuildOptions
     {
       t: spec.tag,
       buildargs: { ...spec.buildArgs },
-      labels: { [DIGEST_LABEL]: digest },
+      labels: { ...spec.labels, [DIGEST_LABEL]: digest },
       pull: false,
       rm: true,
       forcerm: true,

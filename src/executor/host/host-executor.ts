@@ -17,6 +17,10 @@ export class HostExecutor implements Executor {
     const here = HOST_PLATFORM[process.platform];
     if (cell.platform !== here)
       return `${cell.platform} cells run on a ${cell.platform} machine, not on ${here ?? process.platform}`;
+    // Packages are installed into a cell's image; this machine's own are its operator's to install.
+    if (cell.packages.length > 0) {
+      return `its packages (${cell.packages.join(", ")}) are installed into a Docker image only: use --executor docker`;
+    }
     const { cxx } = hostCompilers(cell.compiler);
     if (!isOnPath(cxx, process.env.PATH)) {
       return `${cell.compiler.family}-${cell.compiler.version} is not installed here (no ${cxx} on PATH)`;
