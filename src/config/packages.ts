@@ -9,6 +9,7 @@
  * a shell's or a glob's characters. Pure: no I/O.
  */
 import { z } from "zod";
+import { describe } from "./problems.ts";
 
 export const PACKAGE_LIMITS = {
   /** Packages a list (the top level's, an include entry's) and a cell may have. */
@@ -24,10 +25,14 @@ export const PACKAGE_LIMITS = {
  */
 const PACKAGE = /^[a-z0-9](?:[a-z0-9+.-]*[a-z0-9+.])?(?:=[0-9][A-Za-z0-9.+~:-]*)?$/;
 
-const packageName = z.string().max(PACKAGE_LIMITS.nameLength).regex(PACKAGE, {
-  error:
-    "a package is a Debian package name such as libfmt-dev (lower case letters, digits, + - .), optionally with =VERSION",
-});
+const packageName = z
+  .string()
+  .max(PACKAGE_LIMITS.nameLength)
+  .regex(PACKAGE, {
+    // The name itself is in the message: in a list of dozens, the position alone is hard to read.
+    error: (issue) =>
+      `${describe(issue.input)} is not a package name: write a Debian package name such as libfmt-dev (lower case letters, digits, + - .), optionally with =VERSION`,
+  });
 
 /** A list of distinct package names, as the top level and an include entry write it. */
 export const packageList = z
