@@ -18,6 +18,15 @@ import { type Config, configSchema } from "./schema.ts";
  * - timeout_minutes: how long it holds a worker;
  * - max_parallel: how many workers it holds at once;
  * - cancel_superseded: whether its commits cancel other builds of the pull request.
+ *
+ * `packages` (top level and include entries) is the fork's: it says what the
+ * fork's code needs to build, like its build commands. What it cannot change
+ * is where packages come from or how they are installed: they come from the
+ * archive the image configures (the image being the default branch's or the
+ * catalog's), are installed by the image build with no file of the
+ * repository in it, and the cells that then run the fork's code stay as
+ * hardened and offline as ever. What a package installs runs only there
+ * (maintainer scripts at install time, as root, but no repository code).
  */
 export const BASE_BRANCH_SETTINGS = [
   "fork_prs",
