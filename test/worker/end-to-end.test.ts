@@ -145,4 +145,21 @@ describe("push → worker → check runs", () => {
       `The image '${absent}' is not on this worker's host (no registry is pulled from): its operator must pull or build it first.`,
     );
   }, 180_000);
+
+  test("a cell whose package the archive lacks fails with apt's words, before its source or build", async () => {
+    const { github, scratch } = e2e;
+    const config = "version: 1\nmatrix:\n  compiler: [gcc@12]\npackages: [libdoesnotexist-dev]\n";
+    const unknown = await exampleRepository(path.join(scratch, "repo-unknown-package"), config);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", unknown.head, config);
+    await e2e.push(unknown.head, "main", unknown.cloneUrl);
+    const run = await completedCheckRun(github, "linux / gcc-12 / c++17 / Release", 300_000);
+    expect(run.conclusion, JSON.stringify(run.output)).toBe("failure");
+
+    // apt's words first, the install's last lines after them; no step of the build ran.
+    const summary = run.output.summary ?? "";
+    expect(summary.split("\n")[0], summary).toBe(
+      "The packages could not be installed into heimdall-build/gcc-12:bookworm: E: Unable to locate package libdoesnotexist-dev",
+    );
+    expect(summary).not.toMatch(/configure step|build step/);
+  }, 360_000);
 });

@@ -165,27 +165,42 @@ function followBuild(
   onProgress?: (line: string) => void,
 ): Promise<string[]> {
   const log: string[] = [];
+  // A RUN step's output arrives in pieces that may end mid-line ("E", ": Unable to locate…"):
+  // a line is logged once its newline has come, so that a line of the log is a line printed.
+  let partial = "";
+  const add = (line: string) => {
+    if (line.trim() === "") return;
+    // Keep the tail only: a build can print a lot.
+    if (log.length >= 2000) log.shift();
+    log.push(line);
+    onProgress?.(line);
+  };
+  const flush = () => {
+    add(partial);
+    partial = "";
+  };
   return new Promise((resolve, reject) => {
     let failure: string | null = null;
     docker.modem.followProgress(
       stream,
       (error: Error | null) => {
+        flush();
         if (error) reject(new ImageBuildError(`image build stream failed: ${error.message}`, log));
         else if (failure)
           reject(new ImageBuildError(`image build failed: ${failure}\n${log.slice(-30).join("\n")}`, log));
         else resolve(log);
       },
       (event: BuildEvent) => {
-        const text = event.error ?? event.stream ?? event.status;
-        if (event.error) failure = event.errorDetail?.message ?? event.error;
-        if (!text) return;
-        for (const line of text.split("\n")) {
-          if (line.trim() === "") continue;
-          // Keep the tail only: a build can print a lot.
-          if (log.length >= 2000) log.shift();
-          log.push(line);
-          onProgress?.(line);
+        if (event.stream !== undefined && !event.error) {
+          const lines = (partial + event.stream).split("\n");
+          partial = (lines.pop() ?? "").slice(-4096);
+          for (const line of lines) add(line);
+          return;
         }
+        // A status or an error is a message of its own.
+        flush();
+        if (event.error) failure = event.errorDetail?.message ?? event.error;
+        for (const line of (event.error ?? event.status ?? "").split("\n")) add(line);
       },
     );
   });
