@@ -44,6 +44,10 @@ export interface Cell {
   readonly image: string | null;
   /** Packages installed into its image (Linux): the top level's and its include entries', sorted; [] elsewhere. */
   readonly packages: readonly string[];
+  /** The `env` of the include entries that match or make the cell, later entries winning (cell-environment.ts). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Their `configure_args`, in order: appended to `build.cmake.configure_args`. */
+  readonly configureArgs: readonly string[];
   readonly skipped: boolean;
   readonly skipReason: string | null;
 }
@@ -76,6 +80,9 @@ interface Combination {
   image?: string;
   /** The packages of every include entry merged into it (added to the top level's). */
   packages?: readonly string[];
+  /** What the include entries add to the build (merged and appended, not overwritten). */
+  env?: Record<string, string>;
+  configureArgs?: string[];
   /** Where it came from, for error positions. */
   origin: FieldPath;
 }
@@ -134,6 +141,10 @@ export function expandMatrix(config: Config): Expansion {
   const added: Combination[] = [];
   (matrix.include ?? []).forEach((entry, index) => {
     const path = ["matrix", "include", index];
+    if (entry.configure_args !== undefined && config.build.kind === "script") {
+      const message = "configure_args are arguments to CMake's configure, and this config builds with build.script";
+      problems.push({ severity: "error", path: [...path, "configure_args"], atKey: true, message });
+    }
     const entryAxes = AXES.filter((axis) => entry[axis] !== undefined);
     const fits = (c: Combination) =>
       entryAxes.every(
@@ -209,6 +220,9 @@ function mergeInto(
   if (entry.image !== undefined) target.image = entry.image;
   // Packages add up, unlike the keys above: every entry that matches a cell may need its own.
   if (entry.packages !== undefined) target.packages = mergePackages(target.packages, entry.packages);
+  if (entry.env !== undefined) target.env = { ...target.env, ...entry.env };
+  if (entry.configure_args !== undefined)
+    target.configureArgs = [...(target.configureArgs ?? []), ...entry.configure_args];
 }
 
 interface CompleteAxes {
@@ -323,6 +337,8 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     image: platform === "linux" ? (image ?? imageTag(release)) : null,
     // Only an image gets packages: other platforms' cells have none to install them into.
     packages: platform === "linux" ? mergePackages(config.packages, combination.packages) : [],
+    env: combination.env ?? {},
+    configureArgs: combination.configureArgs ?? [],
     skipped: reason !== null,
     skipReason: reason,
   };

@@ -6,6 +6,7 @@
  * violations and impossible matrices all come back as positioned problems.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
+import { environmentProblems } from "./cell-environment.ts";
 import { type Cell, expandMatrix } from "./matrix.ts";
 import {
   ConfigError,
@@ -116,13 +117,14 @@ export function parseConfig(text: string, options: ParseOptions = {}): ParseResu
   }
 
   const expansion = expandMatrix(result.data);
-  const errors = expansion.problems.filter((p) => p.severity === "error");
-  if (errors.length > 0) return fail(expansion.problems.map(place));
+  const problems = [...expansion.problems, ...environmentProblems(result.data, expansion.cells)];
+  const errors = problems.filter((p) => p.severity === "error");
+  if (errors.length > 0) return fail(problems.map(place));
   return {
     ok: true,
     config: result.data,
     cells: expansion.cells,
-    warnings: expansion.problems.map(place),
+    warnings: problems.map(place),
   };
 }
 

@@ -18,6 +18,7 @@ import {
   PLATFORMS,
   SANITIZERS,
 } from "./catalog.ts";
+import { ENV_NAME, RESERVED_ENV_NAMES, reservedEnvReason } from "./cell-environment.ts";
 import { packageList } from "./packages.ts";
 import { C_STANDARDS } from "./standards.ts";
 import { closest } from "./suggest.ts";
@@ -191,6 +192,23 @@ const axisKeys = {
 export const AXES = ["platform", "compiler", "cxx_standard", "c_standard", "build_type"] as const;
 export type AxisName = (typeof AXES)[number];
 
+const envName = z
+  .string()
+  .max(128)
+  .regex(ENV_NAME, { error: "an environment variable name is letters, digits and _" })
+  .superRefine((name, ctx) => {
+    const reason = reservedEnvReason(name);
+    if (reason) ctx.addIssue({ code: "custom", message: reason });
+  })
+  .meta({ not: { anyOf: [{ enum: [...RESERVED_ENV_NAMES] }, { pattern: "^HEIMDALL_" }] } });
+const envValue = z
+  .union([longString.regex(/^[^\0]*$/, { error: "a value cannot hold a NUL character" }), z.number(), z.boolean()])
+  .transform(String);
+/** Variables of the build; the values are literal (no `$VAR` expansion) and reach the build exactly. */
+const envMap = z.record(envName, envValue).refine((env) => Object.keys(env).length <= LIMITS.envEntries, {
+  error: `at most ${LIMITS.envEntries} environment variables`,
+});
+
 /** A docker reference (the top level's `image`, or an include entry's for its cells). */
 const imageReference = shortString.regex(/^[a-z0-9][a-z0-9._/:@-]*$/, {
   error: "an image is a docker reference such as debian:bookworm",
@@ -208,6 +226,12 @@ const includeEntry = z
     packages: packageList
       .optional()
       .describe("Packages added to the top level's for the cells this entry matches or makes (Linux)."),
+    env: envMap
+      .optional()
+      .describe("Environment of the cells this entry matches or makes, over the top level's (a later entry's wins)."),
+    configure_args: list(longString)
+      .optional()
+      .describe("Appended to build.cmake.configure_args for the cells this entry matches or makes."),
   })
   .describe("Adds properties to the combinations it matches, or a new combination when it matches none.");
 const excludeEntry = z
@@ -232,16 +256,6 @@ const matrix = z
     exclude: z.array(excludeEntry).max(LIMITS.excludeEntries).optional(),
   })
   .describe("The axes, multiplied together, then `exclude`, then `include`, as in GitHub Actions.");
-
-const envName = z
-  .string()
-  .max(128)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "an environment variable name is letters, digits and _" });
-const envMap = z
-  .record(envName, z.union([longString, z.number(), z.boolean()]).transform(String))
-  .refine((env) => Object.keys(env).length <= LIMITS.envEntries, {
-    error: `at most ${LIMITS.envEntries} environment variables`,
-  });
 
 /** A relative path inside the repository: no absolute paths, no `..`. */
 const repoPath = shortString.refine(
@@ -317,7 +331,9 @@ export const configSchema = z
         "Packages of the image's distribution (apt on Debian/Ubuntu, dnf on Rocky) installed into a derived image for every Linux cell, e.g. [libfmt-dev, libssl-dev].",
       ),
     timeout_minutes: z.int().min(1).max(720).default(60),
-    env: envMap.default({}),
+    env: envMap
+      .default({})
+      .describe("Environment of every build, CMake or script; an include entry's env goes over it for its cells."),
     artifacts: list(artifactGlob).default([]),
     sbom: sbom.prefault(true),
     max_parallel: z.int().min(1).max(LIMITS.cells).optional(),

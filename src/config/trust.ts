@@ -27,6 +27,12 @@ import { type Config, configSchema } from "./schema.ts";
  * repository in it, and the cells that then run the fork's code stay as
  * hardened and offline as ever. What a package installs runs only there
  * (maintainer scripts at install time, as root, but no repository code).
+ *
+ * `env` (the top level's, `build.script.env`, include entries') and include
+ * entries' `configure_args` stay the fork's, like its build commands: they
+ * reach only its own cells' builds, in the same hardened container, after the
+ * compiler check, and cannot set what heimdall-build sets (the cell's own
+ * variables, its compiler and flags, the worker's cache: cell-environment.ts).
  */
 export const BASE_BRANCH_SETTINGS = [
   "fork_prs",

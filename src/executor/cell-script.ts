@@ -1,12 +1,14 @@
 /**
  * The shell script that builds one cell inside its container: configure,
  * build and test with the cell's flags (the catalog's `-std=` spelling, build
- * type, sanitizers, coverage), or the config's own commands. Pure.
+ * type, sanitizers, coverage), or the config's own commands, with the config's
+ * `env` and the cell's own variables (cell-environment.ts). Pure.
  *
  * Phase markers carry a per-run nonce; a build that forges one only misstates
  * its own phase times. The conclusion never comes from the build's output.
  */
 import { compilerCommands } from "../config/catalog.ts";
+import { cellVariables, configEnvironment, ENV_NAME } from "../config/cell-environment.ts";
 import type { Cell } from "../config/matrix.ts";
 import type { Config } from "../config/schema.ts";
 import { compilerCheckLines } from "./compiler-check.ts";
@@ -108,6 +110,7 @@ export function cellScript(options: ScriptOptions): string {
   ];
   // The cell's compiler, whatever the image's defaults, checked before anything is built.
   lines.push(...compilerCheckLines(nonce, cell.compiler.family, cell.compiler.version));
+  lines.push(...environmentLines(cell, settings));
   // Only CMake builds go through ccache (its compiler launcher); a script's own build does not.
   if (settings.cache && settings.build.kind === "cmake") {
     // The counters before the build, and at exit whichever way the script ends
@@ -120,10 +123,8 @@ export function cellScript(options: ScriptOptions): string {
   }
   if (settings.build.kind === "script") {
     const commands = settings.build.script.commands.join("\n");
-    const env = Object.entries(settings.build.script.env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
     const compile = cellFlags(cell).compile;
     lines.push(
-      ...env,
       `export CXXFLAGS=${shellQuote([cell.stdFlag ?? "", ...compile].join(" ").trim())}`,
       `export CFLAGS=${shellQuote([cell.cStdFlag ?? "", ...compile].join(" ").trim())}`,
     );
@@ -153,6 +154,8 @@ export function cellScript(options: ScriptOptions): string {
     "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
     ...(settings.cache ? ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"] : []),
     ...cmake.configure_args,
+    // A cell queued before include entries had configure_args has none.
+    ...(cell.configureArgs ?? []),
   ];
   const build = [
     "cmake",
@@ -179,6 +182,20 @@ export function cellScript(options: ScriptOptions): string {
   }
   lines.push(...sbomPhase(settings, sourceDir));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The config's variables (cell-environment.ts), then the cell's own: after the
+ * compiler check, which they cannot sway (`PATH`, `LD_PRELOAD`), and before the
+ * build. Each value is quoted whole; a name the schema did not let through
+ * (a job not made from a parsed config) is refused rather than written unquoted.
+ */
+function environmentLines(cell: Cell, settings: BuildSettings): string[] {
+  const env = { ...configEnvironment(settings, cell), ...cellVariables(cell, settings) };
+  return Object.entries(env).map(([name, value]) => {
+    if (!ENV_NAME.test(name)) throw new TypeError(`not an environment variable name: ${name}`);
+    return `export ${name}=${shellQuote(value)}`;
+  });
 }
 
 /** The project's own SBOM script, last, from the repository root; its documents go in $HEIMDALL_SBOM_DIR. */

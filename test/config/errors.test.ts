@@ -129,8 +129,8 @@ const cases: readonly Case[] = [
   },
   {
     name: "a list as an environment variable's value",
-    text: yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "env:", "  CC: [gcc]"),
-    problems: [p(5, 7, ["env", "CC"], "string", "got a list")],
+    text: yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "env:", "  COMPILERS: [gcc]"),
+    problems: [p(5, 14, ["env", "COMPILERS"], "string", "got a list")],
   },
   {
     name: "an environment variable name with a leading digit",

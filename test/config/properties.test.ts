@@ -197,7 +197,12 @@ const configValue = withStrayKeys(
       coverage: flag,
       tests: mostly(fc.oneof(fc.boolean(), fc.record({ ctest_args: fc.array(fc.string()) })), junk),
       image: mostly(fc.constantFrom("debian:bookworm", "ghcr.io/me/img:1"), fc.constant("UPPER case"), junk),
-      env: mostly(fc.dictionary(fc.constantFrom("CC", "A_B", "JOBS"), fc.string()), fc.constant({ "1A": 1 }), junk),
+      env: mostly(
+        fc.dictionary(fc.constantFrom("CC_LAUNCHER", "A_B", "JOBS"), fc.string()),
+        // A name that is not one, and one heimdall-build sets itself.
+        fc.constantFrom({ "1A": 1 }, { CXX_STANDARD: "17" }),
+        junk,
+      ),
       timeout_minutes: mostly(fc.integer({ min: 1, max: 720 }), fc.integer({ min: -1, max: 1000 }), junk),
       build: mostly(
         fc.constantFrom({ cmake: {} }, { script: { commands: ["make"] } }),
@@ -245,6 +250,8 @@ const SEEDS = [
     "  include:",
     "    - compiler: clang@17",
     "      sanitizers: [address, undefined]",
+    "      env: {USE_LIBCXX: 1}",
+    "      configure_args: [-DLIBCXX=ON]",
     "    - compiler: msvc@2022",
     "      platform: windows",
     "      cxx_standard: 20",
@@ -257,7 +264,7 @@ const SEEDS = [
     "  cmake:",
     "    configure_args: [-DWERROR=ON]",
     "env:",
-    "  CCACHE_DIR: /cache",
+    "  CCACHE_BASEDIR: /work/src",
     "artifacts: [build/*.so]",
   ].join("\n"),
   [

@@ -1,6 +1,6 @@
 /** The build script of a cell, as text: the flags the catalog and config ask for, safely quoted. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -189,6 +189,54 @@ describe("cellScript", () => {
     const script = cellScript({ cell, settings, nonce: "n9", jobs: 2 });
     expect(script).toContain("export CXXFLAGS='-std=c++14'");
     expect(script).toContain("export CFLAGS='-std=c2x'");
+  });
+
+  test("include entries' configure_args come after build.cmake's, quoted whole", () => {
+    const options = first(
+      'version: 1\nmatrix:\n  compiler: [gcc@12]\n  include:\n    - {compiler: gcc@12, configure_args: ["-DNOTE=it\'s $(id) `id`", -DB=2]}\nbuild:\n  cmake: {configure_args: [-DA=1]}\n',
+    );
+    const printing = `cmake() { if [ "$1" = --version ]; then echo 'cmake version 3.25.1'; return; fi; echo CALL; printf '%s\\n' "$@"; }`;
+    const [args = []] = configureWith(options, printing);
+    const at = (arg: string) => args.indexOf(arg);
+    expect(at("-DA=1")).toBeGreaterThan(-1);
+    expect(at("-DNOTE=it's $(id) `id`")).toBe(at("-DA=1") + 1);
+    expect(at("-DB=2")).toBe(at("-DA=1") + 2);
+  });
+
+  test("the config's env and the cell's variables reach the build verbatim, after the compiler phase", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's, which must not expand it
+    const hostile = 'it\'s "quoted" $(touch pwned) `touch pwned2` ${HOME} \\ ; exit 7 #\nsecond line\n';
+    const config = [
+      "version: 1",
+      "matrix:",
+      "  compiler: [gcc@12]",
+      "  include:",
+      `    - {compiler: gcc@12, env: ${JSON.stringify({ FROM_INCLUDE: hostile, SHARED: "include" })}}`,
+      "build:",
+      "  script:",
+      `    commands: ${JSON.stringify(['printf %s "$FROM_TOP" > top.out', 'printf %s "$FROM_INCLUDE" > include.out', 'printf %s "$SHARED/$CMAKE_BUILD_PARALLEL_LEVEL/$HEIMDALL_CELL" > cell.out'])}`,
+      `env: ${JSON.stringify({ FROM_TOP: hostile, SHARED: "top", CMAKE_BUILD_PARALLEL_LEVEL: 1 })}`,
+      "cache: false",
+    ].join("\n");
+    const { cell, settings } = first(config);
+    const dir = mkdtempSync(path.join(tmpdir(), "cell-script-env-"));
+    try {
+      const script = cellScript({ cell, settings, nonce: "n", jobs: 2, sourceDir: dir }).split("\n");
+      const compiler = script.indexOf("phase compiler check_compilers");
+      const firstExport = script.findIndex((l) => l.startsWith("export FROM_TOP="));
+      expect(firstExport).toBeGreaterThan(compiler);
+      // Without the compiler phase: this test needs no gcc 12.
+      const body = script.filter((_, i) => i !== compiler).join("\n");
+      execFileSync("bash", ["-c", body], { cwd: dir, encoding: "utf8" });
+      const read = (file: string) => readFileSync(path.join(dir, file), "utf8");
+      expect(read("top.out")).toBe(hostile);
+      expect(read("include.out")).toBe(hostile);
+      // The include entry's wins over the top level's; the config's over the script's defaults.
+      expect(read("cell.out")).toBe("include/1/linux-gcc-12-cxx17-release");
+      expect(existsSync(path.join(dir, "pwned")) || existsSync(path.join(dir, "pwned2"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("shellQuote round-trips any string through bash", () => {

@@ -1,13 +1,16 @@
 /** What the executor tests share: gcc 12's image, a parsed config, the example project. */
 import { execFileSync } from "node:child_process";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
+import { afterAll, beforeAll } from "vitest";
 import { findCompiler } from "../../src/config/catalog.ts";
 import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
+import { requireDocker } from "./docker.ts";
 
 export const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
 
@@ -81,4 +84,23 @@ export async function exampleRepository(
   git("add", ".");
   git("commit", "-q", "-m", "example");
   return { repo: dir, head: git("rev-parse", "HEAD"), cloneUrl: `file://${dir}` };
+}
+
+/**
+ * For the tests of the file or `describe` it is called in: the engine, gcc 12's
+ * image (built first when missing) and a scratch folder removed after them.
+ */
+export function useGcc12Containers(prefix: string): () => { docker: Docker; image: string; scratch: string } {
+  let ready: { docker: Docker; image: string; scratch: string } | undefined;
+  beforeAll(async () => {
+    const docker = await requireDocker();
+    ready = { docker, image: await gcc12Image(docker), scratch: await mkdtemp(path.join(tmpdir(), prefix)) };
+  }, 900_000);
+  afterAll(async () => {
+    if (ready) await rm(ready.scratch, { recursive: true, force: true });
+  });
+  return () => {
+    if (!ready) throw new Error("the engine is asked for before the tests start");
+    return ready;
+  };
 }
