@@ -13,6 +13,7 @@
  * `$VAR` expansion) and reach only the cell's own build, after its compiler
  * was checked. Pure.
  */
+import { llvmEnvironment } from "./llvm.ts";
 import type { Cell } from "./matrix.ts";
 import type { ConfigProblem } from "./problems.ts";
 import type { Config } from "./schema.ts";
@@ -34,6 +35,9 @@ export const CELL_VARIABLES = [
   "ENABLE_COVERAGE",
   "ENABLE_SANITIZERS",
   "SANITIZERS",
+  "LLVM_VERSION",
+  "LLVM_CONFIG",
+  "LLVM_DIR",
 ] as const;
 export type CellVariable = (typeof CELL_VARIABLES)[number];
 
@@ -56,7 +60,9 @@ export function cellVariables(cell: Cell, settings: Pick<Config, "tests">): Reco
     ENABLE_COVERAGE: String(cell.coverage),
     ENABLE_SANITIZERS: String(cell.sanitizers.length > 0),
     SANITIZERS: cell.sanitizers.join(","),
-  };
+    // Empty without the llvm axis (a cell queued before it existed has none either).
+    ...(cell.llvm == null ? { LLVM_VERSION: "", LLVM_CONFIG: "", LLVM_DIR: "" } : llvmEnvironment(cell.llvm)),
+  } as Record<CellVariable, string>;
 }
 
 /** The config's variables for a cell, by precedence: top level, then `build.script.env`, then include entries'. */
@@ -85,6 +91,9 @@ const WHAT_CELL_VARIABLE_SAYS: Readonly<Record<CellVariable, string>> = {
   ENABLE_COVERAGE: "whether the cell measures coverage",
   ENABLE_SANITIZERS: "whether the cell has sanitizers",
   SANITIZERS: "the cell's sanitizers",
+  LLVM_VERSION: "the cell's LLVM release (matrix.llvm)",
+  LLVM_CONFIG: "the cell's llvm-config",
+  LLVM_DIR: "the cell's LLVM CMake package folder",
 };
 
 const SET_BY_HEIMDALL: Readonly<Record<string, string>> = {

@@ -16,6 +16,7 @@ import {
   type Sanitizer,
   skipReason,
 } from "./catalog.ts";
+import { llvmPackages, llvmSkipReason } from "./llvm.ts";
 import { mergePackages, PACKAGE_LIMITS } from "./packages.ts";
 import { type ConfigProblem, type FieldPath, formatPath } from "./problems.ts";
 import { AXES, type AxisName, type CompilerRef, type Config, compilerKey, LIMITS } from "./schema.ts";
@@ -32,6 +33,8 @@ export interface Cell {
   readonly cxxStandard: CxxStandard | null;
   /** Null in a cell without a C standard (its C is compiled as the project or compiler chooses). */
   readonly cStandard: CStandard | null;
+  /** The LLVM release the cell builds against (its llvm-N-dev in the image), null without the axis. */
+  readonly llvm: number | null;
   readonly buildType: BuildType;
   readonly sanitizers: readonly Sanitizer[];
   readonly coverage: boolean;
@@ -65,6 +68,7 @@ const AXIS_DEFAULTS = {
   platform: "linux",
   cxx_standard: 17,
   c_standard: null,
+  llvm: null,
   build_type: "Release",
 } as const satisfies Partial<Record<AxisName, unknown>>;
 
@@ -230,6 +234,7 @@ interface CompleteAxes {
   compiler: CompilerRef;
   cxx_standard: CxxStandard | null;
   c_standard: CStandard | null;
+  llvm: number | null;
   build_type: BuildType;
 }
 
@@ -273,7 +278,7 @@ function completeAxes(
     }
   }
   if (!complete) return null;
-  return { cxx_standard: null, c_standard: null, ...axes } as unknown as CompleteAxes;
+  return { cxx_standard: null, c_standard: null, llvm: null, ...axes } as unknown as CompleteAxes;
 }
 
 const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
@@ -291,7 +296,7 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
   const tests = combination.tests ?? config.tests.enabled;
   // An include entry's image for its cells, else the top level's, else (below) the catalog's.
   const image = combination.image ?? config.image;
-  const { platform, compiler, cxx_standard: cxxStandard, c_standard: cStandard, build_type: buildType } = axes;
+  const { platform, compiler, cxx_standard: cxxStandard, c_standard: cStandard, llvm, build_type: buildType } = axes;
 
   const tags = [...sanitizers.map((s) => SANITIZER_SHORT[s]), ...(coverage ? ["coverage"] : [])];
   const compilerName = `${compiler.family}-${compiler.version}`;
@@ -300,17 +305,26 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     ...(cxxStandard !== null ? [`c++${cxxStandard}`] : []),
     ...(cStandard !== null ? [`c${cStandard}`] : []),
   ];
-  const name = [platform, compilerName, ...standards, buildType, ...(tags.length ? [tags.join("+")] : [])].join(" / ");
+  const llvmName = llvm !== null ? [`llvm-${llvm}`] : [];
+  const name = [
+    platform,
+    compilerName,
+    ...standards,
+    ...llvmName,
+    buildType,
+    ...(tags.length ? [tags.join("+")] : []),
+  ].join(" / ");
   const id = [
     platform,
     compilerName,
     ...(cxxStandard !== null ? [`cxx${cxxStandard}`] : []),
     ...(cStandard !== null ? [`c${cStandard}`] : []),
+    ...(llvm !== null ? [`llvm${llvm}`] : []),
     buildType.toLowerCase(),
     ...tags,
   ].join("-");
 
-  const reason = skipReason({
+  const catalogReason = skipReason({
     platform,
     family: compiler.family,
     version: compiler.version,
@@ -320,6 +334,12 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     coverage,
     imageOverride: image !== undefined,
   });
+  // The compiler's own reasons first; then whether its image's suite carries the LLVM release.
+  const reason =
+    catalogReason ??
+    (llvm === null
+      ? null
+      : llvmSkipReason(compiler.family, compiler.version, llvm, { platform, imageOverride: image !== undefined }));
   const release = findCompiler(compiler.family, compiler.version) as CompilerRelease;
   return {
     id,
@@ -328,6 +348,7 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     compiler,
     cxxStandard,
     cStandard,
+    llvm,
     buildType,
     sanitizers,
     coverage,
@@ -336,7 +357,10 @@ function makeCell(config: Config, combination: Combination, axes: CompleteAxes):
     cStdFlag: reason || cStandard === null ? null : (release.cStandardFlags[cStandard] ?? null),
     image: platform === "linux" ? (image ?? imageTag(release)) : null,
     // Only an image gets packages: other platforms' cells have none to install them into.
-    packages: platform === "linux" ? mergePackages(config.packages, combination.packages) : [],
+    packages:
+      platform === "linux"
+        ? mergePackages(config.packages, combination.packages, llvm !== null ? llvmPackages(llvm) : [])
+        : [],
     env: combination.env ?? {},
     configureArgs: combination.configureArgs ?? [],
     skipped: reason !== null,

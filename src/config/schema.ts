@@ -156,6 +156,8 @@ const compilerAxisItem = z
 const platform = z.enum(PLATFORMS);
 const cxxStandard = z.literal(CXX_STANDARDS);
 const cStandard = z.literal(C_STANDARDS);
+/** An LLVM release by its major version; which suites carry it is the catalog's to say (llvm.ts). */
+const llvmRelease = z.int({ error: "an LLVM release is a whole number such as 16" }).min(3).max(99);
 const buildType = z.enum(BUILD_TYPES);
 const sanitizers = z.array(z.enum(SANITIZERS)).max(SANITIZERS.length);
 
@@ -186,10 +188,11 @@ const axisKeys = {
   compiler: compilerSchema.optional(),
   cxx_standard: cxxStandard.optional(),
   c_standard: cStandard.optional(),
+  llvm: llvmRelease.optional(),
   build_type: buildType.optional(),
 };
 
-export const AXES = ["platform", "compiler", "cxx_standard", "c_standard", "build_type"] as const;
+export const AXES = ["platform", "compiler", "cxx_standard", "c_standard", "llvm", "build_type"] as const;
 export type AxisName = (typeof AXES)[number];
 
 const envName = z
@@ -251,6 +254,11 @@ const matrix = z
     c_standard: axis(cStandard, "C standard")
       .optional()
       .describe("C standards (90, 99, 11, 17, 23), spelled per compiler by the catalog. Default: none."),
+    llvm: axis(llvmRelease, "LLVM release")
+      .optional()
+      .describe(
+        "LLVM releases to build against: llvm-N-dev in the cell's image, LLVM_VERSION, LLVM_CONFIG and LLVM_DIR set. Default: none.",
+      ),
     build_type: axis(buildType, "build type").optional().describe("Default: [Release]."),
     include: z.array(includeEntry).max(LIMITS.includeEntries).optional(),
     exclude: z.array(excludeEntry).max(LIMITS.excludeEntries).optional(),

@@ -673,3 +673,50 @@ describe("the C standard axis", () => {
     ]);
   });
 });
+
+describe("the llvm axis", () => {
+  it("names cells by their LLVM release, gives them llvm-N-dev, and skips a compiler whose suite lacks it", () => {
+    const cells = cellsOf(yaml("version: 1", "matrix:", "  compiler: [gcc@12, gcc@14]", "  llvm: [16, 19]"));
+    expect(cells.map((c) => [c.name, c.id, c.llvm, c.packages, c.skipReason])).toEqual([
+      ["linux / gcc-12 / c++17 / llvm-16 / Release", "linux-gcc-12-cxx17-llvm16-release", 16, ["llvm-16-dev"], null],
+      ["linux / gcc-12 / c++17 / llvm-19 / Release", "linux-gcc-12-cxx17-llvm19-release", 19, ["llvm-19-dev"], null],
+      [
+        "linux / gcc-14 / c++17 / llvm-16 / Release",
+        "linux-gcc-14-cxx17-llvm16-release",
+        16,
+        ["llvm-16-dev"],
+        "gcc 14's image is Debian trixie, which carries LLVM 17, 18, 19, 22, not 16 (LLVM 16 is in bullseye, bookworm); set an include entry's image that has both",
+      ],
+      ["linux / gcc-14 / c++17 / llvm-19 / Release", "linux-gcc-14-cxx17-llvm19-release", 19, ["llvm-19-dev"], null],
+    ]);
+  });
+
+  it("an include entry per release adds its packages; a release no suite carries is skipped unless an image is named", () => {
+    const cells = cellsOf(
+      yaml(
+        "version: 1",
+        "matrix:",
+        "  compiler: [clang@16]",
+        "  llvm: [16, 12, 10]",
+        "  include:",
+        "    - {llvm: 16, packages: [liblld-16-dev]}",
+        "    - {llvm: 12, image: 'my/llvm12:1'}",
+      ),
+    );
+    expect(cells.map((c) => [c.name, c.packages, c.image, c.skipReason])).toEqual([
+      [
+        "linux / clang-16 / c++17 / llvm-16 / Release",
+        ["liblld-16-dev", "llvm-16-dev"],
+        "heimdall-build/clang-16:bookworm",
+        null,
+      ],
+      ["linux / clang-16 / c++17 / llvm-12 / Release", ["llvm-12-dev"], "my/llvm12:1", null],
+      [
+        "linux / clang-16 / c++17 / llvm-10 / Release",
+        ["llvm-10-dev"],
+        "heimdall-build/clang-16:bookworm",
+        "no Debian suite carries LLVM 10 (llvm-10-dev; they carry LLVM 9, 11, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23): name an image that has it",
+      ],
+    ]);
+  });
+});

@@ -99,6 +99,9 @@ describe.each<Where>(["container", "host"])("a cell's environment (%s)", (where)
       ENABLE_COVERAGE: "true",
       ENABLE_SANITIZERS: "false",
       SANITIZERS: "",
+      LLVM_VERSION: "",
+      LLVM_CONFIG: "",
+      LLVM_DIR: "",
       CC: "gcc-12",
       CXX: "g++-12",
     });

@@ -24,4 +24,7 @@ export const ASAN_CELL_VARIABLES: Readonly<Record<string, string>> = {
   ENABLE_COVERAGE: "false",
   ENABLE_SANITIZERS: "true",
   SANITIZERS: "address",
+  LLVM_VERSION: "",
+  LLVM_CONFIG: "",
+  LLVM_DIR: "",
 };
