@@ -184,7 +184,7 @@ describe("cellScript", () => {
 
   test("a script build gets the cell's standards in CXXFLAGS and CFLAGS", () => {
     const { cell, settings } = first(
-      "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [14]\n  c_standard: [23]\nbuild:\n  script:\n    commands: [make]\n",
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [14]\n  c_standard: [23]\nbuild:\n  script:\n    commands: [make]\ntests: false\n",
     );
     const script = cellScript({ cell, settings, nonce: "n9", jobs: 2 });
     expect(script).toContain("export CXXFLAGS='-std=c++14'");
