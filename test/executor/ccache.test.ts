@@ -11,7 +11,6 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../../src/config/parse.ts";
-import { runAttempt } from "../../src/executor/attempt.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { cacheVolumeName } from "../../src/executor/docker/cache-volume.ts";
 import { runContainer } from "../../src/executor/docker/container.ts";
@@ -19,7 +18,7 @@ import { DockerExecutor } from "../../src/executor/docker/docker-executor.ts";
 import { runCell } from "../../src/executor/docker/run-cell.ts";
 import type { CellRunResult } from "../../src/executor/executor.ts";
 import { requireDocker } from "../support/docker.ts";
-import { copyExample, gcc12Image } from "../support/executor.ts";
+import { attemptFirstCell, copyExample, gcc12Image } from "../support/executor.ts";
 
 const example = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
 const run = randomBytes(4).toString("hex");
@@ -130,25 +129,11 @@ describe("the shared ccache volume", () => {
   test("a script cell's own CMake goes through ccache: run again from another workspace, its summary shows the hits", async () => {
     // CMake reads CMAKE_<LANG>_COMPILER_LAUNCHER from the environment the script cell exports.
     const commands = ["cmake -S . -B build -G Ninja", "cmake --build build"];
-    const { cell, settings } = configured(
-      `build:\n  script:\n    commands: ${JSON.stringify(commands)}\ntests: {test_dir: build}\nsbom: false\n`,
-    );
+    const yaml = `version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\nbuild:\n  script:\n    commands: ${JSON.stringify(commands)}\ntests: {test_dir: build}\nsbom: false\n`;
     const executor = new DockerExecutor({ docker, network: false, cache: () => ({ volume: script, maxSize: "500M" }) });
     const attempt = async (name: string) => {
-      let log = "";
-      const report = await runAttempt({
-        cell,
-        settings,
-        workspace: await copyExample(path.join(scratch, name)),
-        repository: "octo/lib",
-        headSha: "b".repeat(40),
-        jobs: 2,
-        outputs: null,
-        onOutput: (chunk) => {
-          log += chunk;
-        },
-        executor: executor.inImage(image),
-      });
+      const workspace = await copyExample(path.join(scratch, name));
+      const { report, log } = await attemptFirstCell(yaml, workspace, executor.inImage(image));
       expect(report.conclusion, log.slice(-3000)).toBe("success");
       return report;
     };

@@ -6,30 +6,14 @@
  * a link among them refused; a command that passes without writing the
  * reports tests.junit names failing the cell with why.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import type Docker from "dockerode";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runAttempt } from "../../src/executor/attempt.ts";
+import { describe, expect, test } from "vitest";
 import { DockerExecutor } from "../../src/executor/docker/docker-executor.ts";
-import { requireDocker } from "../support/docker.ts";
-import { configured, copyExample, failCountsWordsInCxx20, gcc12Image } from "../support/executor.ts";
+import { attemptFirstCell, copyExample, failCountsWordsInCxx20, gcc12Setup } from "../support/executor.ts";
 import { GTEST_REPORT } from "../support/junit-reports.ts";
 
-let docker: Docker;
-let image: string;
-let scratch: string;
-
-beforeAll(async () => {
-  docker = await requireDocker();
-  image = await gcc12Image(docker);
-  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-script-tests-"));
-}, 900_000);
-
-afterAll(async () => {
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-});
+const setup = gcc12Setup("heimdall-script-tests-");
 
 /** examples/hello-cpp with greeting.counts_words failing in C++20, built by its own CMake calls from a script. */
 function config(tests: string, commands = ["cmake -S . -B build -G Ninja", "cmake --build build"]): string {
@@ -37,28 +21,12 @@ function config(tests: string, commands = ["cmake -S . -B build -G Ninja", "cmak
 }
 
 async function attempt(name: string, yaml: string, edit?: (dir: string) => Promise<void>) {
-  const { cells, settings } = configured(yaml);
-  const cell = cells[0];
-  if (!cell) throw new Error("no cell");
+  const { docker, image, scratch } = setup;
   const workspace = await copyExample(path.join(scratch, name), async (dir) => {
     await failCountsWordsInCxx20(dir);
     await edit?.(dir);
   });
-  let log = "";
-  const report = await runAttempt({
-    cell,
-    settings,
-    workspace,
-    repository: "octo/lib",
-    headSha: "a".repeat(40),
-    jobs: 2,
-    outputs: null,
-    onOutput: (chunk) => {
-      log += chunk;
-    },
-    executor: new DockerExecutor({ docker, network: false }).inImage(image),
-  });
-  return { report, log };
+  return attemptFirstCell(yaml, workspace, new DockerExecutor({ docker, network: false }).inImage(image));
 }
 
 describe("a script build's ctest, in test_dir", () => {
