@@ -180,6 +180,8 @@ async function runOne(options: LocalRunOptions, executor: Executor, cell: Cell):
 
 function reasonOf(report: AttemptReport): string | null {
   const { result } = report;
+  // Its tests passed, but left no report where tests.junit says: failed for that.
+  if (report.testsProblem !== null && result.conclusion === "success") return report.testsProblem;
   const [offStandard] = mismatches(report.standards.checks);
   // Passed, but not with its standard (neutral), or failed only for that (standard_mismatch: fail).
   if (offStandard && result.conclusion === "success" && report.conclusion !== "success")

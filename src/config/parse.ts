@@ -17,6 +17,7 @@ import {
 } from "./problems.ts";
 import { type Config, configSchema, LIMITS } from "./schema.ts";
 import { knownKeysAt } from "./schema-keys.ts";
+import { testsProblems } from "./tests-check.ts";
 
 export const DEFAULT_CONFIG_FILE = ".heimdall-build.yml";
 
@@ -110,14 +111,16 @@ export function parseConfig(text: string, options: ParseOptions = {}): ParseResu
     ]);
   }
 
-  const place = (p: ConfigProblem) => positioned(p, rangeOf(doc.contents, p.path, p.atKey ?? false));
+  const place = (p: ConfigProblem) =>
+    positioned(p, p.pointAt ? rangeOf(doc.contents, p.pointAt, true) : rangeOf(doc.contents, p.path, p.atKey ?? false));
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
     return fail(issuesToProblems(result.error.issues, (path) => knownKeysAt(configSchema, path)).map(place));
   }
 
   const expansion = expandMatrix(result.data);
-  const problems = [...expansion.problems, ...environmentProblems(result.data, expansion.cells)];
+  const tests = testsProblems(result.data, (data as { tests?: unknown }).tests);
+  const problems = [...tests, ...expansion.problems, ...environmentProblems(result.data, expansion.cells)];
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0) return fail(problems.map(place));
   return {

@@ -14,6 +14,8 @@ export interface ConfigProblem {
   readonly message: string;
   /** Point at the key of `path` (unknown keys) rather than its value. */
   readonly atKey?: boolean;
+  /** The key to point at instead of `path`, when the file lacks the key the problem is about. */
+  readonly pointAt?: FieldPath;
 }
 
 export interface PositionedProblem extends ConfigProblem {

@@ -300,15 +300,51 @@ const build = z
       : { kind: "cmake" as const, cmake: b.cmake ?? cmake.parse({}) },
   );
 
+/** Globs of the JUnit XML files a test command writes, relative to the repository. */
+const junitGlobs = z
+  .array(repoPath.describe("A glob relative to the repository, e.g. build/test-results/*.xml"))
+  .min(1)
+  .max(LIMITS.listItems);
+
 const tests = z
   .union([
     z.boolean(),
     z
       .strictObject({
         ctest_args: list(longString).optional().describe("Extra arguments to ctest."),
-        command: longString.optional().describe("A command that runs the tests instead of ctest."),
+        test_dir: repoPath
+          .optional()
+          .describe(
+            "The folder ctest runs in, relative to the repository: required for a script build's ctest; a CMake build's build_dir by default.",
+          ),
+        command: longString
+          .optional()
+          .describe("A command that runs the tests instead of ctest, from the repository's root."),
+        junit: junitGlobs
+          .optional()
+          .describe(
+            "The JUnit XML files the command writes (googletest's --gtest_output=xml:, ctest's --output-junit), read for counts and failed tests.",
+          ),
       })
-      .refine((t) => !(t.ctest_args && t.command), { error: "takes either ctest_args or command, not both" }),
+      .superRefine((t, ctx) => {
+        // Which of the two runners: ctest (ctest_args, test_dir) or the project's own command (junit).
+        if (t.ctest_args && t.command)
+          ctx.addIssue({ code: "custom", message: "takes either ctest_args or command, not both" });
+        if (t.test_dir !== undefined && t.command !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["test_dir"],
+            message:
+              "is the folder ctest runs in; a command runs from the repository's root (write `cd DIR && ...` in the command)",
+          });
+        if (t.junit && t.command === undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: ["junit"],
+            message:
+              "names the JUnit files a test command writes, and goes with command; ctest's own JUnit is read without it",
+          });
+      }),
   ])
   .transform((t) => (typeof t === "boolean" ? { enabled: t } : { enabled: true, ...t }));
 

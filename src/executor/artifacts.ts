@@ -59,6 +59,8 @@ export interface ArtifactLimits {
   readonly maxBytes?: number;
   /** Directory entries the walk looks at, at most; default 100,000. */
   readonly maxEntries?: number;
+  /** What the files are, in the limits' reasons ("over the limit of 100 artifact files"); default "artifact". */
+  readonly noun?: string;
 }
 
 export interface CollectedArtifacts {
@@ -70,15 +72,15 @@ export const DEFAULT_ARTIFACT_LIMITS = {
   maxFiles: 100,
   maxBytes: 1024 ** 3,
   maxEntries: 100_000,
-} as const satisfies Required<ArtifactLimits>;
+} as const satisfies Required<Omit<ArtifactLimits, "noun">>;
 
 /** The reasons a path is refused, as they appear in `refused`. */
 export const REFUSED = {
   symlink: "a symbolic link: not followed",
   notRegular: (kind: string) => `not a regular file (${kind})`,
   // The limit by name: the summary lists these reasons, and "over the limit" leaves a user guessing which.
-  tooMany: (maxFiles: number) => `over the limit of ${maxFiles} artifact files`,
-  tooLarge: (maxBytes: number) => `over the limit of ${formatLimit(maxBytes)} of artifacts in all`,
+  tooMany: (maxFiles: number, noun = "artifact") => `over the limit of ${maxFiles} ${noun} files`,
+  tooLarge: (maxBytes: number, noun = "artifact") => `over the limit of ${formatLimit(maxBytes)} of ${noun}s in all`,
   outside: "not a path inside the repository (absolute or with '..')",
   changed: "changed while it was being collected",
   unreadable: (code: string) => `could not be read (${code})`,
@@ -244,7 +246,7 @@ export async function collectArtifacts(
   // Once a limit is reached the rest is refused for it: the sorted order decides what is kept.
   let full: string | null = null;
   for (const candidate of candidates) {
-    if (full === null && artifacts.length >= maxFiles) full = REFUSED.tooMany(maxFiles);
+    if (full === null && artifacts.length >= maxFiles) full = REFUSED.tooMany(maxFiles, limits.noun);
     if (full !== null) {
       refused.push({ path: candidate.rel, reason: full });
       continue;
@@ -252,7 +254,7 @@ export async function collectArtifacts(
     const absolute = path.join(root, candidate.rel);
     const outcome = await readArtifact(absolute, candidate, maxBytes - total);
     if (outcome.kind === "over") {
-      full = REFUSED.tooLarge(maxBytes);
+      full = REFUSED.tooLarge(maxBytes, limits.noun);
       refused.push({ path: candidate.rel, reason: full });
     } else if (outcome.kind === "refused") {
       refused.push({ path: candidate.rel, reason: outcome.reason });

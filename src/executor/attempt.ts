@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { PassThrough } from "node:stream";
 import type { Cell } from "../config/matrix.ts";
 import { type CellLinks, type CellSummary, cellSummary, type RefusedArtifact } from "../report/cell-summary.ts";
-import { isJunitError, parseJunit, type TestResults } from "../report/junit.ts";
+import type { TestResults } from "../report/junit.ts";
 import { cellSbom, type ImagePackage } from "../report/sbom.ts";
 import { concludeWithStandards, mismatches, mismatchWords } from "../report/standard-check.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
@@ -18,6 +18,7 @@ import { type CellStandards, cellStandards } from "./compile-commands-file.ts";
 import type { IdentifiedCompiler } from "./compiler-check.ts";
 import type { CellRunResult, PreparedExecutor } from "./executor.ts";
 import { DEFAULT_MAX_LOG_BYTES } from "./log-sink.ts";
+import { attemptTests } from "./test-reports.ts";
 
 export const TOOL = { name: "heimdall-build", version: "0.1.0" } as const;
 
@@ -61,7 +62,7 @@ export interface AttemptRequest {
 
 export interface AttemptReport {
   readonly result: CellRunResult;
-  /** The cell's conclusion: the run's, made neutral or failure by a standard mismatch (the config's standard_mismatch). */
+  /** The cell's conclusion: the run's, made a failure by missing test reports (tests.junit), neutral or failure by a standard mismatch (standard_mismatch). */
   readonly conclusion: CellRunResult["conclusion"] | "neutral";
   /** What the compile commands say of the cell's standards. */
   readonly standards: CellStandards;
@@ -69,6 +70,8 @@ export interface AttemptReport {
   readonly standardMismatch: boolean;
   /** The test results, null when no JUnit file was written or it could not be read. */
   readonly tests: TestResults | null;
+  /** Why a cell whose test step passed failed all the same: the reports tests.junit names are missing. */
+  readonly testsProblem: string | null;
   readonly links: CellLinks;
   /** What the image or host was, as the summary names it. */
   readonly ranOn: string;
@@ -131,12 +134,13 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     result.conclusion === "cancelled"
       ? { checks: null, notChecked: null, compileCommands: null }
       : await cellStandards(request.workspace, cell, settings);
+  // ctest's JUnit, or the project's own reports; a passing test step that left none of these fails the cell.
+  const { tests, notRead, problem: testsProblem } = await attemptTests(request.workspace, settings, result);
+  const ran = testsProblem !== null && result.conclusion === "success" ? "failure" : result.conclusion;
   // Jobs queued before the key existed carry no standard_mismatch.
   const policy = settings.standard_mismatch ?? "warn";
-  const conclusion = concludeWithStandards(result.conclusion, standards.checks, policy);
+  const conclusion = concludeWithStandards(ran, standards.checks, policy);
   const [offStandard] = mismatches(standards.checks);
-  const parsed = result.junitXml ? parseJunit(result.junitXml) : null;
-  const tests = parsed && !isJunitError(parsed) ? parsed : null;
   // A cancelled cell keeps its log only: whoever cancelled it does not wait for its artifacts and SBOM.
   const links = !outputs
     ? {}
@@ -176,14 +180,14 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     annotations: result.diagnostics.annotations,
     dropped: result.diagnostics.dropped,
     tests,
+    testReportsNotRead: notRead,
     links,
     ...(result.conclusion === "timed_out" ? { reason: `timed out after ${limit.text}` } : {}),
+    ...(ran === "failure" && testsProblem !== null ? { reason: testsProblem } : {}),
     // The cell's compiler is missing or another one: never a pass, and the title says what the image has instead.
     ...(result.conclusion === "failure" && result.compilerProblem ? { reason: result.compilerProblem } : {}),
     // Failed only because standard_mismatch is fail: the title says what the standard was.
-    ...(result.conclusion === "success" && conclusion === "failure" && offStandard
-      ? { reason: mismatchWords(offStandard) }
-      : {}),
+    ...(ran === "success" && conclusion === "failure" && offStandard ? { reason: mismatchWords(offStandard) } : {}),
     ...(result.oomKilled && memoryLimit !== null ? { outOfMemory: { limitBytes: memoryLimit } } : {}),
   });
   const standardMismatch = policy !== "ignore" && offStandard !== undefined;
@@ -193,6 +197,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptReport
     standards,
     standardMismatch,
     tests,
+    testsProblem,
     links,
     ranOn,
     timeLimit: limit.text,

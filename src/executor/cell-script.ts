@@ -13,6 +13,7 @@ import type { Cell } from "../config/matrix.ts";
 import type { Config } from "../config/schema.ts";
 import { compilerCheckLines } from "./compiler-check.ts";
 import { shellQuote } from "./shell-quote.ts";
+import { testCommand } from "./test-phase.ts";
 
 /** What the worker keeps of the config for a build (no matrix: the job carries its cell). */
 export type BuildSettings = Omit<Config, "matrix">;
@@ -111,8 +112,8 @@ export function cellScript(options: ScriptOptions): string {
   // The cell's compiler, whatever the image's defaults, checked before anything is built.
   lines.push(...compilerCheckLines(nonce, cell.compiler.family, cell.compiler.version));
   lines.push(...environmentLines(cell, settings));
-  // Only CMake builds go through ccache (its compiler launcher); a script's own build does not.
-  if (settings.cache && settings.build.kind === "cmake") {
+  // A CMake build goes through ccache by its compiler launcher; so does a script's own CMake (launcher variables, below).
+  if (settings.cache) {
     // The counters before the build, and at exit whichever way the script ends
     // (a failed phase exits early); the exit status is kept.
     lines.push(
@@ -125,12 +126,13 @@ export function cellScript(options: ScriptOptions): string {
     const commands = settings.build.script.commands.join("\n");
     const compile = cellFlags(cell).compile;
     lines.push(
+      ...scriptCacheLines(settings),
       `export CXXFLAGS=${shellQuote([cell.stdFlag ?? "", ...compile].join(" ").trim())}`,
       `export CFLAGS=${shellQuote([cell.cStdFlag ?? "", ...compile].join(" ").trim())}`,
     );
     lines.push(`phase build ${shellQuote(commands)}`);
-    if (settings.tests.enabled && settings.tests.command)
-      lines.push(`phase test ${shellQuote(settings.tests.command)}`);
+    const test = testCommand(cell, settings, results.junit);
+    if (test !== null) lines.push(`phase test ${shellQuote(test)}`);
     lines.push(...sbomPhase(settings, sourceDir));
     return `${lines.join("\n")}\n`;
   }
@@ -168,18 +170,8 @@ export function cellScript(options: ScriptOptions): string {
   ];
   lines.push(`phase configure ${shellQuote(configure.map(shellQuote).join(" "))}`);
   lines.push(`phase build ${shellQuote(build.map(shellQuote).join(" "))}`);
-  if (settings.tests.enabled && cell.tests) {
-    const test = settings.tests.command
-      ? settings.tests.command
-      : [
-          `cd ${shellQuote(buildDir)}`,
-          "&&",
-          ["ctest", "--output-on-failure", "--output-junit", results.junit, ...(settings.tests.ctest_args ?? [])]
-            .map(shellQuote)
-            .join(" "),
-        ].join(" ");
-    lines.push(`phase test ${shellQuote(test)}`);
-  }
+  const test = testCommand(cell, settings, results.junit);
+  if (test !== null) lines.push(`phase test ${shellQuote(test)}`);
   lines.push(...sbomPhase(settings, sourceDir));
   return `${lines.join("\n")}\n`;
 }
@@ -196,6 +188,21 @@ function environmentLines(cell: Cell, settings: BuildSettings): string[] {
     if (!ENV_NAME.test(name)) throw new TypeError(`not an environment variable name: ${name}`);
     return `export ${name}=${shellQuote(value)}`;
   });
+}
+
+/**
+ * A script's own CMake goes through ccache as a CMake build does: CMake 3.17
+ * and later read CMAKE_<LANG>_COMPILER_LAUNCHER from the environment. CC and
+ * CXX stay the compiler's bare name (scripts pass them to CMake, run
+ * `$CC --version`); a script that calls the compiler itself writes
+ * `make CC="ccache $CC"`. Not set where the image has no ccache: CMake would
+ * fail to configure.
+ */
+function scriptCacheLines(settings: BuildSettings): string[] {
+  if (!settings.cache) return [];
+  return [
+    "if command -v ccache >/dev/null 2>&1; then export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache; fi",
+  ];
 }
 
 /** The project's own SBOM script, last, from the repository root; its documents go in $HEIMDALL_SBOM_DIR. */

@@ -57,22 +57,23 @@ export function linksSection(links: CellLinks): string {
   }
   const sections: string[] = [];
   if (lines.length > 0) sections.push(["### Links", "", ...lines].join("\n"));
-  const refused = refusedSection(links.refused ?? []);
+  const refused = refusedSection("Artifacts not kept", links.refused ?? []);
   if (refused) sections.push(refused);
   return sections.join("\n\n");
 }
 
 /**
- * Why each refused artifact was not kept: the first 20, then a count. A build
- * that asked for its artifacts and got none learns why here, not from the log.
+ * Why each refused file was not kept (or read): the first 20, then a count. A
+ * build that asked for its artifacts (or test reports) and got none learns why
+ * here, not from the log.
  */
-function refusedSection(refused: readonly RefusedArtifact[]): string {
+export function refusedSection(heading: string, refused: readonly RefusedArtifact[]): string {
   if (refused.length === 0) return "";
   const lines = refused
     .slice(0, MAX_REFUSED)
     .map((r) => `- ${codeSpan(cut(r.path, MAX_NAME_CHARS))} — ${escapeMarkdown(cut(r.reason, MAX_REASON_CHARS))}`);
   if (refused.length > MAX_REFUSED) lines.push(`- ... and ${refused.length - MAX_REFUSED} more`);
-  return [`### Artifacts not kept (${refused.length})`, "", ...lines].join("\n");
+  return [`### ${heading} (${refused.length})`, "", ...lines].join("\n");
 }
 
 /**

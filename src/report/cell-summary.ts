@@ -13,7 +13,7 @@
  * more".
  */
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
-import { type CellLinks, linksSection } from "./cell-links.ts";
+import { type CellLinks, linksSection, type RefusedArtifact, refusedSection } from "./cell-links.ts";
 import { failedTestsSection } from "./failed-tests.ts";
 import { formatDuration, formatLimit } from "./format.ts";
 import { fitLine, fitMarkdown, GITHUB_LIMITS, utf8Bytes } from "./github-limits.ts";
@@ -60,6 +60,8 @@ export interface CellSummaryInput {
   /** Diagnostics past the annotation limit, by level: counted, not kept. */
   readonly dropped: Readonly<Record<AnnotationLevel, number>>;
   readonly tests: TestResults | null;
+  /** The project's JUnit reports (tests.junit) that were not read, with why. */
+  readonly testReportsNotRead?: readonly RefusedArtifact[];
   readonly links: CellLinks;
   /** Why it ended as it did, in heimdall-build's words: "timed out after 60 min", "cancelled: superseded by abc1234". */
   readonly reason?: string;
@@ -105,12 +107,13 @@ export function cellSummary(input: CellSummaryInput): CellSummary {
   const head = [statusLine(input), "", environmentTable(input)].join("\n");
   const standard = standardSection(input.standards ?? null, input.standardNotChecked ?? null);
   const diagnostics = [standard, diagnosticsSection(input)].filter(Boolean).join("\n\n");
+  const unread = refusedSection("Test reports not read", input.testReportsNotRead ?? []);
   const links = linksSection(input.links);
-  const fixed = [head, diagnostics, links].filter(Boolean);
+  const fixed = [head, diagnostics, unread, links].filter(Boolean);
   // What is left goes to the failed tests, the longest part.
   const room = MAX_SUMMARY_BYTES - fixed.reduce((n, s) => n + utf8Bytes(s) + 2, 0) - 2;
   const tests = failedTestsSection(input.tests, room);
-  const summary = [head, diagnostics, tests, links].filter(Boolean).join("\n\n");
+  const summary = [head, diagnostics, tests, unread, links].filter(Boolean).join("\n\n");
   return { title, summary: fitMarkdown(summary, MAX_SUMMARY_BYTES, { what: "summary" }) };
 }
 

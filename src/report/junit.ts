@@ -187,6 +187,16 @@ export function parseJunit(xml: string): TestResults | JunitError {
   return { passed, failed, skipped, failures };
 }
 
+/** Several reports as one (one per test program, say): counts summed, failures in order, the first MAX_FAILURES_KEPT kept. */
+export function mergeTestResults(reports: readonly TestResults[]): TestResults {
+  return {
+    passed: reports.reduce((n, r) => n + r.passed, 0),
+    failed: reports.reduce((n, r) => n + r.failed, 0),
+    skipped: reports.reduce((n, r) => n + r.skipped, 0),
+    failures: reports.flatMap((r) => r.failures).slice(0, MAX_FAILURES_KEPT),
+  };
+}
+
 function nonEmpty(value: string | undefined): string | null {
   return value ? bounded(value, MAX_NAME_CHARS) : null;
 }

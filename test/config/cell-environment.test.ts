@@ -73,6 +73,7 @@ describe("env and include entries' env", () => {
         "    - {compiler: clang@16, env: {A: include}}",
         "build:",
         "  script: {commands: [./build.sh], env: {A: script, B: script}}",
+        "tests: false",
         "env: {A: top, B: top, C: top}",
       ),
     );
@@ -132,6 +133,7 @@ describe("include entries' configure_args", () => {
         "      configure_args: [-DX=1]",
         "build:",
         "  script: {commands: [make]}",
+        "tests: false",
       ),
     );
     expect(problems.map((q) => [q.line, q.column, q.path])).toEqual([

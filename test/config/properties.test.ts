@@ -195,7 +195,22 @@ const configValue = withStrayKeys(
       matrix: mostly(matrixValue, junk),
       sanitizers: sanitizersValue,
       coverage: flag,
-      tests: mostly(fc.oneof(fc.boolean(), fc.record({ ctest_args: fc.array(fc.string()) })), junk),
+      tests: mostly(
+        fc.oneof(
+          fc.boolean(),
+          fc.record({ ctest_args: fc.array(fc.string()) }),
+          fc.record({ ctest_args: fc.array(fc.string()), test_dir: fc.constantFrom("build", "out/tests") }),
+          fc.record(
+            {
+              command: fc.string(),
+              junit: fc.array(fc.constantFrom("build/*.xml", "**/TEST-*.xml"), { minLength: 1 }),
+            },
+            { requiredKeys: ["command"] },
+          ),
+        ),
+        fc.constantFrom({ test_dir: "../up" }, { junit: ["x.xml"] }, { command: "make check", test_dir: "build" }),
+        junk,
+      ),
       image: mostly(fc.constantFrom("debian:bookworm", "ghcr.io/me/img:1"), fc.constant("UPPER case"), junk),
       env: mostly(
         fc.dictionary(fc.constantFrom("CC_LAUNCHER", "A_B", "JOBS"), fc.string()),
@@ -285,8 +300,9 @@ const SEEDS = [
     "    - {compiler: apple-clang@16, platform: macos, coverage: true}",
     "build:",
     "  script:",
-    "    commands: [make -j, make test]",
+    "    commands: [make -j]",
     "    env: {JOBS: 4}",
+    "tests: {command: make test, junit: [test-results/*.xml]}",
   ].join("\n"),
 ];
 

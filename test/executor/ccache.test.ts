@@ -1,7 +1,8 @@
 /**
  * The shared compiler cache in real containers: examples/hello-cpp built twice
  * from two workspaces into one volume (the second build hits), a fork's volume
- * apart from the trusted one (no hits), and `cache: false` without ccache.
+ * apart from the trusted one (no hits), `cache: false` without ccache, and a
+ * script cell's own CMake going through ccache too (its summary's hit rate).
  */
 import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -13,15 +14,17 @@ import { parseConfig } from "../../src/config/parse.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { cacheVolumeName } from "../../src/executor/docker/cache-volume.ts";
 import { runContainer } from "../../src/executor/docker/container.ts";
+import { DockerExecutor } from "../../src/executor/docker/docker-executor.ts";
 import { runCell } from "../../src/executor/docker/run-cell.ts";
 import type { CellRunResult } from "../../src/executor/executor.ts";
 import { requireDocker } from "../support/docker.ts";
-import { gcc12Image } from "../support/executor.ts";
+import { attemptFirstCell, copyExample, gcc12Image } from "../support/executor.ts";
 
 const example = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
 const run = randomBytes(4).toString("hex");
 const trusted = `heimdall-ccache-test-${run}-trusted`;
 const fork = `heimdall-ccache-test-${run}-fork`;
+const script = `heimdall-ccache-test-${run}-script`;
 let docker: Docker;
 let image: string;
 let scratch: string;
@@ -33,7 +36,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  for (const volume of [trusted, fork])
+  for (const volume of [trusted, fork, script])
     await docker
       ?.getVolume(volume)
       .remove({ force: true })
@@ -122,4 +125,30 @@ describe("the shared ccache volume", () => {
     const cmakeCache = await readFile(path.join(off.dir, "build/CMakeCache.txt"), "utf8");
     expect(cmakeCache).not.toContain("COMPILER_LAUNCHER:STRING=ccache");
   }, 600_000);
+
+  test("a script cell's own CMake goes through ccache: run again from another workspace, its summary shows the hits", async () => {
+    // CMake reads CMAKE_<LANG>_COMPILER_LAUNCHER from the environment the script cell exports.
+    const commands = ["cmake -S . -B build -G Ninja", "cmake --build build"];
+    const yaml = `version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\nbuild:\n  script:\n    commands: ${JSON.stringify(commands)}\ntests: {test_dir: build}\nsbom: false\n`;
+    const executor = new DockerExecutor({ docker, network: false, cache: () => ({ volume: script, maxSize: "500M" }) });
+    const attempt = async (name: string) => {
+      const workspace = await copyExample(path.join(scratch, name));
+      const { report, log } = await attemptFirstCell(yaml, workspace, executor.inImage(image));
+      expect(report.conclusion, log.slice(-3000)).toBe("success");
+      return report;
+    };
+    const first = await attempt("script-first");
+    expect(first.result.cache).toMatchObject({ hits: 0, rate: 0 });
+    expect(first.result.cache?.misses).toBeGreaterThan(0);
+    expect(await readFile(path.join(scratch, "script-first/build/CMakeCache.txt"), "utf8")).toContain(
+      "CMAKE_CXX_COMPILER_LAUNCHER:STRING=ccache",
+    );
+    const second = await attempt("script-second");
+    expect(second.result.cache?.hits).toBeGreaterThan(0);
+    expect(second.result.cache?.rate).toBeGreaterThan(0.5);
+    // The summary's environment row ends with the hit rate, as a CMake cell's does.
+    const shown = (report: typeof first) => Number(/\| (\d+)% \|\n/.exec(report.summary.summary)?.[1]);
+    expect(shown(first)).toBe(0);
+    expect(shown(second)).toBe(Math.round((second.result.cache?.rate ?? 0) * 100));
+  }, 900_000);
 });

@@ -184,7 +184,7 @@ describe("cellScript", () => {
 
   test("a script build gets the cell's standards in CXXFLAGS and CFLAGS", () => {
     const { cell, settings } = first(
-      "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [14]\n  c_standard: [23]\nbuild:\n  script:\n    commands: [make]\n",
+      "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [14]\n  c_standard: [23]\nbuild:\n  script:\n    commands: [make]\ntests: false\n",
     );
     const script = cellScript({ cell, settings, nonce: "n9", jobs: 2 });
     expect(script).toContain("export CXXFLAGS='-std=c++14'");
@@ -217,6 +217,7 @@ describe("cellScript", () => {
       `    commands: ${JSON.stringify(['printf %s "$FROM_TOP" > top.out', 'printf %s "$FROM_INCLUDE" > include.out', 'printf %s "$SHARED/$CMAKE_BUILD_PARALLEL_LEVEL/$HEIMDALL_CELL" > cell.out'])}`,
       `env: ${JSON.stringify({ FROM_TOP: hostile, SHARED: "top", CMAKE_BUILD_PARALLEL_LEVEL: 1 })}`,
       "cache: false",
+      "tests: false",
     ].join("\n");
     const { cell, settings } = first(config);
     const dir = mkdtempSync(path.join(tmpdir(), "cell-script-env-"));

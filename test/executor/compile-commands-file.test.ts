@@ -16,7 +16,7 @@ afterEach(async () => {
 
 const cmake = configured("version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\n");
 const script = configured(
-  "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\nbuild:\n  script:\n    commands: [make]\n",
+  "version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [20]\nbuild:\n  script:\n    commands: [make]\ntests: false\n",
 );
 const cell = cmake.cells[0] as (typeof cmake.cells)[number];
 

@@ -10,12 +10,11 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findCompiler } from "../../src/config/catalog.ts";
-import { runAttempt } from "../../src/executor/attempt.ts";
 import { parseCompilerMarker } from "../../src/executor/compiler-check.ts";
 import { DockerExecutor } from "../../src/executor/docker/docker-executor.ts";
 import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
 import { requireDocker } from "../support/docker.ts";
-import { configured, copyExample, gcc12Image } from "../support/executor.ts";
+import { attemptFirstCell, copyExample, gcc12Image } from "../support/executor.ts";
 
 const SWAPPED = "heimdall-build-test/gcc-named-clang:16";
 let docker: Docker;
@@ -51,25 +50,8 @@ afterAll(async () => {
 });
 
 async function attempt(yaml: string, image: string, name: string) {
-  const { cells, settings } = configured(yaml);
-  const cell = cells[0];
-  if (!cell) throw new Error("no cell");
   const workspace = await copyExample(path.join(scratch, name));
-  let log = "";
-  const report = await runAttempt({
-    cell,
-    settings,
-    workspace,
-    repository: "octo/lib",
-    headSha: "a".repeat(40),
-    jobs: 2,
-    outputs: null,
-    onOutput: (chunk) => {
-      log += chunk;
-    },
-    executor: new DockerExecutor({ docker, network: false }).inImage(image),
-  });
-  return { report, log };
+  return attemptFirstCell(yaml, workspace, new DockerExecutor({ docker, network: false }).inImage(image));
 }
 
 describe("the cell's compiler", () => {

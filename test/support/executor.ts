@@ -8,8 +8,10 @@ import { afterAll, beforeAll } from "vitest";
 import { findCompiler } from "../../src/config/catalog.ts";
 import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
+import { type AttemptReport, runAttempt } from "../../src/executor/attempt.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
+import type { PreparedExecutor } from "../../src/executor/executor.ts";
 import { requireDocker } from "./docker.ts";
 
 export const EXAMPLE = path.resolve(import.meta.dirname, "../../examples/hello-cpp");
@@ -103,4 +105,51 @@ export function useGcc12Containers(prefix: string): () => { docker: Docker; imag
     if (!ready) throw new Error("the engine is asked for before the tests start");
     return ready;
   };
+}
+
+/** The first cell of `yaml`, one attempt in `workspace` with `executor` (nothing stored): its report and output. */
+export async function attemptFirstCell(
+  yaml: string,
+  workspace: string,
+  executor: PreparedExecutor,
+): Promise<{ report: AttemptReport; log: string }> {
+  const { cells, settings } = configured(yaml);
+  const cell = cells[0];
+  if (!cell) throw new Error("no cell");
+  let log = "";
+  const report = await runAttempt({
+    cell,
+    settings,
+    workspace,
+    repository: "octo/lib",
+    headSha: "a".repeat(40),
+    jobs: 2,
+    outputs: null,
+    onOutput: (chunk) => {
+      log += chunk;
+    },
+    executor,
+  });
+  return { report, log };
+}
+
+/**
+ * A test file's Docker engine, gcc 12's image and a scratch folder: made
+ * before its tests (the image built first if missing), the folder removed after.
+ */
+export function gcc12Setup(prefix: string): {
+  readonly docker: Docker;
+  readonly image: string;
+  readonly scratch: string;
+} {
+  const setup = { docker: undefined as unknown as Docker, image: "", scratch: "" };
+  beforeAll(async () => {
+    setup.docker = await requireDocker();
+    setup.image = await gcc12Image(setup.docker);
+    setup.scratch = await mkdtemp(path.join(tmpdir(), prefix));
+  }, 900_000);
+  afterAll(async () => {
+    if (setup.scratch) await rm(setup.scratch, { recursive: true, force: true });
+  });
+  return setup;
 }
