@@ -13,9 +13,9 @@ import { runCell } from "../../src/executor/docker/run-cell.ts";
 import type { CellRunResult } from "../../src/executor/executor.ts";
 import { runCellOnHost } from "../../src/executor/host/run-cell-host.ts";
 import { ASAN_CELL_CONFIG, ASAN_CELL_VARIABLES } from "../support/cell-variables.ts";
-import { configured, useGcc12Containers } from "../support/executor.ts";
+import { configured, gcc12Setup } from "../support/executor.ts";
 
-const containers = useGcc12Containers("heimdall-cell-env-");
+const containers = gcc12Setup("heimdall-cell-env-");
 
 type Where = "container" | "host";
 
@@ -29,7 +29,7 @@ async function run(where: Where, yaml: string, files: Record<string, string> = {
   const { cells, settings } = configured(yaml);
   const [cell, ...more] = cells;
   if (!cell || more.length > 0) throw new Error(`expected one cell, got ${cells.length}`);
-  const { docker, image, scratch } = containers();
+  const { docker, image, scratch } = containers;
   const dir = await mkdtemp(path.join(scratch, `${where}-`));
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   let log = "";

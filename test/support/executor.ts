@@ -88,25 +88,6 @@ export async function exampleRepository(
   return { repo: dir, head: git("rev-parse", "HEAD"), cloneUrl: `file://${dir}` };
 }
 
-/**
- * For the tests of the file or `describe` it is called in: the engine, gcc 12's
- * image (built first when missing) and a scratch folder removed after them.
- */
-export function useGcc12Containers(prefix: string): () => { docker: Docker; image: string; scratch: string } {
-  let ready: { docker: Docker; image: string; scratch: string } | undefined;
-  beforeAll(async () => {
-    const docker = await requireDocker();
-    ready = { docker, image: await gcc12Image(docker), scratch: await mkdtemp(path.join(tmpdir(), prefix)) };
-  }, 900_000);
-  afterAll(async () => {
-    if (ready) await rm(ready.scratch, { recursive: true, force: true });
-  });
-  return () => {
-    if (!ready) throw new Error("the engine is asked for before the tests start");
-    return ready;
-  };
-}
-
 /** The first cell of `yaml`, one attempt in `workspace` with `executor` (nothing stored): its report and output. */
 export async function attemptFirstCell(
   yaml: string,
