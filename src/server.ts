@@ -89,14 +89,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     liveLogUrl: (attemptId) =>
       options.publicUrl ? liveLogLink(options.signer ?? null, options.publicUrl, attemptId) : null,
   });
-  const workers: Worker[] = [
-    reporter.start(connection, { prefix }),
-    startCellEventConsumer(db, queues, connection, { prefix }),
-  ];
-
   const cancelRunning = async (attemptId: string) => {
     await publisher.publish(cancelChannel(prefix), attemptId);
   };
+  const workers: Worker[] = [
+    reporter.start(connection, { prefix }),
+    // fail_fast stops running cells: the consumer tells their workers as superseding does.
+    startCellEventConsumer({ db, queues, cancelRunning, log: options.probot.log }, connection, { prefix }),
+  ];
   workers.push(
     await startMaintenance(
       {

@@ -380,8 +380,16 @@ export const configSchema = z
       .describe("Environment of every build, CMake or script; an include entry's env goes over it for its cells."),
     artifacts: list(artifactGlob).default([]),
     sbom: sbom.prefault(true),
-    max_parallel: z.int().min(1).max(LIMITS.cells).optional(),
-    fail_fast: z.boolean().default(false),
+    max_parallel: z
+      .int()
+      .min(1)
+      .max(LIMITS.cells)
+      .optional()
+      .describe("At most this many cells of one build run at once, across all workers (and in `run`)."),
+    fail_fast: z
+      .boolean()
+      .default(false)
+      .describe("The first cell that fails or times out cancels the build's queued and running cells."),
     fork_prs: z
       .enum(["approve", "run", "skip"])
       .default("approve")

@@ -10,12 +10,16 @@ export interface OpenAttempt {
   readonly installationId: string;
 }
 
-/** Attempts queued or in progress made before `before` (younger ones may still be being queued), oldest first. */
+/**
+ * Attempts queued or in progress made before `before` (younger ones may still be being queued), oldest first.
+ * Not those held for a place of their build's max_parallel: they have no job by design (release-cells.ts's).
+ */
 export async function openAttempts(db: Db, before: Date, limit = 1000): Promise<OpenAttempt[]> {
   const attempts = await db
     .selectFrom("attempts")
     .selectAll()
     .where("state", "in", ["queued", "in_progress"])
+    .where("held", "=", false)
     .where("created_at", "<", before)
     .orderBy("id")
     .limit(limit)

@@ -48,6 +48,10 @@ export interface BuildsTable {
   event_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** What the matrix check last told GitHub (status:conclusion:title). */
   matrix_synced: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Cells of this build running at once, at most (max_parallel); null: no limit. */
+  max_parallel: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The first failed or timed-out cell cancels the others (fail_fast). */
+  fail_fast: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
 }
 
@@ -84,6 +88,8 @@ export interface AttemptsTable {
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** Times the reconciler put this attempt back on its queue (its job or its report was lost). */
   requeues: ColumnType<number, number | undefined, number>;
+  /** Queued, but waiting for a place of its build's max_parallel: no job yet (only while queued). */
+  held: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface AnnotationsTable {

@@ -59,6 +59,10 @@ export interface NewBuildInput {
   readonly cells: readonly Cell[];
   /** Cells that can run start `waiting_approval` instead of `queued` (fork pull requests). */
   readonly waitForApproval: boolean;
+  /** max_parallel: queued cells start held, for the server to release a few at a time (none: no limit). */
+  readonly maxParallel?: number | null;
+  /** fail_fast: the first failed cell cancels the others. */
+  readonly failFast?: boolean;
 }
 
 export interface CreatedBuild {
@@ -87,6 +91,8 @@ export async function createBuild(db: Db, input: NewBuildInput): Promise<Created
         fork: input.fork,
         event_at: input.eventAt ?? null,
         settings: JSON.stringify(input.settings),
+        max_parallel: input.maxParallel ?? null,
+        fail_fast: input.failFast ?? false,
       })
       .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
       .returningAll()
@@ -127,6 +133,7 @@ export async function createBuild(db: Db, input: NewBuildInput): Promise<Created
           state,
           conclusion: cell.skipped ? "skipped" : input.waitForApproval ? "action_required" : null,
           completed_at: cell.skipped ? new Date() : null,
+          held: state === "queued" && (input.maxParallel ?? null) !== null,
         })
         .execute();
     }
@@ -163,6 +170,7 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       "attempts.started_at",
       "attempts.completed_at",
       "attempts.requeues",
+      "attempts.held",
     ])
     .where("cells.build_id", "=", buildId)
     .where(({ eb, selectFrom }) =>
@@ -204,6 +212,7 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       started_at: r.started_at,
       completed_at: r.completed_at,
       requeues: r.requeues,
+      held: r.held,
     },
   }));
 }
@@ -242,7 +251,15 @@ export async function addAttempt(db: Db, cellId: string, state: AttemptState = "
 /** As addAttempt, inside the caller's transaction (with the delivery that asked for it, say). */
 export async function addAttemptIn(tx: Db, cellId: string, state: AttemptState = "queued"): Promise<Attempt> {
   // Serialise attempts of one cell: two re-runs at once must not take one number.
-  await sql`SELECT id FROM cells WHERE id = ${cellId} FOR UPDATE`.execute(tx);
+  const build = await tx
+    .selectFrom("cells")
+    .innerJoin("builds", "builds.id", "cells.build_id")
+    .select("builds.max_parallel")
+    .where("cells.id", "=", cellId)
+    .forUpdate("cells")
+    .executeTakeFirst();
+  // A limited build's new attempt waits for a place as its first ones did (github/release-cells.ts releases it).
+  const limited = (build?.max_parallel ?? null) !== null;
   const last = await tx
     .selectFrom("attempts")
     .select(({ fn }) => fn.max("number").as("n"))
@@ -255,6 +272,7 @@ export async function addAttemptIn(tx: Db, cellId: string, state: AttemptState =
       number: Number(last?.n ?? 0) + 1,
       state,
       conclusion: state === "waiting_approval" ? "action_required" : null,
+      held: state === "queued" && limited,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -276,7 +294,8 @@ export async function attemptByCheckRun(db: Db, checkRunId: number): Promise<Att
 export async function markStarted(db: Db, attemptId: string, worker: string, at: Date): Promise<boolean> {
   const updated = await db
     .updateTable("attempts")
-    .set({ state: "in_progress", worker, started_at: at })
+    // Running, it holds one of its build's places whatever happened before (held only ever means queued).
+    .set({ state: "in_progress", worker, started_at: at, held: false })
     .where("id", "=", attemptId)
     .where("state", "in", ["queued", "in_progress"])
     .executeTakeFirst();
@@ -313,6 +332,7 @@ export async function markCompleted(
       summary,
       title,
       completed_at: at,
+      held: false,
       ...(standards
         ? {
             standard_check: standards.check === null ? null : JSON.stringify(standards.check),

@@ -34,8 +34,10 @@ import {
 } from "../db/webhook-records.ts";
 import type { Queues } from "../queue/queues.ts";
 import { configurationCheck } from "../report/configuration-check.ts";
+import { cancelOpenCells } from "./cancel-cells.ts";
 import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";
 import { cellJob } from "./cell-job.ts";
+import { releaseHeldCells } from "./release-cells.ts";
 import { readRepositoryFile } from "./repository-file.ts";
 import type { GitHubWriter } from "./writer.ts";
 
@@ -302,10 +304,13 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     settings: settingsForWorkers(config),
     cells,
     waitForApproval: commit.fork && !approved,
+    maxParallel: config.max_parallel ?? null,
+    failFast: config.fail_fast,
   });
 
   // Whether this delivery made the build or an earlier one did (push + pull request, or this
-  // delivery's first try), what follows is idempotent: superseding, one job per queued attempt, syncs.
+  // delivery's first try), what follows is idempotent: superseding, one job per queued attempt
+  // (a held one's when its place comes), syncs.
   if (config.cancel_superseded) {
     // A delivery that comes late (redelivered after a newer commit's) is itself superseded.
     const newer = await supersedingBuild(db, build);
@@ -313,10 +318,11 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     else for (const older of await supersededBy(db, build)) await supersede(deps, older, build);
   }
   for (const { cell, attempt } of await latestAttempts(db, build.id)) {
-    if (attempt.state === "queued")
+    if (attempt.state === "queued" && !attempt.held)
       await deps.queues.enqueueCell(cellJob(build, cell.spec as Cell, attempt.id, installationId));
     await deps.queues.requestSync({ kind: "attempt", attemptId: attempt.id });
   }
+  await releaseHeldCells(deps, build.id);
   await deps.queues.requestSync({ kind: "matrix", buildId: build.id });
   await recordDelivery(db, from.deliveryId, from.event);
 }
@@ -345,38 +351,28 @@ async function once<T>(db: Db, deliveryId: string, event: string, work: (tx: Db)
   });
 }
 
-/** New attempts committed: each queued one gets its job, each its check run. */
+/** New attempts committed: each queued one gets its job (a held one when its build has a place), each its check run. */
 async function startAttempts(deps: AppDeps, attempts: readonly NewAttempt[]): Promise<void> {
+  const limited = new Set<string>();
   for (const { build, attempt } of attempts) {
     const context = await attemptContext(deps.db, attempt.id);
     if (!context) continue;
-    if (attempt.state === "queued") {
+    if (attempt.held) limited.add(build.id);
+    else if (attempt.state === "queued") {
       await deps.queues.enqueueCell(cellJob(build, context.cell.spec as Cell, attempt.id, context.installationId));
     }
     await deps.queues.requestSync({ kind: "attempt", attemptId: attempt.id });
   }
+  for (const buildId of limited) await releaseHeldCells(deps, buildId);
 }
 
 /** A newer commit on a branch or pull request cancels what is left of an older one's build. */
 async function supersede(deps: AppDeps, older: Build, newer: Build): Promise<void> {
-  const { db, queues } = deps;
   const where = newer.pull_number !== null ? `pull request #${newer.pull_number}` : `branch ${newer.branch}`;
-  await markSuperseded(db, older.id, newer.id);
-  for (const { cell, attempt } of await latestAttempts(db, older.id)) {
-    if (attempt.state === "completed") continue;
-    // Taken off its queue; or, when a worker already took it (its `started` not yet applied) or it
-    // runs, whichever worker holds it stops its container.
-    const dequeued =
-      attempt.state === "queued" && (await queues.dequeueCell(cell.platform as Cell["platform"], attempt.id));
-    if (!dequeued && (attempt.state === "queued" || attempt.state === "in_progress")) {
-      await deps.cancelRunning(attempt.id);
-    }
-    const summary = `Cancelled: ${newer.head_sha.slice(0, 7)} superseded this commit on ${where}.`;
-    if (await markCompleted(db, attempt.id, "cancelled", summary)) {
-      await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
-    }
-  }
-  await queues.requestSync({ kind: "matrix", buildId: older.id }, MATRIX_DEBOUNCE_MS);
+  const summary = `Cancelled: ${newer.head_sha.slice(0, 7)} superseded this commit on ${where}.`;
+  // Marked superseded with its cells cancelled, in one transaction: a crash leaves neither half.
+  await cancelOpenCells(deps, older.id, { title: null, summary }, (tx) => markSuperseded(tx, older.id, newer.id));
+  await deps.queues.requestSync({ kind: "matrix", buildId: older.id }, MATRIX_DEBOUNCE_MS);
 }
 
 /**

@@ -4,20 +4,15 @@
  */
 import { type ConnectionOptions, Worker } from "bullmq";
 import { saveAnnotations } from "../db/annotations.ts";
-import type { Db } from "../db/connect.ts";
-import { attemptContext, markCompleted, markReturned, markStarted } from "../db/store.ts";
-import {
-  CELL_EVENT_BACKOFF,
-  CELL_EVENTS_QUEUE,
-  type CellEvent,
-  cellEventBackoff,
-  type Queues,
-} from "../queue/queues.ts";
+import { attemptContext, markReturned, markStarted } from "../db/store.ts";
+import { CELL_EVENT_BACKOFF, CELL_EVENTS_QUEUE, type CellEvent, cellEventBackoff } from "../queue/queues.ts";
+import { type AttemptEndDeps, endAttempt } from "./attempt-end.ts";
 
 /** A matrix check is rewritten at most this often per build: cells finishing together make one write. */
 export const MATRIX_DEBOUNCE_MS = 3000;
 
-export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): Promise<void> {
+export async function applyCellEvent(deps: AttemptEndDeps, event: CellEvent): Promise<void> {
+  const { db, queues } = deps;
   const context = await attemptContext(db, event.attemptId);
   if (!context) return;
   if (event.type === "started") {
@@ -26,17 +21,19 @@ export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): 
     if (!(await markReturned(db, event.attemptId, event.worker))) return;
   } else {
     await saveAnnotations(db, event.attemptId, event.annotations);
-    const completed = await markCompleted(
-      db,
-      event.attemptId,
-      event.conclusion,
-      event.summary,
-      new Date(event.at),
-      event.title ?? null,
-      event.standardCheck === undefined
-        ? null
-        : { check: event.standardCheck, mismatch: event.standardMismatch ?? false },
-    );
+    const { completed } = await endAttempt(deps, {
+      attemptId: event.attemptId,
+      buildId: context.build.id,
+      cellName: context.cell.name,
+      conclusion: event.conclusion,
+      summary: event.summary,
+      title: event.title ?? null,
+      at: new Date(event.at),
+      standards:
+        event.standardCheck === undefined
+          ? null
+          : { check: event.standardCheck, mismatch: event.standardMismatch ?? false },
+    });
     if (!completed) return;
   }
   await queues.requestSync({ kind: "attempt", attemptId: event.attemptId });
@@ -44,12 +41,11 @@ export async function applyCellEvent(db: Db, queues: Queues, event: CellEvent): 
 }
 
 export function startCellEventConsumer(
-  db: Db,
-  queues: Queues,
+  deps: AttemptEndDeps,
   connection: ConnectionOptions,
   options: { prefix?: string } = {},
 ): Worker<CellEvent> {
-  return new Worker<CellEvent>(CELL_EVENTS_QUEUE, (job) => applyCellEvent(db, queues, job.data), {
+  return new Worker<CellEvent>(CELL_EVENTS_QUEUE, (job) => applyCellEvent(deps, job.data), {
     connection,
     concurrency: 8,
     // An event that cannot be applied (the database is away) is tried again, a minute apart at most.

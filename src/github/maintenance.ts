@@ -86,7 +86,8 @@ export async function startMaintenance(
           { ...deps, ...(options.reconciler ? { options: options.reconciler } : {}) },
           new Date(),
         );
-        if (report.requeued.length + report.concluded.length + report.eventsRetried.length > 0) {
+        const repaired = report.requeued.length + report.concluded.length + report.eventsRetried.length;
+        if (repaired + report.released.length > 0) {
           deps.log.info({ ...report }, "reconciler: repaired what was left behind");
         }
         return report;

@@ -6,13 +6,14 @@
  * sync that gave up while GitHub was down) converges:
  *   - every open attempt has a live job, or is queued again, or ends with the reason;
  *   - nothing stays in progress past its time limit plus a grace period;
+ *   - a limited build's held cells get the places that are free (a release lost to a crash is made);
  *   - every check run (cells and matrix) is brought to what the database says.
  */
 import type { Redis } from "ioredis";
 import type { Cell } from "../config/matrix.ts";
+import { buildsWithHeldAttempts } from "../db/build-places.ts";
 import type { Db } from "../db/connect.ts";
 import { openAttempts, requeueAttempt, unfinishedMatrices, unsyncedAttempts } from "../db/convergence.ts";
-import { markCompleted } from "../db/store.ts";
 import {
   ALIVE_TTL_MS,
   attemptAliveKey,
@@ -21,9 +22,11 @@ import {
   cellEventJobId,
   type Queues,
 } from "../queue/queues.ts";
+import { endAttempt } from "./attempt-end.ts";
 import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";
 import { cellJob } from "./cell-job.ts";
 import { type JobState, type ObservedAttempt, reconcileAttempt } from "./reconcile-policy.ts";
+import { releaseHeldCells } from "./release-cells.ts";
 
 export interface ReconcilerOptions {
   /** Time past a cell's limit before an attempt in progress counts as stuck (image, source, outputs). */
@@ -64,12 +67,14 @@ export interface ReconcileReport {
   readonly eventsRetried: string[];
   /** Attempts whose check run was synced again. */
   readonly resynced: string[];
+  /** Held attempts given a place of their build's max_parallel. */
+  readonly released: string[];
 }
 
 export async function reconcile(deps: ReconcilerDeps, now: Date = new Date()): Promise<ReconcileReport> {
   const options = { ...RECONCILER_DEFAULTS, ...deps.options };
   const { db, queues } = deps;
-  const report: ReconcileReport = { requeued: [], concluded: [], eventsRetried: [], resynced: [] };
+  const report: ReconcileReport = { requeued: [], concluded: [], eventsRetried: [], resynced: [], released: [] };
   const touchedBuilds = new Set<string>();
 
   for (const open of await openAttempts(db, new Date(now.getTime() - options.minAgeMs))) {
@@ -125,7 +130,18 @@ export async function reconcile(deps: ReconcilerDeps, now: Date = new Date()): P
         break;
       }
       case "conclude": {
-        if (await markCompleted(db, attempt.id, action.conclusion, action.summary, now, action.title)) {
+        // As a worker's report would end it: fail_fast and the build's held cells follow.
+        const ended = await endAttempt(deps, {
+          attemptId: attempt.id,
+          buildId: build.id,
+          cellName: cell.name,
+          conclusion: action.conclusion,
+          summary: action.summary,
+          title: action.title,
+          at: now,
+        });
+        report.released.push(...ended.released);
+        if (ended.completed) {
           if (action.cancel) await deps.cancelRunning(attempt.id);
           await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
           touchedBuilds.add(build.id);
@@ -134,6 +150,13 @@ export async function reconcile(deps: ReconcilerDeps, now: Date = new Date()): P
         break;
       }
     }
+  }
+
+  // Places freed with no release after them (a server killed between a cell's end and the next one's job).
+  for (const buildId of await buildsWithHeldAttempts(db)) {
+    const released = await releaseHeldCells(deps, buildId);
+    report.released.push(...released);
+    if (released.length > 0) touchedBuilds.add(buildId);
   }
 
   // Check runs GitHub was not told of (a sync that gave up, or was lost with Redis's data).

@@ -147,6 +147,7 @@ export class Reporter {
       startedAt: attempt.started_at,
       completedAt: attempt.completed_at,
       detailsUrl: this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/$/, "")}/builds/${build.id}` : null,
+      maxParallel: build.max_parallel,
       ...(attempt.state === "in_progress" && this.deps.liveLogUrl
         ? { liveLogUrl: this.deps.liveLogUrl(attempt.id) }
         : {}),

@@ -2,6 +2,7 @@
  * What a check run says for each state of an attempt: the body of the Checks
  * API's create/update request. Pure: the reporter sends it.
  */
+import { placesWords } from "../schedule/max-parallel.ts";
 import type { Annotation } from "./annotations.ts";
 import { fitAnnotation, fitCheckRun, GITHUB_LIMITS } from "./github-limits.ts";
 
@@ -22,6 +23,8 @@ export type AttemptView = {
   readonly detailsUrl: string | null;
   /** The running attempt's live log (a signed link), when the server can serve one. */
   readonly liveLogUrl?: string | null;
+  /** Its build's max_parallel (null: no limit): a queued cell may be waiting for a place, not for a worker. */
+  readonly maxParallel?: number | null;
 };
 
 export interface CheckRunAction {
@@ -93,7 +96,10 @@ function unboundedBody(view: AttemptView): CheckRunBody {
       return {
         ...base,
         status: "queued",
-        output: { title: `Queued${attempt}`, summary: `Waiting for a ${view.platform} worker.` },
+        output: {
+          title: `Queued${attempt}`,
+          summary: `Waiting for a ${view.platform} worker${view.maxParallel ? `; ${placesWords(view.maxParallel)}` : ""}.`,
+        },
       };
     case "waiting_approval":
       return {
