@@ -23,6 +23,8 @@ import { copySource } from "./executor/local-source.ts";
 import { formatLimit } from "./report/format.ts";
 import type { RunCellOutcome } from "./report/run-grid.ts";
 import { mismatches, mismatchWords } from "./report/standard-check.ts";
+import { failFastReason, stopsBuild } from "./schedule/fail-fast.ts";
+import { runLanes } from "./schedule/max-parallel.ts";
 import { FsStore } from "./storage/fs-store.ts";
 
 /** What a cell is doing, for progress. */
@@ -40,7 +42,7 @@ export interface LocalRunOptions {
   readonly settings: BuildSettings;
   readonly executor: "docker" | "host";
   readonly docker?: Docker;
-  /** Cells built at once. */
+  /** Cells built at once (--jobs); the config's max_parallel bounds it too. */
   readonly jobs: number;
   /** Parallel jobs inside each build. */
   readonly buildJobs: number;
@@ -83,20 +85,36 @@ export async function runLocalMatrix(options: LocalRunOptions): Promise<LocalCel
     results[index] = { outcome: outcomeOf(cell, { conclusion: "skipped", reason }), report: null };
     options.onState(cell.id, "skipped", reason);
   });
+  // fail_fast: the first cell that fails stops the others, by a signal of its own (Ctrl-C's stays the user's).
+  const failFast = new AbortController();
+  let stoppedBy: string | null = null;
+  const cellOptions = { ...options, signal: AbortSignal.any([options.signal, failFast.signal]) };
   let next = 0;
   const lane = async () => {
     while (next < runnable.length) {
       const index = runnable[next++] as number;
       const cell = options.cells[index] as Cell;
-      // One cell's trouble is its own: the others run on.
-      results[index] = await runOne(options, executor, cell).catch((error: unknown) => ({
-        outcome: outcomeOf(cell, { conclusion: "failure", reason: `heimdall-build failed: ${String(error)}` }),
-        report: null,
-      }));
-      options.onState(cell.id, results[index].outcome.conclusion, results[index].outcome.reason ?? undefined);
+      // One cell's trouble is its own: the others run on, unless fail_fast says otherwise.
+      let result =
+        stoppedBy !== null && !options.signal.aborted
+          ? { outcome: outcomeOf(cell, { conclusion: "cancelled", reason: stoppedBy }), report: null }
+          : await runOne(cellOptions, executor, cell).catch((error: unknown) => ({
+              outcome: outcomeOf(cell, { conclusion: "failure", reason: `heimdall-build failed: ${String(error)}` }),
+              report: null,
+            }));
+      const { conclusion } = result.outcome;
+      if (conclusion === "cancelled" && stoppedBy !== null && !options.signal.aborted) {
+        result = { ...result, outcome: { ...result.outcome, reason: stoppedBy } };
+      } else if (options.settings.fail_fast && stoppedBy === null && stopsBuild(conclusion)) {
+        stoppedBy = failFastReason(cell.name, conclusion);
+        failFast.abort();
+      }
+      results[index] = result;
+      options.onState(cell.id, conclusion, result.outcome.reason ?? undefined);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.jobs, runnable.length)) }, lane));
+  const lanes = runLanes(options.jobs, options.settings.max_parallel, runnable.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
   return results;
 }
 

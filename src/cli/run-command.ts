@@ -20,6 +20,7 @@ import { removeTree } from "../executor/remove-tree.ts";
 import { type LocalCellResult, runLabels } from "../local-run.ts";
 import type { Annotation } from "../report/annotations.ts";
 import { type StandardCheck, standardCheckJson } from "../report/standard-check.ts";
+import { runLanes } from "../schedule/max-parallel.ts";
 import { readConfigText } from "./config-file.ts";
 import { namedImageNotices, namedImagePresence, namedImages } from "./named-images.ts";
 import type { CliIo } from "./program.ts";
@@ -152,8 +153,10 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     live,
     color: live && !environment.env.NO_COLOR,
   });
+  const lanes = runLanes(jobs, settings.max_parallel, cells.length);
+  const bound = settings.max_parallel !== undefined && settings.max_parallel < Math.min(jobs, cells.length);
   io.stdout(
-    `${shown}: ${cells.length} cells, ${executor === "docker" ? "in containers" : `on this ${os.platform()} host`}, ${Math.min(jobs, cells.length)} at a time; outputs in ${path.relative(io.cwd, runDir) || runDir}\n`,
+    `${shown}: ${cells.length} cells, ${executor === "docker" ? "in containers" : `on this ${os.platform()} host`}, ${lanes} at a time${bound ? ` (max_parallel: ${settings.max_parallel})` : ""}${settings.fail_fast ? ", fail_fast" : ""}; outputs in ${path.relative(io.cwd, runDir) || runDir}\n`,
   );
 
   const controller = new AbortController();
@@ -183,7 +186,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
       executor,
       ...(docker ? { docker } : {}),
       jobs,
-      buildJobs: Math.max(1, Math.floor(cores / Math.min(jobs, Math.max(1, cells.length)))),
+      buildJobs: Math.max(1, Math.floor(cores / lanes)),
       runDir,
       workDir,
       runId,
