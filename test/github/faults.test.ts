@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, test } from "vitest";
 import type { Db } from "../../src/db/connect.ts";
 import { attemptJobId, cellEventJobId, type Queues } from "../../src/queue/queues.ts";
+import { syncSignature } from "../../src/report/check-run.ts";
 import type { RunningServer } from "../../src/server.ts";
 import {
   clearRedisPrefix,
@@ -79,7 +80,12 @@ async function assertConverged(db: Db, queues: Queues, github: FakeGitHub) {
     expect(job, `attempt ${attempt.id} (${attempt.state}) has a job`).toBeDefined();
     expect(["waiting", "active", "delayed", "prioritized"]).toContain(await job?.getState());
   }
-  for (const attempt of attempts) {
+  // A check run is written to GitHub before its id and what it says are recorded: wait for the records.
+  await until("every check run's sync recorded", async () => {
+    const rows = await db.selectFrom("attempts").select(["state", "conclusion", "synced"]).execute();
+    return rows.every((row) => row.synced === syncSignature(row));
+  });
+  for (const attempt of await db.selectFrom("attempts").selectAll().execute()) {
     const run = github.checkRuns().get(Number(attempt.check_run_id));
     expect(run, `attempt ${attempt.id} has a check run`).toBeDefined();
     expect(run?.status).toBe(attempt.state === "waiting_approval" ? "completed" : attempt.state);
