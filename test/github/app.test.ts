@@ -12,6 +12,7 @@ import { attemptJobId, type CellEvent, cellQueueName } from "../../src/queue/que
 import type { Annotation } from "../../src/report/annotations.ts";
 import type { RunningServer } from "../../src/server.ts";
 import {
+  FOUR_CELLS_CONFIG,
   INSTALLATION,
   OWNER,
   pullRequestPayload,
@@ -28,14 +29,7 @@ import { VirtualClock } from "../support/clock.ts";
 import { errorReply, examplePayload, type FakeGitHub, fakeGitHub, PASS, sendWebhook } from "../support/github.ts";
 import { freshDatabase, type TestDatabase } from "../support/postgres.ts";
 
-const CONFIG = `version: 1
-matrix:
-  compiler: [gcc@12, clang@16]
-  cxx_standard: [17, 23]
-  include:
-    - compiler: gcc@9
-      cxx_standard: 23
-`;
+const CONFIG = FOUR_CELLS_CONFIG;
 // gcc@12 × {17, 23}, clang@16 × {17, 23}, and gcc@9 × 23, which the catalog skips.
 const RUNNABLE = 4;
 // Every check run of one push: the runnable cells, the skipped one and the matrix check. A test that

@@ -16,6 +16,16 @@ export const OWNER = "octo";
 export const REPO = "lib";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/** 4 runnable cells (gcc 12 and clang 16 × C++17 and C++23) and gcc 9 × C++23, which the catalog skips. */
+export const FOUR_CELLS_CONFIG = `version: 1
+matrix:
+  compiler: [gcc@12, clang@16]
+  cxx_standard: [17, 23]
+  include:
+    - compiler: gcc@9
+      cxx_standard: 23
+`;
+
 export function sha(n: number): string {
   return n.toString(16).padStart(40, "0");
 }

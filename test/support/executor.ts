@@ -31,18 +31,25 @@ export function configured(yaml: string): { cells: Cell[]; settings: BuildSettin
   return { cells: [...parsed.cells], settings: settings as BuildSettings };
 }
 
-/** A one-cell config (gcc 12) whose build runs `command`: no tests, cache or SBOM. */
-export function scriptConfig(command: string): string {
+/**
+ * A config of gcc 12 whose build runs `command`: no tests, cache or SBOM. One
+ * cell, unless `matrix` adds to the matrix (its lines, indented); `extra` are
+ * top-level settings after the rest.
+ */
+export function scriptConfig(
+  command: string,
+  more: { readonly matrix?: string; readonly extra?: string } = {},
+): string {
   return `version: 1
 matrix:
   compiler: [gcc@12]
-build:
+${more.matrix ?? ""}build:
   script:
     commands: [${JSON.stringify(command)}]
 tests: false
 cache: false
 sbom: false
-`;
+${more.extra ?? ""}`;
 }
 
 /** Changes the example's tests so that one (greeting.counts_words) fails in C++20 only. */
