@@ -4,35 +4,21 @@
  * engine's ordered container starts and deaths, never from clocks), and the
  * first failure stopping the others, which say which cell failed.
  */
-import { mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type Docker from "dockerode";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { DEPLOYMENT_LABEL, LOCAL_RUN_DEPLOYMENT } from "../../src/deployment.ts";
 import { RUN_LABEL } from "../../src/local-run.ts";
 import { until } from "../support/app-harness.ts";
 import { FAIL_AT_GATE, mostAtOnce, openGate, recordContainerEvents, runningCell } from "../support/container-watch.ts";
-import { requireDocker } from "../support/docker.ts";
-import { copyExample, gcc12Image, scriptConfig } from "../support/executor.ts";
+import { copyExample, gcc12Setup, scriptConfig } from "../support/executor.ts";
 import { type JsonCell, runHarness } from "../support/run-harness.ts";
 
-let scratch: string;
-let docker: Docker;
-
-beforeAll(async () => {
-  docker = await requireDocker();
-  await gcc12Image(docker);
-  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-run-schedule-"));
-}, 900_000);
-
-afterAll(async () => {
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-});
+const setup = gcc12Setup("heimdall-run-schedule-");
 
 /** The example with a script build of gcc 12's `standards`, running `command`, with `extra` settings. */
 function example(name: string, standards: string, command: string, extra: string): Promise<string> {
-  return copyExample(path.join(scratch, name), async (dir) => {
+  return copyExample(path.join(setup.scratch, name), async (dir) => {
     const config = scriptConfig(command, { matrix: `  cxx_standard: [${standards}]\n`, extra: `${extra}\n` });
     await writeFile(path.join(dir, ".heimdall-build.yml"), config);
   });
@@ -51,6 +37,7 @@ async function report(repo: string): Promise<Map<string, JsonCell>> {
 
 it("max_parallel: 1 builds one cell at a time though --jobs allows three", async () => {
   const repo = await example("limited", "14, 17, 20", "sleep 1", "max_parallel: 1");
+  const { docker } = setup;
   const recorder = await recordContainerEvents(docker, { [DEPLOYMENT_LABEL]: LOCAL_RUN_DEPLOYMENT });
   try {
     const cli = runHarness({ docker });
@@ -72,9 +59,10 @@ it("fail_fast: the first failure stops the running cell and starts no other; eac
   const repo = await example(
     "fail-fast",
     "17, 20, 23",
-    `case "$CXXFLAGS" in *c++20*) ${FAIL_AT_GATE} ;; *) sleep 300 ;; esac`,
+    `case "$CXX_STANDARD" in 20) ${FAIL_AT_GATE} ;; *) sleep 300 ;; esac`,
     "fail_fast: true",
   );
+  const { docker } = setup;
   const cli = runHarness({ docker });
   const running = cli.run(repo, ["--jobs", "2", "--json", "r.json"]);
   const labels = { [RUN_LABEL]: await runIdOf(repo) };

@@ -110,7 +110,7 @@ test("fail_fast: a failed cell stops the running one's container and cancels the
   // max_parallel: 2 keeps c++23 queued (held) until a place frees, so no worker can have taken it when c++20 fails.
   const config = scriptMatrix(
     "14, 17, 20, 23",
-    `case "$CXXFLAGS" in *c++14*) true ;; *c++20*) ${FAIL_AT_GATE} ;; *) sleep 300 ;; esac`,
+    `case "$CXX_STANDARD" in 14) true ;; 20) ${FAIL_AT_GATE} ;; *) sleep 300 ;; esac`,
     "fail_fast: true\nmax_parallel: 2",
   );
   const head = await pushed("fail-fast", config, "fail-fast");
