@@ -1,6 +1,6 @@
 /** The config file read as a command does: bounded by the size limit, with a one-line reason when it cannot be. */
 import { open } from "node:fs/promises";
-import { LIMITS } from "../config/schema.ts";
+import { LIMITS } from "../config/limits.ts";
 
 /** Reads at most the config size limit (+1 byte to notice a larger file). */
 export async function readConfigText(file: string): Promise<string | { error: string }> {

@@ -3,23 +3,16 @@
  * `exclude` removes every combination it partially matches, then each
  * `include` entry is merged into every original combination whose axis values
  * it does not contradict, or becomes a new combination when it fits none.
- * Each combination becomes a cell; the catalog decides which cells are skipped.
+ * Each combination becomes a cell (make-cell.ts); the catalog decides which
+ * cells are skipped.
  */
-import {
-  type BuildType,
-  type CompilerRelease,
-  type CxxStandard,
-  findCompiler,
-  imageTag,
-  type Platform,
-  SANITIZERS,
-  type Sanitizer,
-  skipReason,
-} from "./catalog.ts";
-import { llvmPackages, llvmSkipReason } from "./llvm.ts";
+import type { BuildType, CxxStandard, Platform, Sanitizer } from "./catalog.ts";
+import { type CompilerRef, compilerKey } from "./compiler-schema.ts";
+import { LIMITS } from "./limits.ts";
+import { makeCell } from "./make-cell.ts";
 import { mergePackages, PACKAGE_LIMITS } from "./packages.ts";
 import { type ConfigProblem, type FieldPath, formatPath } from "./problems.ts";
-import { AXES, type AxisName, type CompilerRef, type Config, compilerKey, LIMITS } from "./schema.ts";
+import { AXES, type AxisName, type Config } from "./schema.ts";
 import type { CStandard } from "./standards.ts";
 
 export interface Cell {
@@ -75,7 +68,7 @@ const AXIS_DEFAULTS = {
 type AxisValue = Platform | CompilerRef | CxxStandard | CStandard | BuildType;
 
 /** A combination: axis values plus the properties include entries added. */
-interface Combination {
+export interface Combination {
   axes: Partial<Record<AxisName, AxisValue>>;
   sanitizers?: readonly Sanitizer[];
   coverage?: boolean;
@@ -229,7 +222,7 @@ function mergeInto(
     target.configureArgs = [...(target.configureArgs ?? []), ...entry.configure_args];
 }
 
-interface CompleteAxes {
+export interface CompleteAxes {
   platform: Platform;
   compiler: CompilerRef;
   cxx_standard: CxxStandard | null;
@@ -279,91 +272,4 @@ function completeAxes(
   }
   if (!complete) return null;
   return { cxx_standard: null, c_standard: null, llvm: null, ...axes } as unknown as CompleteAxes;
-}
-
-const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
-  address: "asan",
-  undefined: "ubsan",
-  thread: "tsan",
-  memory: "msan",
-  leak: "lsan",
-};
-
-function makeCell(config: Config, combination: Combination, axes: CompleteAxes): Cell {
-  const requested = new Set(combination.sanitizers ?? config.sanitizers);
-  const sanitizers = SANITIZERS.filter((s) => requested.has(s));
-  const coverage = combination.coverage ?? config.coverage;
-  const tests = combination.tests ?? config.tests.enabled;
-  // An include entry's image for its cells, else the top level's, else (below) the catalog's.
-  const image = combination.image ?? config.image;
-  const { platform, compiler, cxx_standard: cxxStandard, c_standard: cStandard, llvm, build_type: buildType } = axes;
-
-  const tags = [...sanitizers.map((s) => SANITIZER_SHORT[s]), ...(coverage ? ["coverage"] : [])];
-  const compilerName = `${compiler.family}-${compiler.version}`;
-  // The standards the cell has, C++ first: `c++17`, `c11`, or both.
-  const standards = [
-    ...(cxxStandard !== null ? [`c++${cxxStandard}`] : []),
-    ...(cStandard !== null ? [`c${cStandard}`] : []),
-  ];
-  const llvmName = llvm !== null ? [`llvm-${llvm}`] : [];
-  const name = [
-    platform,
-    compilerName,
-    ...standards,
-    ...llvmName,
-    buildType,
-    ...(tags.length ? [tags.join("+")] : []),
-  ].join(" / ");
-  const id = [
-    platform,
-    compilerName,
-    ...(cxxStandard !== null ? [`cxx${cxxStandard}`] : []),
-    ...(cStandard !== null ? [`c${cStandard}`] : []),
-    ...(llvm !== null ? [`llvm${llvm}`] : []),
-    buildType.toLowerCase(),
-    ...tags,
-  ].join("-");
-
-  const catalogReason = skipReason({
-    platform,
-    family: compiler.family,
-    version: compiler.version,
-    cxxStandard,
-    cStandard,
-    sanitizers,
-    coverage,
-    imageOverride: image !== undefined,
-  });
-  // The compiler's own reasons first; then whether its image's suite carries the LLVM release.
-  const reason =
-    catalogReason ??
-    (llvm === null
-      ? null
-      : llvmSkipReason(compiler.family, compiler.version, llvm, { platform, imageOverride: image !== undefined }));
-  const release = findCompiler(compiler.family, compiler.version) as CompilerRelease;
-  return {
-    id,
-    name,
-    platform,
-    compiler,
-    cxxStandard,
-    cStandard,
-    llvm,
-    buildType,
-    sanitizers,
-    coverage,
-    tests,
-    stdFlag: reason || cxxStandard === null ? null : (release.standardFlags[cxxStandard] ?? null),
-    cStdFlag: reason || cStandard === null ? null : (release.cStandardFlags[cStandard] ?? null),
-    image: platform === "linux" ? (image ?? imageTag(release)) : null,
-    // Only an image gets packages: other platforms' cells have none to install them into.
-    packages:
-      platform === "linux"
-        ? mergePackages(config.packages, combination.packages, llvm !== null ? llvmPackages(llvm) : [])
-        : [],
-    env: combination.env ?? {},
-    configureArgs: combination.configureArgs ?? [],
-    skipped: reason !== null,
-    skipReason: reason,
-  };
 }

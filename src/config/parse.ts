@@ -7,6 +7,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
 import { environmentProblems } from "./cell-environment.ts";
+import { LIMITS } from "./limits.ts";
 import { type Cell, expandMatrix } from "./matrix.ts";
 import {
   ConfigError,
@@ -15,7 +16,7 @@ import {
   issuesToProblems,
   type PositionedProblem,
 } from "./problems.ts";
-import { type Config, configSchema, LIMITS } from "./schema.ts";
+import { type Config, configSchema } from "./schema.ts";
 import { knownKeysAt } from "./schema-keys.ts";
 import { testsProblems } from "./tests-check.ts";
 

@@ -1,5 +1,5 @@
 /** A file of the repository at a commit, through the contents API. */
-import { LIMITS } from "../config/schema.ts";
+import { LIMITS } from "../config/limits.ts";
 import type { InstallationOctokit } from "./reporter.ts";
 
 /**

@@ -3,9 +3,9 @@
  * wrong, with the field path and a message that says how to fix it.
  */
 import { describe, expect, it, vi } from "vitest";
+import { LIMITS } from "../../src/config/limits.ts";
 import { MAX_PROBLEMS, parseConfig, parseConfigOrThrow } from "../../src/config/parse.ts";
 import { ConfigError, type FieldPath, formatProblem } from "../../src/config/problems.ts";
-import { LIMITS } from "../../src/config/schema.ts";
 import { problemsOf, yaml } from "./helpers.ts";
 
 interface ExpectedProblem {

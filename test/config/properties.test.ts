@@ -10,10 +10,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify } from "yaml";
 import { BUILD_TYPES, CATALOG, CXX_STANDARDS, PLATFORMS, SANITIZERS } from "../../src/config/catalog.ts";
+import { LIMITS } from "../../src/config/limits.ts";
 import type { Cell } from "../../src/config/matrix.ts";
 import { type ParseResult, parseConfig, parseConfigOrThrow } from "../../src/config/parse.ts";
 import { ConfigError, type PositionedProblem } from "../../src/config/problems.ts";
-import { LIMITS } from "../../src/config/schema.ts";
 
 const FILE = "ci/.heimdall-build.yml";
 /** Enough runs to find the bugs these tests have found, few enough for a fast suite. */

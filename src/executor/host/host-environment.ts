@@ -5,7 +5,7 @@
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { findCompiler } from "../../config/catalog.ts";
-import type { CompilerRef } from "../../config/schema.ts";
+import type { CompilerRef } from "../../config/compiler-schema.ts";
 import { type CellRunRequest, DEFAULT_CACHE_MAX_SIZE } from "../executor.ts";
 
 /** The worker's variables a build may see; everything else (tokens, keys) stays out. */
