@@ -9,7 +9,8 @@ import type { Cell, Combination, CompleteAxes } from "./matrix.ts";
 import { mergePackages } from "./packages.ts";
 import type { Config } from "./schema.ts";
 
-const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
+/** A sanitizer as cell names and grids show it. */
+export const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
   address: "asan",
   undefined: "ubsan",
   thread: "tsan",

@@ -5,7 +5,7 @@
  * distinct one printed once however many cells reported it. Pure: text in,
  * text out.
  */
-import type { Sanitizer } from "../config/catalog.ts";
+import { SANITIZER_SHORT } from "../config/make-cell.ts";
 import type { Cell } from "../config/matrix.ts";
 import { compareStandards, standardsLabel } from "../config/standards.ts";
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
@@ -82,14 +82,6 @@ const PHRASE: Readonly<Record<RunConclusion, string>> = {
 };
 
 // --- cells --------------------------------------------------------------------
-
-const SANITIZER_SHORT: Readonly<Record<Sanitizer, string>> = {
-  address: "asan",
-  undefined: "ubsan",
-  thread: "tsan",
-  memory: "msan",
-  leak: "lsan",
-};
 
 function compilerName(cell: Cell): string {
   return `${cell.compiler.family}-${cell.compiler.version}`;
