@@ -485,12 +485,17 @@ describe("a sync that fails half-way", () => {
     );
     expect(batches).toBeGreaterThanOrEqual(2);
     expect(new Set(run.annotations.map((a) => a.message)).size).toBe(120);
-    const row = await database.db
-      .selectFrom("attempts")
-      .select("synced")
-      .where("id", "=", attemptId)
-      .executeTakeFirst();
-    expect(row?.synced).toBe("completed:success");
+    // GitHub is written before the row records it: wait for the record, then check what it says.
+    const synced = await until("the sync recorded", async () => {
+      const row = await database.db
+        .selectFrom("attempts")
+        .select("synced")
+        .where("id", "=", attemptId)
+        .executeTakeFirst();
+      // `…#N` while batches are still being sent: the record is final without it.
+      return row?.synced?.startsWith("completed") && !row.synced.includes("#") ? row.synced : undefined;
+    });
+    expect(synced).toBe("completed:success");
   });
 });
 
