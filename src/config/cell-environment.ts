@@ -46,7 +46,10 @@ export type CellVariable = (typeof CELL_VARIABLES)[number];
  * cell's (an include entry's `tests`) is too: when a CMake cell runs ctest.
  */
 export function cellVariables(cell: Cell, settings: Pick<Config, "tests">): Record<CellVariable, string> {
+  // One per custom axis: `shared` is MATRIX_SHARED (a cell queued before custom axes existed has none).
+  const custom = Object.entries(cell.customAxes ?? {}).map(([axis, value]) => [`MATRIX_${axis.toUpperCase()}`, value]);
   return {
+    ...Object.fromEntries(custom),
     HEIMDALL_CELL: cell.id,
     HEIMDALL_CELL_NAME: cell.name,
     PLATFORM: cell.platform,
@@ -108,7 +111,7 @@ const SET_BY_HEIMDALL: Readonly<Record<string, string>> = {
 /** Assigning one of these fails in bash: the value would never arrive. */
 const BASH_READ_ONLY = ["BASHOPTS", "BASH_VERSINFO", "EUID", "PPID", "SHELLOPTS", "UID"];
 
-/** The names a config's `env` may not set, besides those starting HEIMDALL_ (for editors, through the JSON schema). */
+/** The names a config's `env` may not set, besides those starting HEIMDALL_ or MATRIX_ (for editors, through the JSON schema). */
 export const RESERVED_ENV_NAMES: readonly string[] = [
   ...CELL_VARIABLES,
   ...Object.keys(SET_BY_HEIMDALL),
@@ -120,6 +123,8 @@ export function reservedEnvReason(name: string): string | null {
   const set = (WHAT_CELL_VARIABLE_SAYS as Readonly<Record<string, string>>)[name] ?? SET_BY_HEIMDALL[name];
   if (set) return `heimdall-build sets it for every cell: ${set}; env cannot change it`;
   if (name.startsWith("HEIMDALL_")) return "names starting HEIMDALL_ are heimdall-build's own";
+  if (name.startsWith("MATRIX_"))
+    return "names starting MATRIX_ are the custom axes' (matrix.axes), set for every cell";
   if (BASH_READ_ONLY.includes(name)) return "read-only in bash, which runs the build: it cannot be set";
   return null;
 }

@@ -8,8 +8,10 @@
  */
 import type { BuildType, CxxStandard, Platform, Sanitizer } from "./catalog.ts";
 import { type CompilerRef, compilerKey } from "./compiler-schema.ts";
+import { completeAxes, completeCustomAxes } from "./complete-axes.ts";
+import { entryAxisValues } from "./custom-axes.ts";
 import { LIMITS } from "./limits.ts";
-import { makeCell } from "./make-cell.ts";
+import { makeCell, writtenInProblems } from "./make-cell.ts";
 import { mergePackages, PACKAGE_LIMITS } from "./packages.ts";
 import { type ConfigProblem, type FieldPath, formatPath } from "./problems.ts";
 import { AXES, type AxisName, type Config } from "./schema.ts";
@@ -29,6 +31,8 @@ export interface Cell {
   /** The LLVM release the cell builds against (its llvm-N-dev in the image), null without the axis. */
   readonly llvm: number | null;
   readonly buildType: BuildType;
+  /** The custom axes' values (`matrix.axes`), in their declared order; {} without them. */
+  readonly customAxes: Readonly<Record<string, string>>;
   readonly sanitizers: readonly Sanitizer[];
   readonly coverage: boolean;
   readonly tests: boolean;
@@ -53,23 +57,13 @@ export interface Expansion {
   readonly problems: ConfigProblem[];
 }
 
-/**
- * Values of an axis an undeclared axis takes. The C++ standard's default (17)
- * is for cells without a C standard: a C cell has no C++ standard.
- */
-const AXIS_DEFAULTS = {
-  platform: "linux",
-  cxx_standard: 17,
-  c_standard: null,
-  llvm: null,
-  build_type: "Release",
-} as const satisfies Partial<Record<AxisName, unknown>>;
-
-type AxisValue = Platform | CompilerRef | CxxStandard | CStandard | BuildType;
+export type AxisValue = Platform | CompilerRef | CxxStandard | CStandard | BuildType;
 
 /** A combination: axis values plus the properties include entries added. */
 export interface Combination {
   axes: Partial<Record<AxisName, AxisValue>>;
+  /** The custom axes' values it has so far. */
+  custom: Record<string, string>;
   sanitizers?: readonly Sanitizer[];
   coverage?: boolean;
   tests?: boolean;
@@ -84,7 +78,7 @@ export interface Combination {
   origin: FieldPath;
 }
 
-function valueKey(axis: AxisName, value: AxisValue): string {
+export function valueKey(axis: AxisName, value: AxisValue): string {
   return axis === "compiler" ? compilerKey(value as CompilerRef) : String(value);
 }
 
@@ -93,8 +87,13 @@ export function expandMatrix(config: Config): Expansion {
   const { matrix } = config;
   const declared = AXES.filter((axis) => matrix[axis] !== undefined);
   const values = (axis: AxisName): readonly AxisValue[] => (matrix[axis] ?? []) as readonly AxisValue[];
+  const customAxes: Readonly<Record<string, readonly string[]>> = matrix.axes ?? {};
+  const custom = Object.keys(customAxes);
 
-  const product = declared.reduce((n, axis) => n * values(axis).length, declared.length > 0 ? 1 : 0);
+  const product = [
+    ...declared.map((axis) => values(axis).length),
+    ...custom.map((name) => customAxes[name]?.length ?? 0),
+  ].reduce((n, length) => n * length, declared.length > 0 ? 1 : 0);
   if (product > LIMITS.combinations) {
     problems.push({
       severity: "error",
@@ -106,9 +105,14 @@ export function expandMatrix(config: Config): Expansion {
 
   let combinations: Combination[] = [];
   if (declared.length > 0) {
-    combinations = [{ axes: {}, origin: ["matrix"] }];
+    combinations = [{ axes: {}, custom: {}, origin: ["matrix"] }];
     for (const axis of declared) {
       combinations = combinations.flatMap((c) => values(axis).map((v) => ({ ...c, axes: { ...c.axes, [axis]: v } })));
+    }
+    for (const name of custom) {
+      combinations = combinations.flatMap((c) =>
+        (customAxes[name] ?? []).map((v) => ({ ...c, custom: { ...c.custom, [name]: v } })),
+      );
     }
   }
 
@@ -125,8 +129,10 @@ export function expandMatrix(config: Config): Expansion {
       });
     }
     if (stray.length > 0) return;
+    const named = entryAxisValues(entry, custom);
     const matches = (c: Combination) =>
-      keys.every((axis) => valueKey(axis, c.axes[axis] as AxisValue) === valueKey(axis, entry[axis] as AxisValue));
+      keys.every((axis) => valueKey(axis, c.axes[axis] as AxisValue) === valueKey(axis, entry[axis] as AxisValue)) &&
+      Object.entries(named).every(([name, value]) => c.custom[name] === value);
     const before = combinations.length;
     combinations = combinations.filter((c) => !matches(c));
     if (combinations.length === before) {
@@ -143,21 +149,22 @@ export function expandMatrix(config: Config): Expansion {
       problems.push({ severity: "error", path: [...path, "configure_args"], atKey: true, message });
     }
     const entryAxes = AXES.filter((axis) => entry[axis] !== undefined);
+    const named = entryAxisValues(entry, custom);
     const fits = (c: Combination) =>
       entryAxes.every(
         (axis) =>
           !declared.includes(axis) ||
           valueKey(axis, c.axes[axis] as AxisValue) === valueKey(axis, entry[axis] as AxisValue),
-      );
+      ) && Object.entries(named).every(([name, value]) => c.custom[name] === value);
     let matched = false;
     for (const c of originals) {
       if (!fits(c)) continue;
       matched = true;
-      mergeInto(c, entry, entryAxes);
+      mergeInto(c, entry, entryAxes, named);
     }
     if (!matched) {
-      const created: Combination = { axes: {}, origin: path };
-      mergeInto(created, entry, entryAxes);
+      const created: Combination = { axes: {}, custom: {}, origin: path };
+      mergeInto(created, entry, entryAxes, named);
       added.push(created);
     }
   });
@@ -166,8 +173,9 @@ export function expandMatrix(config: Config): Expansion {
   const seen = new Map<string, FieldPath>();
   for (const combination of [...originals, ...added]) {
     const axes = completeAxes(combination, declared, values, problems);
-    if (!axes) continue;
-    const cell = makeCell(config, combination, axes);
+    const complete = completeCustomAxes(combination, customAxes, problems);
+    if (!axes || !complete) continue;
+    const cell = makeCell(config, { ...combination, custom: complete }, axes);
     const previous = seen.get(cell.id);
     if (previous) {
       problems.push({
@@ -179,6 +187,7 @@ export function expandMatrix(config: Config): Expansion {
     }
     seen.set(cell.id, combination.origin);
     cells.push(cell);
+    problems.push(...writtenInProblems(config, combination, cell));
     if (cell.packages.length > PACKAGE_LIMITS.packages) {
       problems.push({
         severity: "error",
@@ -209,8 +218,10 @@ function mergeInto(
   target: Combination,
   entry: NonNullable<Config["matrix"]["include"]>[number],
   axes: readonly AxisName[],
+  custom: Readonly<Record<string, string>>,
 ) {
   for (const axis of axes) target.axes[axis] = entry[axis] as AxisValue;
+  Object.assign(target.custom, custom);
   if (entry.sanitizers !== undefined) target.sanitizers = entry.sanitizers;
   if (entry.coverage !== undefined) target.coverage = entry.coverage;
   if (entry.tests !== undefined) target.tests = entry.tests;
@@ -220,56 +231,4 @@ function mergeInto(
   if (entry.env !== undefined) target.env = { ...target.env, ...entry.env };
   if (entry.configure_args !== undefined)
     target.configureArgs = [...(target.configureArgs ?? []), ...entry.configure_args];
-}
-
-export interface CompleteAxes {
-  platform: Platform;
-  compiler: CompilerRef;
-  cxx_standard: CxxStandard | null;
-  c_standard: CStandard | null;
-  llvm: number | null;
-  build_type: BuildType;
-}
-
-/**
- * A combination made by an include entry may lack axes. An undeclared axis
- * takes its default, a declared one with a single value takes that value; a
- * declared one with several values cannot be guessed.
- */
-function completeAxes(
-  combination: Combination,
-  declared: readonly AxisName[],
-  values: (axis: AxisName) => readonly AxisValue[],
-  problems: ConfigProblem[],
-): CompleteAxes | null {
-  const axes = { ...combination.axes };
-  let complete = true;
-  for (const axis of AXES) {
-    if (axes[axis] !== undefined) continue;
-    const options = values(axis);
-    const only = options.length === 1 ? options[0] : undefined;
-    if (only !== undefined) {
-      axes[axis] = only;
-    } else if (!declared.includes(axis) && axis !== "compiler") {
-      const fallback = axis === "cxx_standard" && axes.c_standard != null ? null : AXIS_DEFAULTS[axis];
-      if (fallback !== null) axes[axis] = fallback;
-    } else {
-      complete = false;
-      const listed = options.map((v) => valueKey(axis, v)).join(", ");
-      const fromInclude = combination.origin[1] === "include";
-      const message =
-        axis === "compiler" && options.length === 0
-          ? fromInclude
-            ? "this include entry makes a new cell but names no compiler"
-            : "the matrix has no compiler axis and no include entry gives its combinations one: add compiler, e.g. compiler: [gcc@12]"
-          : `this include entry matches no combination, so it makes a new cell, but it does not say which ${axis} (the matrix has ${listed}); add ${axis} to it`;
-      // Every combination of the matrix lacks the compiler alike: say so once.
-      const path = formatPath(combination.origin);
-      if (!problems.some((p) => p.message === message && formatPath(p.path) === path)) {
-        problems.push({ severity: "error", path: combination.origin, message });
-      }
-    }
-  }
-  if (!complete) return null;
-  return { cxx_standard: null, c_standard: null, llvm: null, ...axes } as unknown as CompleteAxes;
 }

@@ -9,6 +9,7 @@
  * a shell's or a glob's characters. Pure: no I/O.
  */
 import { z } from "zod";
+import { withoutExpressions } from "./interpolate.ts";
 import { describe } from "./problems.ts";
 
 export const PACKAGE_LIMITS = {
@@ -23,16 +24,18 @@ export const PACKAGE_LIMITS = {
  * `.`, starting alphanumeric), not ending in `-`; a version is Debian's
  * `[epoch:]upstream[-revision]`, starting with a digit.
  */
-const PACKAGE = /^[a-z0-9](?:[a-z0-9+.-]*[a-z0-9+.])?(?:=[0-9][A-Za-z0-9.+~:-]*)?$/;
+export const PACKAGE = /^[a-z0-9](?:[a-z0-9+.-]*[a-z0-9+.])?(?:=[0-9][A-Za-z0-9.+~:-]*)?$/;
 
+/** Why `name` is not a package name, the name itself in the message: in a list of dozens, the position alone is hard to read. */
+export function packageNameError(name: unknown): string {
+  return `${describe(name)} is not a package name: write a Debian package name such as libfmt-dev (lower case letters, digits, + - .), optionally with =VERSION`;
+}
+
+/** A name as written: its `${{ matrix.<axis> }}` are written in per cell, and the result checked again (matrix.ts). */
 const packageName = z
   .string()
   .max(PACKAGE_LIMITS.nameLength)
-  .regex(PACKAGE, {
-    // The name itself is in the message: in a list of dozens, the position alone is hard to read.
-    error: (issue) =>
-      `${describe(issue.input)} is not a package name: write a Debian package name such as libfmt-dev (lower case letters, digits, + - .), optionally with =VERSION`,
-  });
+  .refine((name) => PACKAGE.test(withoutExpressions(name)), { error: (issue) => packageNameError(issue.input) });
 
 /** A list of distinct package names, as the top level and an include entry write it. */
 export const packageList = z

@@ -7,6 +7,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
 import { environmentProblems } from "./cell-environment.ts";
+import { BUILT_IN_NAMES, interpolationProblems } from "./interpolate.ts";
 import { LIMITS } from "./limits.ts";
 import { type Cell, expandMatrix } from "./matrix.ts";
 import {
@@ -119,6 +120,10 @@ export function parseConfig(text: string, options: ParseOptions = {}): ParseResu
     return fail(issuesToProblems(result.error.issues, (path) => knownKeysAt(configSchema, path)).map(place));
   }
 
+  // Expressions are checked in the file's own data, where each path is the file's.
+  const names = [...BUILT_IN_NAMES, ...Object.keys(result.data.matrix.axes ?? {})];
+  const expressions = interpolationProblems(data, names).map((p): ConfigProblem => ({ severity: "error", ...p }));
+  if (expressions.length > 0) return fail(expressions.map(place));
   const expansion = expandMatrix(result.data);
   const tests = testsProblems(result.data, (data as { tests?: unknown }).tests);
   const problems = [...tests, ...expansion.problems, ...environmentProblems(result.data, expansion.cells)];

@@ -136,6 +136,9 @@ function issueToProblems(issue: Issue, prefix: FieldPath, knownKeys: KnownKeys):
       const reason = inner.length > 0 ? inner.join("; ") : "is not a valid key here";
       return [{ severity: "error", path, atKey: true, message: `key '${String(path.at(-1))}': ${reason}` }];
     }
+    case "custom":
+      // An unknown key found by a refinement (an entry's custom axes) points at the key, like zod's own.
+      return [{ severity: "error", path, message: issue.message, ...(issue.params?.atKey ? { atKey: true } : {}) }];
     default:
       return [{ severity: "error", path, message: issue.message }];
   }

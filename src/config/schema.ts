@@ -10,6 +10,8 @@ import { z } from "zod";
 import { BUILD_TYPES, CXX_STANDARDS, PLATFORMS, SANITIZERS } from "./catalog.ts";
 import { ENV_NAME, RESERVED_ENV_NAMES, reservedEnvReason } from "./cell-environment.ts";
 import { compilerAxisItem, compilerSchema } from "./compiler-schema.ts";
+import { CUSTOM_AXIS_VALUE_JSON, checkEntryAxes, customAxes } from "./custom-axes.ts";
+import { withoutExpressions } from "./interpolate.ts";
 import { LIMITS } from "./limits.ts";
 import { packageList } from "./packages.ts";
 import { C_STANDARDS } from "./standards.ts";
@@ -68,7 +70,7 @@ const envName = z
     const reason = reservedEnvReason(name);
     if (reason) ctx.addIssue({ code: "custom", message: reason });
   })
-  .meta({ not: { anyOf: [{ enum: [...RESERVED_ENV_NAMES] }, { pattern: "^HEIMDALL_" }] } });
+  .meta({ not: { anyOf: [{ enum: [...RESERVED_ENV_NAMES] }, { pattern: "^HEIMDALL_" }, { pattern: "^MATRIX_" }] } });
 const envValue = z
   .union([longString.regex(/^[^\0]*$/, { error: "a value cannot hold a NUL character" }), z.number(), z.boolean()])
   .transform(String);
@@ -77,9 +79,13 @@ const envMap = z.record(envName, envValue).refine((env) => Object.keys(env).leng
   error: `at most ${LIMITS.envEntries} environment variables`,
 });
 
-/** A docker reference (the top level's `image`, or an include entry's for its cells). */
-const imageReference = shortString.regex(/^[a-z0-9][a-z0-9._/:@-]*$/, {
-  error: "an image is a docker reference such as debian:bookworm",
+/** What a docker reference looks like (the value written in when it holds `${{ matrix.<axis> }}`). */
+export const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._/:@-]*$/;
+export const IMAGE_REFERENCE_ERROR = "an image is a docker reference such as debian:bookworm";
+
+/** A docker reference (the top level's `image`, or an include entry's for its cells); may hold `${{ matrix.<axis> }}`. */
+const imageReference = shortString.refine((image) => IMAGE_REFERENCE.test(withoutExpressions(image)), {
+  error: IMAGE_REFERENCE_ERROR,
 });
 
 const includeEntry = z
@@ -101,9 +107,12 @@ const includeEntry = z
       .optional()
       .describe("Appended to build.cmake.configure_args for the cells this entry matches or makes."),
   })
+  // Other keys are custom axes' values (`shared: OFF`), checked against matrix.axes below.
+  .catchall(z.unknown().meta(CUSTOM_AXIS_VALUE_JSON))
   .describe("Adds properties to the combinations it matches, or a new combination when it matches none.");
 const excludeEntry = z
-  .strictObject(axisKeys)
+  .object(axisKeys)
+  .catchall(z.unknown().meta(CUSTOM_AXIS_VALUE_JSON))
   .refine((entry) => Object.keys(entry).length > 0, { error: "an exclude entry names at least one axis" })
   .describe("Removes every combination that has all of these values.");
 
@@ -125,9 +134,32 @@ const matrix = z
         "LLVM releases to build against: llvm-N-dev in the cell's image, LLVM_VERSION, LLVM_CONFIG and LLVM_DIR set. Default: none.",
       ),
     build_type: axis(buildType, "build type").optional().describe("Default: [Release]."),
+    axes: customAxes((item, describe) => axis(item, describe))
+      .optional()
+      .describe(
+        "Custom axes, e.g. {shared: [ON, OFF]}: multiplied with the others, named in include and exclude entries like them, part of cell names, MATRIX_<NAME> in the build.",
+      ),
     include: z.array(includeEntry).max(LIMITS.includeEntries).optional(),
     exclude: z.array(excludeEntry).max(LIMITS.excludeEntries).optional(),
   })
+  // Runs even when other keys of the matrix are wrong (every problem is reported at once): the value may be partly invalid.
+  .superRefine(
+    (m, ctx) => {
+      if (typeof m !== "object" || m === null) return;
+      const properties = { include: Object.keys(includeEntry.shape), exclude: Object.keys(excludeEntry.shape) };
+      const axes = typeof m.axes === "object" && m.axes !== null ? m.axes : {};
+      for (const kind of ["include", "exclude"] as const) {
+        const entries: unknown = m[kind];
+        if (!Array.isArray(entries)) continue;
+        entries.forEach((entry: unknown, index) => {
+          if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return;
+          for (const issue of checkEntryAxes(entry as Record<string, unknown>, properties[kind], axes))
+            ctx.addIssue({ ...issue, path: [kind, index, ...issue.path] });
+        });
+      }
+    },
+    { when: () => true },
+  )
   .describe("The axes, multiplied together, then `exclude`, then `include`, as in GitHub Actions.");
 
 /** A relative path inside the repository: no absolute paths, no `..`. */

@@ -6,6 +6,7 @@
  * repository's default branch (or its default when that has none, or a broken
  * one). Not the pull request's base branch: the fork chooses that one.
  */
+import { namesIn } from "./interpolate.ts";
 import { type Cell, expandMatrix } from "./matrix.ts";
 import { type Config, configSchema } from "./schema.ts";
 
@@ -82,5 +83,25 @@ export function forkConfig(head: Config, base: Config | null): ForkConfig {
   if (head.matrix.include?.some((entry) => entry.image !== undefined) && !overridden.includes("image")) {
     overridden.push("image");
   }
-  return { config, cells: expandMatrix(config).cells, overridden };
+  return { config, cells: expandMatrix(config).cells.map((cell) => imageOfTheBase(cell, base)), overridden };
+}
+
+/**
+ * The default branch's image written in with a fork's custom axis value
+ * would let the fork choose the image after all (`org/ci-${{ matrix.flavor }}`):
+ * a custom axis in it must have a value the default branch's own matrix
+ * lists, else the cell is skipped saying so. Built-in axes are the catalog's
+ * values, which a fork cannot extend.
+ */
+function imageOfTheBase(cell: Cell, base: Config | null): Cell {
+  const image = base?.image;
+  if (cell.skipped || image === undefined || cell.platform !== "linux") return cell;
+  const listed = base?.matrix.axes ?? {};
+  const foreign = namesIn(image).find(
+    (name) => name in cell.customAxes && !listed[name]?.includes(cell.customAxes[name] ?? ""),
+  );
+  if (foreign === undefined) return cell;
+  const values = listed[foreign]?.join(", ");
+  const reason = `the default branch's image ${image} names matrix.${foreign}, and '${cell.customAxes[foreign]}' is not one of its values there (${values ? values : "it has no such axis"}): a fork does not choose the image`;
+  return { ...cell, skipped: true, skipReason: reason, stdFlag: null, cStdFlag: null };
 }

@@ -6,6 +6,7 @@
  */
 import { createReadStream } from "node:fs";
 import { PassThrough } from "node:stream";
+import { settingsForCell } from "../config/cell-settings.ts";
 import type { Cell } from "../config/matrix.ts";
 import { type CellLinks, type CellSummary, cellSummary, type RefusedArtifact } from "../report/cell-summary.ts";
 import type { TestResults } from "../report/junit.ts";
@@ -92,7 +93,9 @@ export function attemptTimeLimit(settings: Pick<BuildSettings, "timeout_minutes"
   return { ms: maxCellMs, text: `${capped}, this worker's limit (the config allows ${settings.timeout_minutes} min)` };
 }
 
-export async function runAttempt(request: AttemptRequest): Promise<AttemptReport> {
+export async function runAttempt(given: AttemptRequest): Promise<AttemptReport> {
+  // Its settings as this cell reads them: `${{ matrix.<axis> }}` written in, for the build, tests, artifacts and SBOM.
+  const request = { ...given, settings: settingsForCell(given.settings, given.cell) };
   const { cell, settings, executor, outputs } = request;
   const label = `${cell.compiler.family}-${cell.compiler.version}`;
   const { ranOn, memoryLimit } = executor;

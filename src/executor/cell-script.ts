@@ -9,6 +9,7 @@
  */
 import { compilerCommands } from "../config/catalog.ts";
 import { cellVariables, configEnvironment, ENV_NAME } from "../config/cell-environment.ts";
+import { settingsForCell } from "../config/cell-settings.ts";
 import type { Cell } from "../config/matrix.ts";
 import type { Config } from "../config/schema.ts";
 import { compilerCheckLines } from "./compiler-check.ts";
@@ -94,7 +95,9 @@ export interface ScriptOptions {
 }
 
 export function cellScript(options: ScriptOptions): string {
-  const { cell, settings, nonce } = options;
+  const { cell, nonce } = options;
+  // The attempt passes them written in already; a caller that did not gets the same script.
+  const settings = settingsForCell(options.settings, cell);
   const sourceDir = options.sourceDir ?? SOURCE_DIR;
   const results = resultPaths(sourceDir);
   const lines = [

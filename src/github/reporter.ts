@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { type ConnectionOptions, Worker } from "bullmq";
 import type { ProbotOctokit } from "probot";
+import { cellVariant } from "../config/make-cell.ts";
 import type { Cell } from "../config/matrix.ts";
 import { annotationsOf } from "../db/annotations.ts";
 import type { Db } from "../db/connect.ts";
@@ -173,7 +174,7 @@ export class Reporter {
         // Cells made before the C axis have none.
         cStandard: spec.cStandard ?? null,
         buildType: spec.buildType,
-        tags: [...spec.sanitizers, ...(spec.coverage ? ["coverage"] : [])].join("+"),
+        tags: cellVariant(spec).join(" "),
         state: attempt.state,
         conclusion: attempt.conclusion,
         standardMismatch: attempt.standard_mismatch,

@@ -7,7 +7,7 @@ export interface MatrixEntry {
   readonly cxxStandard: number | null;
   readonly cStandard: number | null;
   readonly buildType: string;
-  /** Sanitizers and coverage, as the cell's name shows them (`asan+ubsan`). */
+  /** Its LLVM release, custom axes, sanitizers and coverage, as the cell's name shows them (`llvm-16 shared=ON asan+ubsan`). */
   readonly tags: string;
   readonly state: "waiting_approval" | "queued" | "in_progress" | "completed";
   readonly conclusion: string | null;

@@ -5,7 +5,7 @@
  * distinct one printed once however many cells reported it. Pure: text in,
  * text out.
  */
-import { SANITIZER_SHORT } from "../config/make-cell.ts";
+import { cellVariant } from "../config/make-cell.ts";
 import type { Cell } from "../config/matrix.ts";
 import { compareStandards, standardsLabel } from "../config/standards.ts";
 import type { Annotation, AnnotationLevel } from "./annotations.ts";
@@ -87,9 +87,9 @@ function compilerName(cell: Cell): string {
   return `${cell.compiler.family}-${cell.compiler.version}`;
 }
 
-/** `asan+ubsan`, `coverage`, or "" for a plain build: what tells cells in one grid position apart. */
+/** What tells cells in one grid position apart (`llvm-16 shared=ON asan+ubsan`), or "" for a plain build. */
 function variantOf(cell: Cell): string {
-  return [...cell.sanitizers.map((s) => SANITIZER_SHORT[s]), ...(cell.coverage ? ["coverage"] : [])].join("+");
+  return cellVariant(cell).join(" ");
 }
 
 function spansPlatforms(outcomes: readonly RunCellOutcome[]): boolean {

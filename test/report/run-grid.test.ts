@@ -197,6 +197,19 @@ describe("the grid", () => {
     );
     expect(rowLabels(gridOf(linuxOnly, "Release"))).toEqual(["clang-16", "apple-clang-15"]);
   });
+
+  test("cells in one position told apart by their LLVM release and custom axes", () => {
+    const cells = cellsOf(
+      yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "  llvm: [16, 19]", "  axes: {shared: [ON, OFF]}"),
+    );
+    const outcomes = cells.map((c) =>
+      outcome(c, c.name.endsWith("llvm-19 / Release / shared=OFF") ? "failure" : "success"),
+    );
+    const report = renderRunReport(outcomes, { color: false });
+    expect(at(gridOf(report, "Release"), "gcc-12", "c++17")).toBe(
+      "pass llvm-16 shared=ON, pass llvm-16 shared=OFF, pass llvm-19 shared=ON, FAIL llvm-19 shared=OFF",
+    );
+  });
 });
 
 describe("cells that did not pass, and totals", () => {
