@@ -42,10 +42,12 @@ export const CELL_VARIABLES = [
 export type CellVariable = (typeof CELL_VARIABLES)[number];
 
 /**
- * The cell's own variables. Tests are on when the config's `tests` is and the
- * cell's (an include entry's `tests`) is too: when a CMake cell runs ctest.
+ * The cell's own variables. ENABLE_TESTS is whether the cell has a test step:
+ * its own `tests` (an include entry's, else the config's), as test-phase.ts
+ * decides, so an include entry's `tests: true` under a top-level `tests: false`
+ * says `true` in the cell that runs its tests.
  */
-export function cellVariables(cell: Cell, settings: Pick<Config, "tests">): Record<CellVariable, string> {
+export function cellVariables(cell: Cell): Record<CellVariable, string> {
   // One per custom axis: `shared` is MATRIX_SHARED (a cell queued before custom axes existed has none).
   const custom = Object.entries(cell.customAxes ?? {}).map(([axis, value]) => [`MATRIX_${axis.toUpperCase()}`, value]);
   return {
@@ -59,7 +61,7 @@ export function cellVariables(cell: Cell, settings: Pick<Config, "tests">): Reco
     // A cell queued before C standards existed has none.
     C_STANDARD: cell.cStandard == null ? "" : String(cell.cStandard),
     BUILD_TYPE: cell.buildType,
-    ENABLE_TESTS: String(settings.tests.enabled && cell.tests),
+    ENABLE_TESTS: String(cell.tests),
     ENABLE_COVERAGE: String(cell.coverage),
     ENABLE_SANITIZERS: String(cell.sanitizers.length > 0),
     SANITIZERS: cell.sanitizers.join(","),

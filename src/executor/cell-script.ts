@@ -186,7 +186,7 @@ export function cellScript(options: ScriptOptions): string {
  * (a job not made from a parsed config) is refused rather than written unquoted.
  */
 function environmentLines(cell: Cell, settings: BuildSettings): string[] {
-  const env = { ...configEnvironment(settings, cell), ...cellVariables(cell, settings) };
+  const env = { ...configEnvironment(settings, cell), ...cellVariables(cell) };
   return Object.entries(env).map(([name, value]) => {
     if (!ENV_NAME.test(name)) throw new TypeError(`not an environment variable name: ${name}`);
     return `export ${name}=${shellQuote(value)}`;

@@ -15,6 +15,7 @@ import {
 import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfigOrThrow } from "../../src/config/parse.ts";
 import { forkConfig } from "../../src/config/trust.ts";
+import { testCommand } from "../../src/executor/test-phase.ts";
 import { ASAN_CELL_CONFIG, ASAN_CELL_VARIABLES } from "../support/cell-variables.ts";
 import { problemsOf, yaml } from "./helpers.ts";
 
@@ -221,12 +222,12 @@ describe("names a config may not set", () => {
 
 describe("the variables every cell gets", () => {
   test("linux / gcc-12 / c++20 / Debug / asan", () => {
-    const { config, byName } = parsed(yaml(...ASAN_CELL_CONFIG));
-    expect(cellVariables(byName("linux / gcc-12 / c++20 / Debug / asan"), config)).toEqual(ASAN_CELL_VARIABLES);
+    const { byName } = parsed(yaml(...ASAN_CELL_CONFIG));
+    expect(cellVariables(byName("linux / gcc-12 / c++20 / Debug / asan"))).toEqual(ASAN_CELL_VARIABLES);
   });
 
   test("a C cell has an empty CXX_STANDARD; sanitizers in the catalog's order; tests and coverage as the cell has them", () => {
-    const { config, byName } = parsed(
+    const { byName } = parsed(
       yaml(
         "version: 1",
         "matrix:",
@@ -237,7 +238,7 @@ describe("the variables every cell gets", () => {
         "    - {compiler: clang@16, sanitizers: [undefined, address], coverage: true, tests: false}",
       ),
     );
-    expect(cellVariables(byName("linux / clang-16 / c11 / Release / asan+ubsan+coverage"), config)).toMatchObject({
+    expect(cellVariables(byName("linux / clang-16 / c11 / Release / asan+ubsan+coverage"))).toMatchObject({
       COMPILER_TYPE: "clang",
       CXX_STANDARD: "",
       C_STANDARD: "11",
@@ -245,28 +246,35 @@ describe("the variables every cell gets", () => {
       ENABLE_COVERAGE: "true",
       SANITIZERS: "address,undefined",
     });
-    expect(cellVariables(byName("windows / msvc-2022 / c11 / Release"), config)).toMatchObject({
+    expect(cellVariables(byName("windows / msvc-2022 / c11 / Release"))).toMatchObject({
       PLATFORM: "windows",
       COMPILER_TYPE: "msvc",
       COMPILER_VERSION: "2022",
       ENABLE_SANITIZERS: "false",
       SANITIZERS: "",
     });
-    expect(cellVariables(byName("macos / apple-clang-15 / c11 / Release"), config)).toMatchObject({
+    expect(cellVariables(byName("macos / apple-clang-15 / c11 / Release"))).toMatchObject({
       COMPILER_TYPE: "apple-clang",
     });
   });
 
-  test("ENABLE_TESTS is false when the config's tests are off, whatever an include entry says", () => {
+  test("ENABLE_TESTS is true where the cell runs its tests: an include entry's tests: true under a top-level false", () => {
     const { config, cells } = parsed(
       yaml(
         "version: 1",
         "matrix:",
-        "  compiler: [gcc@12]",
+        "  compiler: [gcc@12, gcc@13]",
         "  include: [{compiler: gcc@12, tests: true}]",
         "tests: false",
       ),
     );
-    expect(cells.map((c) => cellVariables(c, config).ENABLE_TESTS)).toEqual(["false"]);
+    const { matrix: _matrix, ...settings } = config;
+    // The variable says what the test step does (test-phase.ts): gcc 12 runs ctest, gcc 13 has no test step.
+    expect(
+      cells.map((c) => [c.id, cellVariables(c).ENABLE_TESTS, testCommand(c, settings, "/j.xml") !== null]),
+    ).toEqual([
+      ["linux-gcc-12-cxx17-release", "true", true],
+      ["linux-gcc-13-cxx17-release", "false", false],
+    ]);
   });
 });
