@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { Cell } from "./config/matrix.ts";
+import { buildNetwork } from "./config/trust.ts";
 import { DEPLOYMENT_LABEL, LOCAL_RUN_DEPLOYMENT } from "./deployment.ts";
 import type { AttemptReport } from "./executor/attempt.ts";
 import { runCellAttempt } from "./executor/cell-attempt.ts";
@@ -23,7 +24,7 @@ import { copySource } from "./executor/local-source.ts";
 import { formatLimit } from "./report/format.ts";
 import type { RunCellOutcome } from "./report/run-grid.ts";
 import { mismatches, mismatchWords } from "./report/standard-check.ts";
-import { failFastReason, stopsBuild } from "./schedule/fail-fast.ts";
+import { failFastStop } from "./schedule/fail-fast.ts";
 import { runLanes } from "./schedule/max-parallel.ts";
 import { FsStore } from "./storage/fs-store.ts";
 
@@ -105,9 +106,12 @@ export async function runLocalMatrix(options: LocalRunOptions): Promise<LocalCel
       const { conclusion } = result.outcome;
       if (conclusion === "cancelled" && stoppedBy !== null && !options.signal.aborted) {
         result = { ...result, outcome: { ...result.outcome, reason: stoppedBy } };
-      } else if (options.settings.fail_fast && stoppedBy === null && stopsBuild(conclusion)) {
-        stoppedBy = failFastReason(cell.name, conclusion);
-        failFast.abort();
+      } else if (stoppedBy === null) {
+        const stop = failFastStop(options.settings.fail_fast, cell.name, conclusion);
+        if (stop) {
+          stoppedBy = stop.reason;
+          failFast.abort();
+        }
       }
       results[index] = result;
       options.onState(cell.id, conclusion, result.outcome.reason ?? undefined);
@@ -125,7 +129,7 @@ function localExecutor(options: LocalRunOptions): Executor {
     docker: options.docker,
     aptOptions: options.aptOptions ?? "",
     labels: runLabels(options.runId),
-    network: options.settings.network,
+    network: buildNetwork(options.settings, false),
     // One cache per image and project folder: warm rebuilds across runs, and no project writing
     // entries another compiles in (":" is in no GitHub owner's name: no worker's cache is shared).
     cache: (image) => ({ volume: cacheVolumeName(image, "trusted", `local:${os.userInfo().username}:${options.dir}`) }),

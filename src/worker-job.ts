@@ -6,6 +6,7 @@
  * (executor/cell-attempt.ts), as for `heimdall-build run`.
  */
 import path from "node:path";
+import { buildNetwork } from "./config/trust.ts";
 import { attemptLabels } from "./deployment.ts";
 import { runCellAttempt } from "./executor/cell-attempt.ts";
 import type { BuildSettings } from "./executor/cell-script.ts";
@@ -56,7 +57,7 @@ export async function runJob(
           lockDir: path.join(options.cacheDir, "locks"),
           labels: attemptLabels(deployment, job.attemptId),
           // Forks never get the network, whatever their config says.
-          network: settings.network && !job.fork,
+          network: buildNetwork(settings, job.fork),
           // One cache per image, owner and trust: a fork's build never shares one with trusted builds.
           cache: (image) => ({
             volume: cacheVolumeName(image, job.fork ? "fork" : "trusted", job.repository.split("/")[0] ?? ""),

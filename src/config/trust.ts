@@ -62,6 +62,31 @@ export function trustSettingsOf(base: Config | null): TrustSettings {
   };
 }
 
+/**
+ * What `fork_prs` makes of a commit: built at once, held until a user with
+ * write access approves it, or not built at all. A commit of the repository
+ * itself is always built. For a fork, `settings` are forkConfig's (the
+ * default branch's `fork_prs`).
+ */
+export type ForkAdmission = "build" | "approval" | "none";
+
+export function forkAdmission(settings: Pick<Config, "fork_prs">, fork: boolean): ForkAdmission {
+  if (!fork) return "build";
+  switch (settings.fork_prs) {
+    case "run":
+      return "build";
+    case "skip":
+      return "none";
+    case "approve":
+      return "approval";
+  }
+}
+
+/** Whether a cell's build container reaches the network: its config asks (`network: true`), and it is no fork's. */
+export function buildNetwork(settings: Pick<Config, "network">, fork: boolean): boolean {
+  return settings.network && !fork;
+}
+
 export interface ForkConfig {
   /** The fork's config with every trust setting replaced by the default branch's. */
   readonly config: Config;

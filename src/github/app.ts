@@ -9,7 +9,7 @@ import type { ApplicationFunction, Context, Probot } from "probot";
 import type { Cell } from "../config/matrix.ts";
 import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
-import { forkConfig, trustSettingsOf } from "../config/trust.ts";
+import { forkAdmission, forkConfig, trustSettingsOf } from "../config/trust.ts";
 import type { Db } from "../db/connect.ts";
 import type { Attempt, Build } from "../db/schema.ts";
 import {
@@ -284,12 +284,12 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
   }
   const digest = createHash("sha256").update(digestInput).digest("hex");
 
-  if (commit.fork && config.fork_prs === "skip") {
+  const admission = forkAdmission(config, commit.fork);
+  if (admission === "none") {
     await recordDelivery(db, from.deliveryId, from.event);
     return;
   }
-  const approved =
-    commit.fork && config.fork_prs === "approve" ? await isApproved(db, repository.id, commit.sha) : true;
+  const approved = admission === "approval" ? await isApproved(db, repository.id, commit.sha) : true;
   const { build } = await createBuild(db, {
     repositoryId: repository.id,
     headSha: commit.sha,

@@ -10,7 +10,7 @@ import { lockBuild } from "../db/build-places.ts";
 import type { Db } from "../db/connect.ts";
 import { markCompleted } from "../db/store.ts";
 import type { Queues } from "../queue/queues.ts";
-import { failFastCancel, stopsBuild } from "../schedule/fail-fast.ts";
+import { failFastStop } from "../schedule/fail-fast.ts";
 import { type CancelledAttempt, cancelOpenCellsIn, type StopDeps, stopCancelled } from "./cancel-cells.ts";
 import { releaseHeldCells } from "./release-cells.ts";
 
@@ -55,11 +55,9 @@ export async function endAttempt(deps: AttemptEndDeps, ending: AttemptEnding): P
       ending.title,
       ending.standards ?? null,
     );
-    if (!completed || !build?.fail_fast || !stopsBuild(ending.conclusion)) return { completed, cancelled: [] };
-    return {
-      completed,
-      cancelled: await cancelOpenCellsIn(tx, ending.buildId, failFastCancel(ending.cellName, ending.conclusion)),
-    };
+    const stop = completed && build ? failFastStop(build.fail_fast, ending.cellName, ending.conclusion) : null;
+    if (!stop) return { completed, cancelled: [] };
+    return { completed, cancelled: await cancelOpenCellsIn(tx, ending.buildId, stop) };
   });
   if (cancelled.length > 0) {
     deps.log?.info(

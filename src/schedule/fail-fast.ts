@@ -30,3 +30,22 @@ export function failFastCancel(
       "running were stopped; those that had finished keep their result. Use **Re-run** to build this cell again.",
   };
 }
+
+/** What fail_fast makes of a cell's end: the words its build's other cells are stopped with, or null when the build goes on. */
+export interface FailFastStop {
+  /** `run`'s reason for each stopped cell: "linux / gcc-12 / c++20 / Release failed (fail_fast)". */
+  readonly reason: string;
+  /** The stopped cells' check runs. */
+  readonly title: string;
+  readonly summary: string;
+}
+
+/**
+ * Whether a cell's end stops its build: the build has `fail_fast: true` and
+ * the cell failed or timed out. The server (github/attempt-end.ts) and `run`
+ * (local-run.ts) both ask this.
+ */
+export function failFastStop(failFast: boolean, cellName: string, conclusion: string | null): FailFastStop | null {
+  if (!failFast || !stopsBuild(conclusion)) return null;
+  return { reason: failFastReason(cellName, conclusion), ...failFastCancel(cellName, conclusion) };
+}

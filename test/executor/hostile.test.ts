@@ -12,6 +12,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfig } from "../../src/config/parse.ts";
+import { buildNetwork } from "../../src/config/trust.ts";
 import { runAttempt } from "../../src/executor/attempt.ts";
 import type { BuildSettings } from "../../src/executor/cell-script.ts";
 import { type ContainerLimits, runContainer } from "../../src/executor/docker/container.ts";
@@ -197,11 +198,20 @@ const SMALL: ContainerLimits = { memoryBytes: 256 * MiB, pids: 64, cpus: 1, tmpB
 async function script(
   name: string,
   commands: string,
-  options: { limits?: ContainerLimits; timeoutMs?: number; log?: CellRunRequest["log"]; collect?: boolean } = {},
+  options: {
+    limits?: ContainerLimits;
+    timeoutMs?: number;
+    log?: CellRunRequest["log"];
+    collect?: boolean;
+    /** Top-level lines added to the config (`network: true`). */
+    config?: string;
+    /** A fork's commit: never on the network, whatever its config says. */
+    fork?: boolean;
+  } = {},
 ) {
   const parsed = parseConfig(
     // No cache: ccache's counter lines would be output too, which the byte counts here leave out.
-    `version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ${JSON.stringify([commands])}\ntests: false\ncache: false\n`,
+    `version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  script:\n    commands: ${JSON.stringify([commands])}\ntests: false\ncache: false\n${options.config ?? ""}`,
   );
   if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.message).join("\n"));
   const { matrix: _matrix, ...settings } = parsed.config;
@@ -218,7 +228,8 @@ async function script(
     cell,
     settings: settings as BuildSettings,
     timeoutMs: options.timeoutMs ?? 60_000,
-    network: false,
+    // As the worker decides it (worker-job.ts): the config's `network`, never for a fork.
+    network: buildNetwork(parsed.config, options.fork ?? false),
     label: "gcc-12",
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -328,6 +339,22 @@ describe("a hostile build in a real container", () => {
     expect(lines).toHaveLength(3);
     expect(ms).toBeLessThan(15_000);
   }, 60_000);
+
+  test.each([
+    { config: "network: true", fork: false, interfaces: "eth0 lo" },
+    { config: "network: true", fork: true, interfaces: "lo" },
+  ])(
+    "$config, fork $fork: the container's interfaces are $interfaces",
+    async ({ config, fork, interfaces }) => {
+      const { result, lines } = await script(`network-${fork}`, 'echo "$(ls /sys/class/net | tr "\\n" " ")"', {
+        config,
+        fork,
+      });
+      expect(result.conclusion, lines.join("\n")).toBe("success");
+      expect(lines).toEqual([`${interfaces} `]);
+    },
+    60_000,
+  );
 
   test("a fork bomb is held at the pids limit, ends at its timeout, and the next container runs normally", async () => {
     let id = "";

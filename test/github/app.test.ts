@@ -238,6 +238,31 @@ describe("push", () => {
   });
 });
 
+describe("cancel_superseded: false", () => {
+  test("a newer commit on the branch leaves the older commit's cells queued, their jobs kept", async () => {
+    const older = sha(27);
+    const newer = sha(28);
+    const config = `${CONFIG}cancel_superseded: false\n`;
+    for (const head of [older, newer]) github.onGetContent(OWNER, REPO, ".heimdall-build.yml", head, config);
+    await send("push", pushPayload(older, "kept"));
+    await settled(older, ALL_RUNS);
+    // Superseding is done before the delivery is answered: by now the older cells would be cancelled and dequeued.
+    await send("push", pushPayload(newer, "kept"));
+    await settled(newer, ALL_RUNS);
+    const heads = (await jobsWaiting()).map((j) => j.data.headSha).sort();
+    expect(heads).toEqual([...Array(RUNNABLE).fill(older), ...Array(RUNNABLE).fill(newer)].sort());
+    const attempts = await database.db
+      .selectFrom("attempts")
+      .innerJoin("cells", "cells.id", "attempts.cell_id")
+      .innerJoin("builds", "builds.id", "cells.build_id")
+      .select(["builds.head_sha", "attempts.state"])
+      .where("attempts.state", "!=", "completed")
+      .execute();
+    expect(attempts.filter((a) => a.head_sha === older).map((a) => a.state)).toEqual(Array(RUNNABLE).fill("queued"));
+    expect(runsFor(older).filter((r) => r.conclusion === "cancelled")).toEqual([]);
+  });
+});
+
 describe("superseding, whatever order deliveries arrive in", () => {
   test("an older push delivered after a newer one (a redelivery) is the one cancelled", async () => {
     const older = sha(24);

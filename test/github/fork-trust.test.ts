@@ -109,6 +109,19 @@ describe("a fork's pull request", () => {
     }
   });
 
+  test("is not built when the default branch says fork_prs: skip: no build, no check run, no job", async () => {
+    const { github, server, database } = e2e;
+    const head = sha(0xf8);
+    configs(head, "version: 1\nmatrix:\n  compiler: [gcc@12]\nfork_prs: skip\n");
+    // The delivery is answered once its handlers are done: what it would make is made by then.
+    const payload = pullRequestPayload("opened", head, true);
+    const status = await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, "pull_request", payload as never);
+    expect(status).toBeLessThan(300);
+    expect(await database.db.selectFrom("builds").selectAll().where("head_sha", "=", head).execute()).toEqual([]);
+    expect([...github.checkRuns().values()].filter((r) => r.head_sha === head)).toEqual([]);
+    expect(await queuedJobs()).toHaveLength(0);
+  });
+
   test("aimed at a branch whose config says run still waits: the trust settings are the default branch's", async () => {
     const { github } = e2e;
     const head = sha(0xf5);

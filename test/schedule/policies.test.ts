@@ -1,6 +1,6 @@
 /** The pure rules of max_parallel and fail_fast that the server and `run` share. */
 import { describe, expect, test } from "vitest";
-import { failFastCancel, failFastReason, stopsBuild } from "../../src/schedule/fail-fast.ts";
+import { failFastCancel, failFastReason, failFastStop, stopsBuild } from "../../src/schedule/fail-fast.ts";
 import { cellsToRelease, runLanes } from "../../src/schedule/max-parallel.ts";
 
 describe("cellsToRelease", () => {
@@ -32,6 +32,19 @@ describe("fail_fast", () => {
   test("a failure or a time-out stops the build; a pass, a neutral pass, a cancel or a skip does not", () => {
     expect(["failure", "timed_out"].filter(stopsBuild)).toEqual(["failure", "timed_out"]);
     expect(["success", "neutral", "cancelled", "skipped", "action_required", null].filter(stopsBuild)).toEqual([]);
+  });
+
+  test("a build stops when it has fail_fast and the cell failed or timed out, with the words the others get", () => {
+    const name = "linux / gcc-12 / c++20 / Release";
+    expect(failFastStop(true, name, "failure")).toEqual({
+      reason: failFastReason(name, "failure"),
+      ...failFastCancel(name, "failure"),
+    });
+    expect(failFastStop(true, name, "timed_out")?.reason).toBe(
+      "linux / gcc-12 / c++20 / Release timed out (fail_fast)",
+    );
+    expect(failFastStop(false, name, "failure")).toBeNull();
+    expect(failFastStop(true, name, "neutral")).toBeNull();
   });
 
   test("the others' words name the cell and what happened to it", () => {
