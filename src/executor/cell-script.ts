@@ -167,9 +167,8 @@ export function cellScript(options: ScriptOptions): string {
     "--build",
     buildDir,
     ...(cmake.targets.length > 0 ? ["--target", ...cmake.targets] : []),
-    ...cmake.build_args,
     // make interleaves parallel compilers' lines unless told to keep each job's output together.
-    ...(cmake.generator === "Unix Makefiles" ? ["--", "--output-sync=target"] : []),
+    ...withNativeArgs(cmake.build_args, cmake.generator === "Unix Makefiles" ? ["--output-sync=target"] : []),
   ];
   lines.push(`phase configure ${shellQuote(configure.map(shellQuote).join(" "))}`);
   lines.push(`phase build ${shellQuote(build.map(shellQuote).join(" "))}`);
@@ -177,6 +176,19 @@ export function cellScript(options: ScriptOptions): string {
   if (test !== null) lines.push(`phase test ${shellQuote(test)}`);
   lines.push(...sbomPhase(settings, sourceDir));
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * `cmake --build`'s arguments from the config, with `native` for the build
+ * tool: after the config's own `--` when it has one (past a second `--`, make
+ * would take `--output-sync=target` for a variable), before the config's
+ * native arguments so that those can override them.
+ */
+function withNativeArgs(args: readonly string[], native: readonly string[]): string[] {
+  if (native.length === 0) return [...args];
+  const split = args.indexOf("--");
+  if (split < 0) return [...args, "--", ...native];
+  return [...args.slice(0, split + 1), ...native, ...args.slice(split + 1)];
 }
 
 /**

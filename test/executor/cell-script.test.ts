@@ -42,6 +42,25 @@ describe("cellScript", () => {
     expect(script).not.toContain("ccache");
   });
 
+  test("Unix Makefiles keeps each job's output together, also when build_args pass make arguments of their own", () => {
+    const buildLine = (buildArgs: string) => {
+      const { cell, settings } = first(
+        `version: 1\nmatrix:\n  compiler: [gcc@12]\nbuild:\n  cmake: {generator: Unix Makefiles, build_args: ${buildArgs}}\n`,
+      );
+      return cellScript({ cell, settings, nonce: "n", jobs: 2 })
+        .split("\n")
+        .find((l) => l.startsWith("phase build "));
+    };
+    const quoted = (...words: string[]) => `phase build ${shellQuote(words.map(shellQuote).join(" "))}`;
+    expect(buildLine("[--verbose]")).toBe(
+      quoted("cmake", "--build", "build", "--verbose", "--", "--output-sync=target"),
+    );
+    // Past a second `--`, make would read --output-sync=target as a variable's value, and interleave the output.
+    expect(buildLine("[--verbose, --, -k]")).toBe(
+      quoted("cmake", "--build", "build", "--verbose", "--", "--output-sync=target", "-k"),
+    );
+  });
+
   test("cache: true prints ccache's counters before the build and at exit, keeping the exit status", () => {
     const { cell, settings } = first("version: 1\nmatrix:\n  compiler: [gcc@12]\n");
     const script = cellScript({ cell, settings, nonce: "n3", jobs: 2 });
