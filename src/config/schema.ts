@@ -46,7 +46,7 @@ function axis<T extends z.ZodType>(item: T, describe: string) {
 
 const cellProperties = {
   sanitizers: sanitizers.optional().describe("Sanitizers for this cell (address, undefined, thread, memory, leak)."),
-  coverage: z.boolean().optional().describe("Build with coverage instrumentation and report it."),
+  coverage: z.boolean().optional().describe("Build with coverage instrumentation (--coverage)."),
   tests: z.boolean().optional().describe("Run the tests in this cell."),
 };
 
