@@ -128,7 +128,54 @@ function compilerObject(where: "include" | "exclude", part: "name" | "version"):
   });
 }
 
+/** A custom axis (matrix.axes) named in an entry, its other keys: the entry applies to that value's cells only. */
+const CUSTOM_AXIS_ENTRIES: readonly KeyProbe[] = [
+  probe({
+    key: "matrix.include[].*",
+    base: config("matrix:", "  compiler: [gcc@12]", "  axes: {shared: [ON, OFF]}", "  include: [{coverage: true}]"),
+    changed: config(
+      "matrix:",
+      "  compiler: [gcc@12]",
+      "  axes: {shared: [ON, OFF]}",
+      "  include: [{shared: OFF, coverage: true}]",
+    ),
+    observe: names,
+    expected: [
+      [
+        "linux / gcc-12 / c++17 / Release / shared=ON / coverage",
+        "linux / gcc-12 / c++17 / Release / shared=OFF / coverage",
+      ],
+      ["linux / gcc-12 / c++17 / Release / shared=ON", "linux / gcc-12 / c++17 / Release / shared=OFF / coverage"],
+    ],
+  }),
+  probe({
+    key: "matrix.exclude[].*",
+    base: config(
+      "matrix:",
+      "  compiler: [gcc@12, clang@16]",
+      "  axes: {shared: [ON, OFF]}",
+      "  exclude: [{compiler: clang@16}]",
+    ),
+    changed: config(
+      "matrix:",
+      "  compiler: [gcc@12, clang@16]",
+      "  axes: {shared: [ON, OFF]}",
+      "  exclude: [{compiler: clang@16, shared: OFF}]",
+    ),
+    observe: names,
+    expected: [
+      ["linux / gcc-12 / c++17 / Release / shared=ON", "linux / gcc-12 / c++17 / Release / shared=OFF"],
+      [
+        "linux / gcc-12 / c++17 / Release / shared=ON",
+        "linux / gcc-12 / c++17 / Release / shared=OFF",
+        "linux / clang-16 / c++17 / Release / shared=ON",
+      ],
+    ],
+  }),
+];
+
 export const MATRIX_ENTRY_PROBES: readonly KeyProbe[] = [
+  ...CUSTOM_AXIS_ENTRIES,
   ...AXES.map(includeAxis),
   ...AXES.map(excludeAxis),
   compilerObject("include", "name"),

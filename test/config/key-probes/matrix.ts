@@ -126,6 +126,23 @@ export const MATRIX_PROBES: readonly KeyProbe[] = [
     ],
   }),
   probe({
+    key: "matrix.axes",
+    base: config("matrix:", GCC12),
+    changed: config("matrix:", GCC12, "  axes: {shared: [ON, OFF]}"),
+    observe: (text) => ({
+      cells: names(text),
+      // The last cell's script.
+      variables: scriptOf(text, names(text).length - 1).match(/^export MATRIX_\w+=.*$/gm) ?? [],
+    }),
+    expected: [
+      { cells: ["linux / gcc-12 / c++17 / Release"], variables: [] },
+      {
+        cells: ["linux / gcc-12 / c++17 / Release / shared=ON", "linux / gcc-12 / c++17 / Release / shared=OFF"],
+        variables: ["export MATRIX_SHARED='OFF'"],
+      },
+    ],
+  }),
+  probe({
     key: "matrix.build_type",
     base: config("matrix:", GCC12),
     changed: config("matrix:", GCC12, "  build_type: [Debug]"),
