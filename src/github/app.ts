@@ -311,11 +311,13 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
   // Whether this delivery made the build or an earlier one did (push + pull request, or this
   // delivery's first try), what follows is idempotent: superseding, one job per queued attempt
   // (a held one's when its place comes), syncs.
-  if (config.cancel_superseded) {
-    // A delivery that comes late (redelivered after a newer commit's) is itself superseded.
-    const newer = await supersedingBuild(db, build);
-    if (newer) await supersede(deps, build, newer);
-    else for (const older of await supersededBy(db, build)) await supersede(deps, older, build);
+  // The newer commit's cancel_superseded decides, as the branch's config now: a delivery that
+  // comes late (redelivered after a newer commit's) is itself superseded if the newer one says so.
+  const newer = await supersedingBuild(db, build);
+  if (newer) {
+    if (cancelsSuperseded(newer)) await supersede(deps, build, newer);
+  } else if (config.cancel_superseded) {
+    for (const older of await supersededBy(db, build)) await supersede(deps, older, build);
   }
   for (const { cell, attempt } of await latestAttempts(db, build.id)) {
     if (attempt.state === "queued" && !attempt.held)
@@ -325,6 +327,11 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
   await releaseHeldCells(deps, build.id);
   await deps.queues.requestSync({ kind: "matrix", buildId: build.id });
   await recordDelivery(db, from.deliveryId, from.event);
+}
+
+/** A stored build's cancel_superseded (its settings are its config's, for forks with the default branch's trust settings). */
+function cancelsSuperseded(build: Build): boolean {
+  return (build.settings as { cancel_superseded?: boolean }).cancel_superseded ?? true;
 }
 
 /** What workers need of the config (not the matrix: each job carries its cell). */

@@ -286,6 +286,27 @@ describe("superseding, whatever order deliveries arrive in", () => {
   });
 });
 
+describe("superseding, the newer commit's setting deciding", () => {
+  test("an older push delivered late is not cancelled when the newer commit's config says cancel_superseded: false", async () => {
+    const older = sha(29);
+    const newer = sha(30);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", older, CONFIG);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", newer, `${CONFIG}cancel_superseded: false\n`);
+    const pushedAt = (payload: ReturnType<typeof pushPayload>, seconds: number) => ({
+      ...payload,
+      repository: { ...payload.repository, pushed_at: seconds },
+    });
+    await send("push", pushedAt(pushPayload(newer, "decides"), 1_800_000_200));
+    await settled(newer, ALL_RUNS);
+    // Superseding is done before the delivery is answered: by now the older cells would be cancelled.
+    await send("push", pushedAt(pushPayload(older, "decides"), 1_800_000_100));
+    await settled(older, ALL_RUNS);
+    expect(runsFor(older).filter((r) => r.conclusion === "cancelled")).toEqual([]);
+    const heads = (await jobsWaiting()).map((j) => j.data.headSha).sort();
+    expect(heads).toEqual([...Array(RUNNABLE).fill(older), ...Array(RUNNABLE).fill(newer)].sort());
+  });
+});
+
 describe("superseding a running cell", () => {
   test("a running cell of the older commit is told to stop on the cancel channel and concluded cancelled", async () => {
     const older = sha(20);
