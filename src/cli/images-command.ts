@@ -5,6 +5,8 @@ import type { CliIo } from "./program.ts";
 
 export interface ImagesOptions {
   readonly compiler: readonly string[];
+  /** prune: every derived image, not only stale ones. */
+  readonly all?: boolean;
 }
 
 /** The releases named by `--compiler gcc@12` (all with a recipe when none is named), or the first unknown name. */
@@ -20,7 +22,11 @@ function selected(names: readonly string[]): CompilerRelease[] | string {
   return releases;
 }
 
-export async function imagesCommand(action: "list" | "build", options: ImagesOptions, io: CliIo): Promise<number> {
+export async function imagesCommand(
+  action: "list" | "build" | "prune",
+  options: ImagesOptions,
+  io: CliIo,
+): Promise<number> {
   const releases = selected(options.compiler);
   if (typeof releases === "string") {
     io.stderr(`heimdall-build images: '${releases}' has no image recipe (see heimdall-build catalog)\n`);
@@ -35,6 +41,7 @@ export async function imagesCommand(action: "list" | "build", options: ImagesOpt
     io.stderr(`heimdall-build images: no Docker engine answers (${String(error)})\n`);
     return 2;
   }
+  if (action === "prune") return prune(docker, options, io);
   const aptOptions = process.env.HEIMDALL_APT_OPTIONS ?? "";
   if (action === "list") {
     const rows: string[][] = [];
@@ -74,4 +81,17 @@ export async function imagesCommand(action: "list" | "build", options: ImagesOpt
     }
   }
   return failed > 0 ? 1 : 0;
+}
+
+async function prune(docker: import("dockerode"), options: ImagesOptions, io: CliIo): Promise<number> {
+  const { pruneDerivedImages } = await import("../executor/docker/packages-prune.ts");
+  const result = await pruneDerivedImages(docker, { all: options.all ?? false });
+  const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
+  for (const image of result.removed)
+    io.stdout(`removed ${image.tag} (${image.base} + ${image.packages}, ${mb(image.bytes)})\n`);
+  for (const image of result.kept) io.stdout(`kept ${image.tag}: ${image.reason}\n`);
+  const freed = result.removed.reduce((sum, image) => sum + image.bytes, 0);
+  const left = options.all ? "" : `, ${result.current} current left (--all removes them too)`;
+  io.stdout(`${result.removed.length} derived images removed (${mb(freed)})${left}\n`);
+  return 0;
 }

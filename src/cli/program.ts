@@ -90,7 +90,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
 
   const images = program
     .command("images")
-    .description("the catalog's compiler images: list them, or build them ahead of the first cell");
+    .description("the catalog's compiler images: list them, or build them ahead of the first cell; prune derived ones");
   images
     .command("list")
     .description("each recipe's image and whether it is built from the recipe as it is now")
@@ -104,6 +104,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option("--compiler <name>", "only this compiler, e.g. gcc@12 (repeatable)", collect, [])
     .action(async (options: { compiler: string[] }) => {
       exitCode = await imagesCommand("build", options, io);
+    });
+  images
+    .command("prune")
+    .description(
+      "remove the images derived for packages: whose base image was rebuilt since (stale), or with --all every one no container uses",
+    )
+    .option("--all", "every derived image, not only the stale ones (the next cell that needs one builds it again)")
+    .action(async (options: { all?: boolean }) => {
+      exitCode = await imagesCommand("prune", { compiler: [], all: options.all ?? false }, io);
     });
 
   program

@@ -31,6 +31,18 @@ describe("heimdall-build images", () => {
     expect(list.stdout).toMatch(/^gcc@12\s+heimdall-build\/gcc-12:bookworm\s+current\s+debian:bookworm \(present\)$/m);
   }, 900_000);
 
+  test("prune removes only derived images whose base was rebuilt, and says how many current ones it left", async () => {
+    await requireDocker();
+    const { code, stdout } = await cli("images", "prune");
+    expect(code).toBe(0);
+    // Whatever this machine holds: every line is a removal, a kept image, or the closing count.
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines.at(-1)).toMatch(
+      /^\d+ derived images removed \(\d+ MB\), \d+ current left \(--all removes them too\)$/,
+    );
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^(removed|kept) heimdall-build\/with-packages:/);
+  }, 120_000);
+
   test("a compiler without a recipe is a usage error", async () => {
     const { code, stderr } = await cli("images", "build", "--compiler", "clang@12");
     expect(code).toBe(2);
