@@ -65,24 +65,26 @@ export async function failCountsWordsInCxx20(repo: string): Promise<void> {
   );
 }
 
-/** A fresh copy of examples/hello-cpp at `dir`, changed by `edit`. */
-export async function copyExample(dir: string, edit?: (dir: string) => Promise<void>): Promise<string> {
+/** A fresh copy of examples/hello-cpp (or the example at `from`) at `dir`, changed by `edit`. */
+export async function copyExample(dir: string, edit?: (dir: string) => Promise<void>, from = EXAMPLE): Promise<string> {
   // Not the outputs of a `heimdall-build run` someone made in the example.
-  await cp(EXAMPLE, dir, { recursive: true, filter: (source) => path.basename(source) !== ".heimdall-build" });
+  await cp(from, dir, { recursive: true, filter: (source) => path.basename(source) !== ".heimdall-build" });
   await edit?.(dir);
   return dir;
 }
 
 /**
- * A git repository of the example with `config` as its .heimdall-build.yml,
- * committed on main: what a push names, cloned by workers over file://.
+ * A git repository of the example (hello-cpp, or the one at `from`) with
+ * `config` as its .heimdall-build.yml, committed on main: what a push names,
+ * cloned by workers over file://.
  */
 export async function exampleRepository(
   dir: string,
   config: string,
   edit?: (dir: string) => Promise<void>,
+  from = EXAMPLE,
 ): Promise<{ repo: string; head: string; cloneUrl: string }> {
-  await copyExample(dir, edit);
+  await copyExample(dir, edit, from);
   await writeFile(path.join(dir, ".heimdall-build.yml"), config);
   const git = (...args: string[]) =>
     execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
