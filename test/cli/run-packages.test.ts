@@ -18,10 +18,14 @@ let scratch: string;
 let docker: Docker;
 let baseId: string;
 
-/** The derived images of gcc 12's image this engine has: id and creation time, by packages label. */
+/** The package lists of this file's configs: its derived images are those, and only those (other tests' are theirs). */
+const OWN_PACKAGES = ["libfmt-dev", "libdoesnotexist-dev"];
+
+/** This file's derived images of gcc 12's image on this engine: id and creation time, by packages label. */
 async function derivedImages(): Promise<{ id: string; created: number; packages: string; tags: string[] }[]> {
   const images = await docker.listImages({ filters: { label: [`${PACKAGES_LABELS.baseId}=${baseId}`] } });
-  return images.map((image) => ({
+  const own = images.filter((image) => OWN_PACKAGES.includes(image.Labels?.[PACKAGES_LABELS.packages] ?? ""));
+  return own.map((image) => ({
     id: image.Id,
     created: image.Created,
     packages: image.Labels?.[PACKAGES_LABELS.packages] ?? "",
