@@ -46,14 +46,17 @@ export function phaseMarker(nonce: string, phase: Phase | "end", status?: number
 }
 
 /**
- * ccache's counters, printed before the build and at the script's exit on
- * marker lines: `##heimdall[<nonce>] ccache before|after <direct hits>
- * <preprocessed hits> <misses>`. The cache folder may be shared with other
- * builds, so its counters are never zeroed: the build's own are the difference.
- * Nothing is printed when ccache cannot print them (no ccache, or one older
- * than 4.4 without --print-stats).
+ * ccache's counts of this build's own compilations, printed before the build
+ * and at the script's exit on marker lines: `##heimdall[<nonce>] ccache
+ * before|after <direct hits> <preprocessed hits> <misses>`. The cache folder
+ * is shared with other builds, running at the same time too, and its counters
+ * count theirs as well; so ccache logs each of this build's results to a file
+ * of the build's own (CCACHE_STATSLOG, ccache 4.0 and later), one line a
+ * counter, and that file is counted. Nothing is printed when ccache cannot
+ * print its statistics (no ccache, or one older than 4.4 without
+ * --print-stats): the rate is then unknown, not 0.
  */
-const CCACHE_COUNTERS = `awk -F '\\t' '$1=="direct_cache_hit"{d=$2} $1=="preprocessed_cache_hit"{p=$2} $1=="cache_miss"{m=$2} END{if(d!="")print d+0, p+0, m+0}'`;
+const CCACHE_COUNTS = `awk '$0=="direct_cache_hit"{d++} $0=="preprocessed_cache_hit"{p++} $0=="cache_miss"{m++} END{print d+0, p+0, m+0}'`;
 
 export { shellQuote } from "./shell-quote.ts";
 
@@ -120,9 +123,10 @@ export function cellScript(options: ScriptOptions): string {
     // The counters before the build, and at exit whichever way the script ends
     // (a failed phase exits early); the exit status is kept.
     lines.push(
-      `ccache_stats() { c=$(ccache --print-stats 2>/dev/null | ${CCACHE_COUNTERS}); [ -z "$c" ] || echo ${shellQuote(`##heimdall[${nonce}] ccache `)}"$1 $c"; }`,
+      'export CCACHE_STATSLOG="$(mktemp)"',
+      `ccache_stats() { ccache --print-stats >/dev/null 2>&1 || return 0; c=$(${CCACHE_COUNTS} < "$CCACHE_STATSLOG"); [ -z "$c" ] || echo ${shellQuote(`##heimdall[${nonce}] ccache `)}"$1 $c"; }`,
       "ccache_stats before",
-      "trap 'ccache_stats after' EXIT",
+      `trap 'ccache_stats after; rm -f "$CCACHE_STATSLOG"' EXIT`,
     );
   }
   if (settings.build.kind === "script") {

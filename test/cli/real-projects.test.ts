@@ -1,14 +1,15 @@
 /**
  * Matrix truth on real projects from Debian's source archive, built by
  * `heimdall-build run` in real containers: each cell says which standard its
- * translation units were really compiled as.
+ * translation units were really compiled as, and a project's tests run
+ * against the distribution's packages it names.
  */
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyOfDebianSource } from "../support/debian-source.ts";
+import { copyOfDebianSource, type SourceOptions } from "../support/debian-source.ts";
 import { requireDocker } from "../support/docker.ts";
 import { gcc12Image } from "../support/executor.ts";
 import { type JsonCell, runHarness } from "../support/run-harness.ts";
@@ -25,17 +26,18 @@ afterAll(async () => {
   for (const dir of made) await rm(dir, { recursive: true, force: true });
 });
 
-async function project(pkg: string, name: string, config: string): Promise<string> {
+async function project(pkg: string, name: string, config: string, source: SourceOptions = {}): Promise<string> {
   const dir = path.join(tmpdir(), `heimdall-real-${name}-${process.pid}`);
   await rm(dir, { recursive: true, force: true });
   made.push(dir);
-  await copyOfDebianSource(pkg, dir);
+  await copyOfDebianSource(pkg, dir, source);
   await writeFile(path.join(dir, ".heimdall-build.yml"), config);
   return dir;
 }
 
 async function runReport(dir: string): Promise<{ code: number; out: string; cells: JsonCell[] }> {
-  const cli = runHarness({ docker });
+  // The apt options catalog images are built with, for the images `packages` derive from them.
+  const cli = runHarness({ docker, env: { HEIMDALL_APT_OPTIONS: process.env.HEIMDALL_APT_OPTIONS ?? "" } });
   const code = await cli.run(dir, ["--json", "report.json"]);
   const report = JSON.parse(await readFile(path.join(dir, "report.json"), "utf8")) as { cells: JsonCell[] };
   return { code, out: cli.out + cli.err, cells: report.cells };
@@ -130,4 +132,91 @@ sbom: false
     expect(commands).toMatch(/-std=c89 .* -std=c11 /);
     expect(out).toMatch(/c99 +c11 +c23\n +gcc-12 +pass +pass +pass/);
   }, 900_000);
+});
+
+/**
+ * yaml-cpp's tests against Debian's googletest. Neither bookworm's yaml-cpp
+ * (0.7.0) nor trixie's (0.8.0) has YAML_USE_SYSTEM_GTEST upstream, and
+ * Debian's repack drops the googletest they vendor (test/gtest-1.11.0), so
+ * their upstream sources cannot configure their tests at all. Debian's patch
+ * 1035.patch (upstream's pull request 1035, merged after 0.8.0) adds the
+ * option (bookworm's patch has none, and compiles /usr/src/googletest's
+ * sources instead): trixie's sources with Debian's patches, built by gcc 12 against
+ * bookworm's libgtest-dev and libgmock-dev (googletest 1.12.1). Without a
+ * cache: the project's folder is new each run (its ccache volume would be too),
+ * so every run compiles all 45 files; only the packages' image is reused.
+ */
+const YAML_GTEST = `version: 1
+matrix:
+  compiler: [gcc@12]
+  cxx_standard: [17, 20]
+  build_type: [Debug]
+packages: [libgtest-dev, libgmock-dev]
+build:
+  cmake:
+    configure_args: [-DYAML_CPP_BUILD_TESTS=ON, -DYAML_USE_SYSTEM_GTEST=ON, -DYAML_CPP_BUILD_TOOLS=OFF]
+tests:
+  ctest_args: [--verbose]
+cache: false
+sbom: false
+`;
+
+describe("a project whose tests need packages (yaml-cpp 0.8 and the system's googletest)", () => {
+  it("passes each standard's cell: 993 googletest tests in ctest's one, built against /usr/include's googletest, the standard verified", async () => {
+    const dir = await project("yaml-cpp", "yaml-gtest", YAML_GTEST, { suite: "trixie", patched: true });
+    // Debian's repack has no googletest of its own to fall back on.
+    await expect(stat(path.join(dir, "test", "gtest-1.11.0"))).rejects.toMatchObject({ code: "ENOENT" });
+    const { code, out, cells } = await runReport(dir);
+    expect(code, out).toBe(0);
+    expect(cells.map((c) => [c.name, c.conclusion, c.reason, c.tests, c.failed_tests, c.standard_check])).toEqual([
+      // ctest's JUnit has one test: yaml-cpp registers its whole googletest program as yaml-cpp::test.
+      [
+        "linux / gcc-12 / c++17 / Debug",
+        "success",
+        null,
+        { passed: 1, failed: 0, skipped: 0 },
+        [],
+        { expected: "c++17", seen: { "c++17": 45 }, ok: true },
+      ],
+      [
+        "linux / gcc-12 / c++20 / Debug",
+        "success",
+        null,
+        { passed: 1, failed: 0, skipped: 0 },
+        [],
+        { expected: "c++20", seen: { "c++20": 45 }, ok: true },
+      ],
+    ]);
+    expect(out).toMatch(/c\+\+17 +c\+\+20\n +gcc-12 +pass +pass\n/);
+    for (const cell of cells) {
+      const cellDir = path.join(dir, ".heimdall-build", "latest", cell.id);
+      const log = await readFile(path.join(cellDir, "build.log"), "utf8");
+      // CMake found the googletest libgtest-dev installed, and read YAML_USE_SYSTEM_GTEST: the variables
+      // it says the project did not use are only the C compiler's, which a C++-only project never reads.
+      expect(log).toContain(
+        '-- Found GTest: /usr/lib/x86_64-linux-gnu/cmake/GTest/GTestConfig.cmake (found version "1.12.1")',
+      );
+      expect(log).toContain(
+        "Manually-specified variables were not used by the project:\n\n    CMAKE_C_COMPILER\n    CMAKE_C_FLAGS\n\n\n",
+      );
+      // ctest --verbose (the config's ctest_args) shows googletest's own count: every test ran and passed.
+      expect(log).toContain("1: [==========] 993 tests from 15 test suites ran.");
+      expect(log).toContain("1: [  PASSED  ] 993 tests.");
+      expect(log).toContain("100% tests passed, 0 tests failed out of 1");
+      // No googletest source was compiled, and no include folder but yaml-cpp's own was given:
+      // gtest/gtest.h and gmock/gmock.h came from the compiler's /usr/include.
+      const commands = JSON.parse(await readFile(path.join(cellDir, "compile_commands.json"), "utf8")) as {
+        file: string;
+        command: string;
+      }[];
+      expect(commands.filter((c) => /gtest|gmock|googletest/.test(c.file))).toEqual([]);
+      const includes = new Set(commands.flatMap((c) => c.command.match(/(?<= )-(I|isystem) ?\S+/g) ?? []));
+      expect([...includes].sort()).toEqual([
+        "-I/work/src/include",
+        "-I/work/src/src",
+        "-I/work/src/test",
+        "-I/work/src/test/integration",
+      ]);
+    }
+  }, 1_800_000);
 });

@@ -1,8 +1,9 @@
 /**
  * The shared compiler cache in real containers: examples/hello-cpp built twice
  * from two workspaces into one volume (the second build hits), a fork's volume
- * apart from the trusted one (no hits), `cache: false` without ccache, and a
- * script cell's own CMake going through ccache too (its summary's hit rate).
+ * apart from the trusted one (no hits), `cache: false` without ccache, a
+ * script cell's own CMake going through ccache too (its summary's hit rate),
+ * and two builds at once in one volume, each counting its own results only.
  */
 import { randomBytes } from "node:crypto";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -25,6 +26,7 @@ const run = randomBytes(4).toString("hex");
 const trusted = `heimdall-ccache-test-${run}-trusted`;
 const fork = `heimdall-ccache-test-${run}-fork`;
 const script = `heimdall-ccache-test-${run}-script`;
+const together = `heimdall-ccache-test-${run}-together`;
 let docker: Docker;
 let image: string;
 let scratch: string;
@@ -36,7 +38,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  for (const volume of [trusted, fork, script])
+  for (const volume of [trusted, fork, script, together])
     await docker
       ?.getVolume(volume)
       .remove({ force: true })
@@ -150,5 +152,45 @@ describe("the shared ccache volume", () => {
     const shown = (report: typeof first) => Number(/\| (\d+)% \|\n/.exec(report.summary.summary)?.[1]);
     expect(shown(first)).toBe(0);
     expect(shown(second)).toBe(Math.round((second.result.cache?.rate ?? 0) * 100));
+  }, 900_000);
+
+  test("two builds at once in one volume each count their own results, not the volume's counters", async () => {
+    // The second compiles while the first is between its counts: its misses must not be the first's.
+    // They meet through files in the volume, the one folder both see.
+    const first = [
+      "cmake -S . -B build -G Ninja",
+      "cmake --build build",
+      "touch /ccache/first-built",
+      "timeout 300 sh -c 'until [ -e /ccache/second-built ]; do sleep 0.2; done'",
+    ];
+    const second = [
+      "timeout 300 sh -c 'until [ -e /ccache/first-built ]; do sleep 0.2; done'",
+      "cmake -S . -B build -G Ninja",
+      "cmake --build build",
+      "touch /ccache/second-built",
+    ];
+    const yaml = (commands: string[], standard: number) =>
+      `version: 1\nmatrix:\n  compiler: [gcc@12]\n  cxx_standard: [${standard}]\nbuild:\n  script:\n    commands: ${JSON.stringify(commands)}\ntests: false\nsbom: false\n`;
+    const executor = new DockerExecutor({
+      docker,
+      network: false,
+      cache: () => ({ volume: together, maxSize: "500M" }),
+    });
+    const attempt = async (name: string, text: string) => {
+      const workspace = await copyExample(path.join(scratch, name));
+      const { report, log } = await attemptFirstCell(text, workspace, executor.inImage(image));
+      expect(report.conclusion, log.slice(-3000)).toBe("success");
+      return report.result.cache;
+    };
+    // Two standards: nothing one compiles is a hit for the other.
+    const [firstCache, secondCache] = await Promise.all([
+      attempt("together-first", yaml(first, 17)),
+      attempt("together-second", yaml(second, 20)),
+    ]);
+    // In each build, each a miss: hello-cpp's three files and CMake's compiler check
+    // (CMakeCXXCompilerABI.cpp, compiled through the launcher the script's CMake reads).
+    // The volume's counters said 8 for the first: the second's 4 as well.
+    expect(firstCache).toEqual({ hits: 0, misses: 4, rate: 0 });
+    expect(secondCache).toEqual({ hits: 0, misses: 4, rate: 0 });
   }, 900_000);
 });

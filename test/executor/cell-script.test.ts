@@ -61,35 +61,51 @@ describe("cellScript", () => {
     );
   });
 
-  test("cache: true prints ccache's counters before the build and at exit, keeping the exit status", () => {
+  test("cache: true counts the build's own ccache results (its stats log) before the build and at exit, keeping the exit status", () => {
     const { cell, settings } = first("version: 1\nmatrix:\n  compiler: [gcc@12]\n");
     const script = cellScript({ cell, settings, nonce: "n3", jobs: 2 });
     expect(script).toContain("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache");
-    const dir = mkdtempSync(path.join(tmpdir(), "heimdall-cell-script-"));
-    // The script's preamble with a fake ccache (its counters growing each call) and a failing phase.
+    // The script's preamble with a fake ccache and a failing phase.
     const preamble = script
       .split("\n")
       .filter((l) => !l.startsWith("phase ") && !l.startsWith("cd ") && !l.startsWith("mkdir "));
-    const fake = [
-      // Called in a command substitution (a subshell): the count lives in a file.
-      `calls=${shellQuote(path.join(dir, "calls"))}`,
-      `ccache() { echo >> "$calls"; n=$(wc -l < "$calls"); printf 'cache_miss\\t%d\\ndirect_cache_hit\\t%d\\npreprocessed_cache_hit\\t1\\nfiles_in_cache\\t9\\n' $((n*5)) $((n*2)); }`,
-    ];
-    const body = [...fake, ...preamble, "phase build 'exit 3'"].join("\n");
-    let output = "";
-    let status = 0;
-    try {
-      execFileSync("bash", ["-c", body], { encoding: "utf8" });
-    } catch (error) {
-      const failed = error as { stdout: string; status: number };
-      output = failed.stdout;
-      status = failed.status;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    expect(status).toBe(3);
-    const lines = output.split("\n").filter((l) => l.includes("ccache"));
-    expect(lines).toEqual(["##heimdall[n3] ccache before 2 1 5", "##heimdall[n3] ccache after 4 1 10"]);
+    /** The ccache lines printed and the exit status; `printsStats`: the fake has --print-stats (ccache 4.4 and later). */
+    const runWith = (printsStats: boolean) => {
+      const fake = [
+        // The cache folder's own counters, other builds' results in them: never what a build is told.
+        `ccache() { if [ "$1" = --print-stats ]; then ${printsStats ? "printf 'direct_cache_hit\\t70\\ncache_miss\\t90\\n'" : "return 1"}; return 0; fi; printf '# %s\\n%s\\n' "$2" "$1" >> "$CCACHE_STATSLOG"; }`,
+      ];
+      // As ccache's stats log has them: a result a line, under its input file's; a link is no result.
+      const build = [
+        'echo "log $CCACHE_STATSLOG"',
+        "ccache cache_miss a.cpp",
+        "ccache direct_cache_hit b.cpp",
+        "ccache preprocessed_cache_hit c.cpp",
+        "ccache direct_cache_hit d.cpp",
+        "ccache called_for_link app",
+        "exit 3",
+      ].join("; ");
+      const body = [...fake, ...preamble, `phase build ${shellQuote(build)}`].join("\n");
+      try {
+        execFileSync("bash", ["-c", body], { encoding: "utf8" });
+        throw new Error("the phase's exit 3 did not end the script");
+      } catch (error) {
+        const failed = error as { stdout: string; status: number };
+        const log = /^log (.+)$/m.exec(failed.stdout)?.[1] ?? "";
+        return {
+          status: failed.status,
+          lines: failed.stdout.split("\n").filter((l) => l.includes("ccache ")),
+          logLeft: log === "" || existsSync(log),
+        };
+      }
+    };
+    expect(runWith(true)).toEqual({
+      status: 3,
+      lines: ["##heimdall[n3] ccache before 0 0 0", "##heimdall[n3] ccache after 2 1 1"],
+      logLeft: false,
+    });
+    // A ccache that cannot print its statistics: the rate is unknown, no counts are made up.
+    expect(runWith(false)).toEqual({ status: 3, lines: [], logLeft: false });
   });
 
   test("the project's SBOM script runs last, from the repository root, with $HEIMDALL_SBOM_DIR", () => {

@@ -111,7 +111,7 @@ describe("ccache for a script cell", () => {
     const { cells, settings } = configured(yaml);
     const script = cellScript({ cell: cells[0] as (typeof cells)[number], settings, nonce: "n", jobs: 2 });
     expect(script).toContain("ccache_stats before");
-    expect(script).toContain("trap 'ccache_stats after' EXIT");
+    expect(script).toContain(`trap 'ccache_stats after; rm -f "$CCACHE_STATSLOG"' EXIT`);
     // CC and CXX stay the compiler's own name: the compiler phase checks them, scripts pass them on.
     expect(script).toContain("export CC='gcc-12' CXX='g++-12'");
     expect(script).not.toMatch(/CC=.?ccache/);
