@@ -207,11 +207,14 @@ export const BUILD_PROBES: readonly KeyProbe[] = [
         configure: phaseWords(script, "configure"),
         counters: script
           .split("\n")
-          .filter((l) => l === "ccache_stats before" || l === "trap 'ccache_stats after' EXIT"),
+          .filter((l) => l === "ccache_stats before" || l.startsWith("trap 'ccache_stats after")),
       };
     },
     expected: [
-      { configure: gcc12Configure(), counters: ["ccache_stats before", "trap 'ccache_stats after' EXIT"] },
+      {
+        configure: gcc12Configure(),
+        counters: ["ccache_stats before", `trap 'ccache_stats after; rm -f "$CCACHE_STATSLOG"' EXIT`],
+      },
       { configure: gcc12Configure({ cache: false }), counters: [] },
     ],
   }),

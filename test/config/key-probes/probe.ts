@@ -122,7 +122,7 @@ export function exports(script: string): Record<string, string> {
   return out;
 }
 
-const HEIMDALL_SETS = new Set<string>([...CELL_VARIABLES, "CMAKE_BUILD_PARALLEL_LEVEL"]);
+const HEIMDALL_SETS = new Set<string>([...CELL_VARIABLES, "CMAKE_BUILD_PARALLEL_LEVEL", "CCACHE_STATSLOG"]);
 
 /** The variables the script exports that the config gave (not the cell's own, nor the build's parallelism). */
 export function configExports(script: string): Record<string, string> {
