@@ -23,29 +23,43 @@ export interface ContainerEvents {
   stop(): void;
 }
 
+/** One event of the engine's stream, as it writes it. */
+export interface EngineEvent {
+  readonly Action: string;
+  readonly Actor: { readonly ID: string; readonly Attributes: Record<string, string> };
+}
+
+/** Calls `onEvent` for each event of the engine's stream matching `filters`, from now on, in its order. */
+export async function watchEngineEvents(
+  docker: Docker,
+  filters: Record<string, string[]>,
+  onEvent: (event: EngineEvent) => void,
+): Promise<{ stop(): void }> {
+  const stream = (await docker.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
+  let pending = "";
+  stream.on("data", (chunk: Buffer) => {
+    pending += chunk.toString("utf8");
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines.filter((l) => l.trim() !== "")) onEvent(JSON.parse(line) as EngineEvent);
+  });
+  stream.on("error", () => undefined);
+  return { stop: () => stream.destroy() };
+}
+
 /** Records, from now on, the starts and deaths of containers carrying `labels`. */
 export async function recordContainerEvents(
   docker: Docker,
   labels: Readonly<Record<string, string>>,
 ): Promise<ContainerEvents> {
   const events: ContainerEvent[] = [];
-  const stream = (await docker.getEvents({
-    filters: { type: ["container"], event: ["start", "die"], label: labelFilter(labels) },
-  })) as NodeJS.ReadableStream & { destroy(): void };
-  let pending = "";
-  stream.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("utf8");
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines.filter((l) => l.trim() !== "")) {
-      const event = JSON.parse(line) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } };
-      if (event.Action === "start" || event.Action === "die") {
-        events.push({ action: event.Action, id: event.Actor.ID, labels: event.Actor.Attributes });
-      }
+  const filters = { type: ["container"], event: ["start", "die"], label: labelFilter(labels) };
+  const { stop } = await watchEngineEvents(docker, filters, (event) => {
+    if (event.Action === "start" || event.Action === "die") {
+      events.push({ action: event.Action, id: event.Actor.ID, labels: event.Actor.Attributes });
     }
   });
-  stream.on("error", () => undefined);
-  return { events, stop: () => stream.destroy() };
+  return { events, stop };
 }
 
 /** The most containers alive at once in `events`, replayed in their order. */

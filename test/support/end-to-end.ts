@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RunningServer } from "../../src/server.ts";
-import { clearRedisPrefix, pushPayload, SECRET, startTestServer, until } from "./app-harness.ts";
+import { clearRedisPrefix, pushPayload, REDIS_URL, SECRET, startTestServer, until } from "./app-harness.ts";
 import { type FakeCheckRun, type FakeGitHub, fakeGitHub, sendWebhook } from "./github.ts";
 import { freshDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -82,4 +82,21 @@ export function completedCheckRun(github: FakeGitHub, name: string, ms: number):
     () => [...github.checkRuns().values()].find((r) => r.name === name && r.status === "completed"),
     ms,
   );
+}
+
+/**
+ * What a worker of an end-to-end test shares with the others: the test's
+ * Redis prefix, Linux cells two at once, its caches in the test's folder,
+ * file:// clones (the test's own repository), and the CI's apt options.
+ */
+export function endToEndWorkerOptions(e2e: Pick<EndToEnd, "prefix" | "scratch">) {
+  return {
+    redisUrl: REDIS_URL,
+    prefix: e2e.prefix,
+    platform: "linux" as const,
+    concurrency: 2,
+    cacheDir: path.join(e2e.scratch, "cache"),
+    allowFileUrls: true,
+    ...(process.env.HEIMDALL_APT_OPTIONS ? { aptOptions: process.env.HEIMDALL_APT_OPTIONS } : {}),
+  };
 }

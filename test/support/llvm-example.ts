@@ -14,6 +14,7 @@ import { findCompiler } from "../../src/config/catalog.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { ensureImage, imageSpec } from "../../src/executor/docker/images.ts";
 import { ensurePackagesImage, packagesImageSpec } from "../../src/executor/docker/packages-image.ts";
+import { watchEngineEvents } from "./container-watch.ts";
 
 export const LLVM_EXAMPLE = path.resolve(import.meta.dirname, "../../examples/llvm-tool");
 const APT_OPTIONS = process.env.HEIMDALL_APT_OPTIONS ?? "";
@@ -118,28 +119,17 @@ export interface ImageTags {
  */
 export async function recordImageTags(docker: Docker): Promise<ImageTags> {
   const names: string[] = [];
-  const stream = (await docker.getEvents({ filters: { type: ["image"], event: ["tag"] } })) as NodeJS.ReadableStream & {
-    destroy(): void;
-  };
-  let pending = "";
-  stream.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("utf8");
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines.filter((l) => l.trim() !== "")) {
-      const event = JSON.parse(line) as { Action: string; Actor: { Attributes: Record<string, string> } };
-      const name = event.Actor.Attributes.name;
-      if (event.Action === "tag" && name) names.push(name);
-    }
+  const { stop } = await watchEngineEvents(docker, { type: ["image"], event: ["tag"] }, (event) => {
+    const name = event.Actor.Attributes.name;
+    if (event.Action === "tag" && name) names.push(name);
   });
-  stream.on("error", () => undefined);
   return {
     counts: () => {
       const counts = new Map<string, number>();
       for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
       return counts;
     },
-    stop: () => stream.destroy(),
+    stop,
   };
 }
 

@@ -6,9 +6,9 @@ import { cacheVolumeName } from "../../src/executor/docker/cache-volume.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
+import { OWNER, REPO, until } from "../support/app-harness.ts";
 import { requireDocker, uniqueImageTag } from "../support/docker.ts";
-import { completedCheckRun, type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
+import { completedCheckRun, type EndToEnd, endToEndWorkerOptions, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository, failCountsWordsInCxx20 } from "../support/executor.ts";
 
 const CONFIG = `version: 1
@@ -48,14 +48,8 @@ beforeAll(async () => {
     store,
     signer,
     publicUrl: PUBLIC_URL,
-    redisUrl: REDIS_URL,
-    prefix: e2e.prefix,
-    platform: "linux",
-    concurrency: 2,
     docker,
-    cacheDir: path.join(e2e.scratch, "cache"),
-    allowFileUrls: true,
-    ...(process.env.HEIMDALL_APT_OPTIONS ? { aptOptions: process.env.HEIMDALL_APT_OPTIONS } : {}),
+    ...endToEndWorkerOptions(e2e),
   });
 }, 900_000);
 

@@ -15,9 +15,9 @@ import { cacheVolumeName } from "../../src/executor/docker/cache-volume.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
-import { OWNER, REDIS_URL, REPO, until } from "../support/app-harness.ts";
+import { OWNER, REPO, until } from "../support/app-harness.ts";
 import { requireDocker } from "../support/docker.ts";
-import { type EndToEnd, startEndToEnd } from "../support/end-to-end.ts";
+import { type EndToEnd, endToEndWorkerOptions, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository } from "../support/executor.ts";
 import {
   ensureLlvmImages,
@@ -60,14 +60,8 @@ beforeAll(async () => {
     store,
     signer,
     publicUrl: PUBLIC_URL,
-    redisUrl: REDIS_URL,
-    prefix: e2e.prefix,
-    platform: "linux",
-    concurrency: 2,
     docker,
-    cacheDir: path.join(e2e.scratch, "cache"),
-    allowFileUrls: true,
-    ...(process.env.HEIMDALL_APT_OPTIONS ? { aptOptions: process.env.HEIMDALL_APT_OPTIONS } : {}),
+    ...endToEndWorkerOptions(e2e),
   });
 }, 3_600_000);
 
