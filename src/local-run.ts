@@ -184,7 +184,11 @@ async function runOne(options: LocalRunOptions, executor: Executor, cell: Cell):
     };
   }
   const { report } = attempt;
-  await writeFile(path.join(options.runDir, cell.id, "summary.md"), `${report.summary.summary}\n`);
+  // What a check run's page shows above its summary: the cell's name and its title ("Passed: 7 tests").
+  await writeFile(
+    path.join(options.runDir, cell.id, "summary.md"),
+    `# ${cell.name}\n\n**${report.summary.title}**\n\n${report.summary.summary}\n`,
+  );
   const { result, tests } = report;
   return {
     outcome: outcomeOf(cell, {

@@ -113,6 +113,12 @@ describe("heimdall-build run, in containers", () => {
       await readFile(path.join(repo, "report.json"), "utf8"),
     );
     const summary = await readFile(path.join(runDir, "linux-gcc-12-cxx20-debug", "summary.md"), "utf8");
+    // Headed as the check run's page is: the cell's name, then its title.
+    expect(summary.split("\n").slice(0, 3)).toEqual([
+      "# linux / gcc-12 / c++20 / Debug",
+      "",
+      expect.stringMatching(/^\*\*Failed: .*1 of \d+ tests failed.*\*\*$/),
+    ]);
     expect(summary).toContain("greeting.counts_words");
     expect(summary).toContain("[Build log](build.log)");
     expect(summary).toContain("(artifacts/build/hello)");
