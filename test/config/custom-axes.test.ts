@@ -6,9 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { cellVariables } from "../../src/config/cell-environment.ts";
 import { parseConfigOrThrow } from "../../src/config/parse.ts";
-import { cellsOf, problemsOf, yaml } from "./helpers.ts";
-
-const where = (text: string) => problemsOf(text).map((p) => `${p.line}:${p.column} ${p.path.join(".")}: ${p.message}`);
+import { cellsOf, problemLines, yaml } from "./helpers.ts";
 
 describe("a custom axis", () => {
   test("multiplies with the others, in declared order, named NAME=VALUE and NAME-VALUE in ids", () => {
@@ -58,7 +56,7 @@ describe("a custom axis", () => {
 
   test("a new cell from include must say which value of a several-valued custom axis", () => {
     expect(
-      where(
+      problemLines(
         yaml(
           "version: 1",
           "matrix:",
@@ -86,7 +84,7 @@ describe("a custom axis", () => {
 describe("refused", () => {
   test("a name that is not lower case, or a built-in key; a value with spaces or slashes; the same value twice", () => {
     expect(
-      where(
+      problemLines(
         yaml(
           "version: 1",
           "matrix:",
@@ -109,7 +107,7 @@ describe("refused", () => {
 
   test("an include or exclude key that is no declared axis, with a did-you-mean; a bad value for a declared one", () => {
     expect(
-      where(
+      problemLines(
         yaml(
           "version: 1",
           "matrix:",
@@ -130,7 +128,7 @@ describe("refused", () => {
   });
 
   test("MATRIX_ names in env: they are the custom axes'", () => {
-    expect(where(yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "env: {MATRIX_SHARED: x}"))).toEqual([
+    expect(problemLines(yaml("version: 1", "matrix:", "  compiler: [gcc@12]", "env: {MATRIX_SHARED: x}"))).toEqual([
       "4:7 env.MATRIX_SHARED: key 'MATRIX_SHARED': names starting MATRIX_ are the custom axes' (matrix.axes), set for every cell",
     ]);
   });

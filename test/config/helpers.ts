@@ -26,6 +26,11 @@ export function problemsOf(text: string): readonly PositionedProblem[] {
   return result.problems;
 }
 
+/** The problems of a config that must be invalid, a line each: `LINE:COLUMN field.path: message`. */
+export function problemLines(text: string): string[] {
+  return problemsOf(text).map((p) => `${p.line}:${p.column} ${p.path.join(".")}: ${p.message}`);
+}
+
 /** What a cell is, in the config's own words, for comparing with what a spec says. */
 export interface CellSummary {
   readonly platform: string;

@@ -12,9 +12,7 @@ import type { Cell } from "../../src/config/matrix.ts";
 import { parseConfigOrThrow } from "../../src/config/parse.ts";
 import { forkConfig } from "../../src/config/trust.ts";
 import { cellScript } from "../../src/executor/cell-script.ts";
-import { problemsOf, yaml } from "./helpers.ts";
-
-const where = (text: string) => problemsOf(text).map((p) => `${p.line}:${p.column} ${p.path.join(".")}: ${p.message}`);
+import { problemLines, yaml } from "./helpers.ts";
 
 function byName(cells: readonly Cell[], name: string): Cell {
   const cell = cells.find((c) => c.name === name);
@@ -119,7 +117,7 @@ describe("a CMake build", () => {
 describe("refused where written", () => {
   test("an unknown axis (with a guess), another context, an unclosed expression, a field nothing is written in", () => {
     expect(
-      where(
+      problemLines(
         yaml(
           "version: 1",
           "matrix:",
@@ -140,7 +138,7 @@ describe("refused where written", () => {
 
   test("an image or package name that is not one once written in, naming the cell", () => {
     expect(
-      where(
+      problemLines(
         yaml(
           "version: 1",
           "matrix:",
