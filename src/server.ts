@@ -3,11 +3,11 @@
  * writes check runs, and the consumer of the workers' events, in one process.
  * Any number of them can share one PostgreSQL and one Redis.
  */
-import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Probot } from "probot";
+import { createHttpApp } from "./api/http-app.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -17,8 +17,6 @@ import { startCellEventConsumer } from "./github/cell-events.ts";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions, startMaintenance } from "./github/maintenance.ts";
 import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
-import { hasBody } from "./http/bounded-body.ts";
-import { refuse } from "./http/refuse.ts";
 import { webhookIntake } from "./http/webhook-intake.ts";
 import { cancelChannel, Queues } from "./queue/queues.ts";
 import { liveLogLink } from "./storage/links.ts";
@@ -42,6 +40,10 @@ export interface ServerOptions {
   readonly signer?: UrlSigner | null;
   /** The reconciler's and the redelivery's schedules (MAINTENANCE_DEFAULTS when absent). */
   readonly maintenance?: MaintenanceOptions;
+  /** The API's clock (tokens' expiry, the audit's times, metrics' windows); the real one when absent. */
+  readonly now?: () => Date;
+  /** Calls a token may make in a window (default 600 a minute). */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number };
   /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
   readonly webhookBodies?: {
     readonly maxBytes?: number;
@@ -128,23 +130,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.webhookBodies?.maxPendingBytes ? { maxPendingBytes: options.webhookBodies.maxPendingBytes } : {}),
     ...(options.webhookBodies?.deadlineMs ? { bodyDeadlineMs: options.webhookBodies.deadlineMs } : {}),
   });
-  const api = apiRoutes({ store: options.store ?? null, signer: options.signer ?? null, redis: publisher, prefix });
-  const http: HttpServer = createServer((request, response) => {
-    const answer = async () => {
-      if (await webhooks(request, response)) return;
-      if (await api(request, response)) return;
-      // Nothing else here takes a body: it is refused unread, whatever its size.
-      if (hasBody(request)) return refuse(request, response, 413, "this route takes no request body");
-      if (request.url === "/healthz") {
-        response.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-        return;
-      }
-      refuse(request, response, 404, "not found");
-    };
-    answer().catch(() => {
-      if (!response.headersSent) response.writeHead(500).end();
-      else response.destroy();
-    });
+  const signedLinks = apiRoutes({
+    store: options.store ?? null,
+    signer: options.signer ?? null,
+    redis: publisher,
+    prefix,
+  });
+  const { app: fastify, server: http } = await createHttpApp({
+    log: options.probot.log,
+    webhookPath: options.webhookPath ?? "/api/github/webhooks",
+    webhooks,
+    signedLinks,
+    redis: publisher,
+    prefix,
+    db,
+    queues,
+    store: options.store ?? null,
+    signer: options.signer ?? null,
+    publicUrl: options.publicUrl ?? null,
+    now: options.now ?? (() => new Date()),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));
   const { port } = http.address() as AddressInfo;
@@ -158,7 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       // No new request; followed live logs (they last as long as their builds) and idle keep-alives end now.
       const requestsDone = new Promise<void>((resolve) => http.close(() => resolve()));
-      api.shutdown();
+      signedLinks.shutdown();
       http.closeIdleConnections();
       // No new job; the running ones may finish.
       const jobsDone = Promise.all(workers.map((w) => w.close()));
@@ -169,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await writer.close();
       await settledWithin(jobsDone, STOP_JOBS_MS);
       await queues.close();
+      await fastify.close();
       await db.destroy();
       connection.disconnect();
       publisher.disconnect();

@@ -18,6 +18,7 @@ import { isValidKey } from "../storage/keys.ts";
 import { OBJECTS_PATH } from "../storage/links.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { UrlSigner } from "../storage/url-signer.ts";
+import { codeOfStatus, errorBody } from "./errors.ts";
 
 export interface ApiRoutesOptions {
   readonly store: ObjectStore | null;
@@ -52,7 +53,9 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
   const maxFollowers = options.maxFollowers ?? 100;
 
   const refuse = (response: ServerResponse, status: number, message: string) => {
-    response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ message }));
+    response
+      .writeHead(status, { "content-type": "application/json" })
+      .end(JSON.stringify(errorBody(codeOfStatus(status), message)));
     return true;
   };
   const signed = (response: ServerResponse, pathname: string, query: URLSearchParams): boolean => {

@@ -127,6 +127,34 @@ export interface RedeliveryRequestsTable {
   requested_at: Timestamp;
 }
 
+export const API_SCOPES = ["builds:read", "builds:write", "configurations:write", "admin"] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface ApiTokensTable {
+  id: ColumnType<string, never, never>;
+  name: string;
+  prefix: string;
+  hash: string;
+  scopes: ColumnType<ApiScope[], ApiScope[], ApiScope[]>;
+  /** owner/name in lower case; null: every repository. */
+  repositories: string[] | null;
+  created_at: Timestamp;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface ApiAuditTable {
+  id: ColumnType<string, never, never>;
+  token_id: ColumnType<string | null, number | string | null, number | string | null>;
+  token_name: string;
+  method: string;
+  route: string;
+  target: string | null;
+  status: number;
+  at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   repositories: RepositoriesTable;
@@ -138,9 +166,12 @@ export interface Database {
   config_failures: ConfigFailuresTable;
   approvals: ApprovalsTable;
   redelivery_requests: RedeliveryRequestsTable;
+  api_tokens: ApiTokensTable;
+  api_audit: ApiAuditTable;
 }
 
 export type Build = Selectable<BuildsTable>;
 export type CellRow = Selectable<CellsTable>;
 export type Attempt = Selectable<AttemptsTable>;
 export type NewBuild = Insertable<BuildsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;

@@ -1,5 +1,5 @@
 /**
- * Refusing a request: a short JSON answer, and the connection closed when the
+ * Refusing a request: a short JSON answer in the API's error shape, and the connection closed when the
  * request's body was not read (Node would otherwise read what is left of it to
  * keep the connection alive, however large it is).
  *
@@ -14,6 +14,7 @@
  * connection of a response that ends before its request (a chunked one) did.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { codeOfStatus, errorBody } from "../api/errors.ts";
 import { hasBody } from "./bounded-body.ts";
 
 export const LINGER_IDLE_MS = 2000;
@@ -30,7 +31,7 @@ export function refuse(
     response.destroy();
     return;
   }
-  const body = JSON.stringify({ message });
+  const body = JSON.stringify(errorBody(codeOfStatus(status), message));
   const unread = hasBody(request) && !request.complete;
   // No `connection: close` header: with it Node destroys the socket as soon as the answer is written.
   response.writeHead(status, {

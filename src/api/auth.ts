@@ -1,0 +1,78 @@
+/**
+ * Who calls: `Authorization: Bearer hbt_…` looked up by its hash. A route
+ * says what it needs in its `config.scope`; a missing or unknown, expired or
+ * revoked token is 401, a token without the scope 403. A token limited to
+ * some repositories gets 403 for another's build (`allowRepository`), and its
+ * lists hold only its own (`repositoryFilter`).
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Db } from "../db/connect.ts";
+import type { ApiScope } from "../db/schema.ts";
+import { tokenByHash, touchToken } from "../db/tokens.ts";
+import { ApiError } from "./errors.ts";
+import { grants, hashToken, looksLikeToken } from "./tokens.ts";
+
+export interface Principal {
+  readonly tokenId: string;
+  readonly name: string;
+  readonly scopes: readonly ApiScope[];
+  /** owner/name in lower case; null: every repository. */
+  readonly repositories: readonly string[] | null;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs; absent: the route is public (the OpenAPI document, signed links). */
+    scope?: ApiScope;
+  }
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+export interface AuthOptions {
+  readonly db: Db;
+  readonly now: () => Date;
+}
+
+/** Adds the principal to every request and checks the route's scope before anything else runs. */
+export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+  app.decorateRequest("principal", null);
+  app.addHook("onRequest", async (request) => {
+    const scope = request.routeOptions.config?.scope;
+    if (!scope) return;
+    const principal = await authenticate(options, request.headers.authorization);
+    request.principal = principal;
+    if (!grants(principal.scopes, scope))
+      throw new ApiError("forbidden", `this token lacks the scope ${scope}`, { required: scope });
+  });
+}
+
+async function authenticate(options: AuthOptions, header: string | undefined): Promise<Principal> {
+  const challenge = { "www-authenticate": 'Bearer realm="heimdall-build"' };
+  const bearer = header ? BEARER.exec(header)?.[1] : undefined;
+  if (!bearer) throw new ApiError("unauthorized", "send a token: Authorization: Bearer <token>", undefined, challenge);
+  const row = looksLikeToken(bearer) ? await tokenByHash(options.db, hashToken(bearer)) : undefined;
+  const now = options.now();
+  if (!row) throw new ApiError("unauthorized", "this token is not known", undefined, challenge);
+  if (row.revoked_at) throw new ApiError("unauthorized", "this token was revoked", undefined, challenge);
+  if (row.expires_at && row.expires_at <= now)
+    throw new ApiError("unauthorized", "this token has expired", undefined, challenge);
+  // Its last use for `tokens list`; never in the way of the answer.
+  void touchToken(options.db, row.id, now).catch(() => undefined);
+  return { tokenId: row.id, name: row.name, scopes: row.scopes, repositories: row.repositories };
+}
+
+/** 403 unless the request's token may act on this repository (owner/name). */
+export function allowRepository(request: FastifyRequest, fullName: string): void {
+  const allowed = request.principal?.repositories;
+  if (allowed && !allowed.includes(fullName.toLowerCase()))
+    throw new ApiError("forbidden", `this token is not allowed on ${fullName}`, { repository: fullName });
+}
+
+/** The repositories a list may show: null for all. */
+export function repositoryFilter(request: FastifyRequest): readonly string[] | null {
+  return request.principal?.repositories ?? null;
+}

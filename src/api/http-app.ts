@@ -1,0 +1,174 @@
+/**
+ * Everything the server answers, behind one Fastify: GitHub's webhooks (the
+ * bounded intake, which reads its own body), the signed links to stored
+ * objects and live logs, and the token-checked API under /api/v1 with its
+ * OpenAPI 3.1 document, generated from the routes' zod schemas.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from "fastify-type-provider-zod";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { hasBody } from "../http/bounded-body.ts";
+import { refuse } from "../http/refuse.ts";
+import type { WebhookIntake } from "../http/webhook-intake.ts";
+import { registerAudit } from "./audit.ts";
+import { registerAuth } from "./auth.ts";
+import { ApiError, apiErrorHandler, ErrorBody, errorBody } from "./errors.ts";
+import type { ApiHandler } from "./routes.ts";
+import { type V1Deps, v1Routes } from "./v1.ts";
+
+export interface HttpAppOptions extends V1Deps {
+  readonly log: Logger;
+  readonly webhookPath: string;
+  readonly webhooks: WebhookIntake;
+  /** The signed links' handler (objects, live logs). */
+  readonly signedLinks: ApiHandler;
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** Calls a token may make in a window (default 600 a minute). */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number };
+}
+
+const COMMON_REFUSALS = {
+  400: ErrorBody.describe("The request is not valid: `details.issues` says where"),
+  401: ErrorBody.describe("No token, or one not known, expired or revoked"),
+  403: ErrorBody.describe("The token lacks the scope, or the repository"),
+  429: ErrorBody.describe("The token made too many calls; `retry-after` says when to try again"),
+  500: ErrorBody.describe("The server failed; it is logged"),
+};
+
+/** The largest JSON body the API reads (a configuration document is far smaller). */
+const API_BODY_LIMIT = 1024 * 1024;
+
+export interface HttpApp {
+  readonly app: FastifyInstance;
+  readonly server: ReturnType<typeof createServer>;
+}
+
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  let server: ReturnType<typeof createServer> | undefined;
+  const app = Fastify({
+    // Pino as Fastify types it (its own pino types differ from ours only in generics).
+    loggerInstance: options.log.child({ name: "http" }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: API_BODY_LIMIT,
+    // The node server is ours: close() decides how its connections end (server.ts).
+    serverFactory: (handler) => {
+      server = createServer(handler);
+      return server;
+    },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(apiErrorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    // A body sent to a route that does not exist is refused unread, whatever its size.
+    if (hasBody(request.raw) && !request.raw.complete)
+      return hijacked(reply, () => refuse(request.raw, reply.raw, 404, "not found"));
+    return reply.code(404).send(errorBody("not_found", `no route ${request.method} ${request.url.split("?")[0]}`));
+  });
+
+  // GET and HEAD take no body: one is refused unread (and its connection closed), whatever its size.
+  app.addHook("onRequest", async (request, reply) => {
+    if ((request.method === "GET" || request.method === "HEAD") && hasBody(request.raw)) {
+      hijacked(reply, () => refuse(request.raw, reply.raw, 413, "this route takes no request body"));
+    }
+  });
+
+  // The webhook intake reads its own body (bounded, verified before parsing): Fastify never reads it.
+  app.all(options.webhookPath, { onRequest: rawRoute(options.webhooks) }, async () => undefined);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "heimdall-build API",
+        version: "1",
+        description:
+          "Builds of C and C++ compiler matrices: their cells, logs, artifacts and SBOMs; stored configurations; the farm's status, queue and metrics. Tokens: `heimdall-build tokens create`.",
+      },
+      components: { securitySchemes: { token: { type: "http", scheme: "bearer" } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+    hideUntagged: false,
+  });
+  // Every route with a token documents the refusals any such route can answer, in the one error shape.
+  app.addHook("onRoute", (route) => {
+    if (!route.config?.scope || !route.schema) return;
+    route.schema = {
+      security: [{ token: [] }],
+      ...route.schema,
+      response: { ...COMMON_REFUSALS, ...(route.schema.response as object | undefined) },
+    };
+  });
+  registerAuth(app, { db: options.db, now: options.now });
+  registerAudit(app, options.db, options.now);
+  const rate = options.rateLimit ?? { max: 600, windowMs: 60_000 };
+  await app.register(fastifyRateLimit, {
+    global: true,
+    // After the token is known: a limit per token, and 401/403 never count against anyone.
+    hook: "preHandler",
+    max: rate.max,
+    timeWindow: rate.windowMs,
+    redis: options.redis,
+    nameSpace: `${options.prefix}:api-rate:`,
+    allowList: (request: FastifyRequest) => !request.principal,
+    keyGenerator: (request: FastifyRequest) => `token-${request.principal?.tokenId ?? "none"}`,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(
+        "rate_limited",
+        `this token made more than ${context.max} calls in ${Math.round(rate.windowMs / 1000)} s; try again in ${context.after}`,
+      ),
+  });
+
+  await app.register(v1Routes(options), { prefix: "/api/v1" });
+  // The signed links (objects, live logs) answer for themselves: their own streaming and checks.
+  app.get(
+    "/api/v1/objects/*",
+    { onRequest: rawRoute(options.signedLinks), schema: { hide: true } },
+    async () => undefined,
+  );
+  app.get(
+    "/api/v1/attempts/:attemptId/log",
+    { onRequest: rawRoute(options.signedLinks), schema: { hide: true } },
+    async () => undefined,
+  );
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
+
+  await app.ready();
+  if (!server) throw new Error("Fastify did not make its server");
+  return { app, server };
+}
+
+/** A route answered by a raw handler on Node's request and response; Fastify steps aside. */
+function rawRoute(handler: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    const answered = await handler(request.raw, reply.raw).catch((error: unknown) => {
+      request.log.error({ err: error }, "request failed");
+      if (!reply.raw.headersSent) reply.raw.writeHead(500).end();
+      else reply.raw.destroy();
+      return true;
+    });
+    if (!answered && !reply.raw.headersSent)
+      reply.raw
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify(errorBody("not_found", "not found")));
+  };
+}
+
+function hijacked(reply: FastifyReply, answer: () => void) {
+  reply.hijack();
+  answer();
+  return reply;
+}

@@ -1,0 +1,26 @@
+/**
+ * The routes under /api/v1, one plugin a group, each given what it needs.
+ * A route's `config.scope` is what its token must hold (auth.ts).
+ */
+import type { FastifyPluginAsync } from "fastify";
+import type { Db } from "../db/connect.ts";
+import type { Queues } from "../queue/queues.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+import type { UrlSigner } from "../storage/url-signer.ts";
+import { buildReadRoutes } from "./routes/builds-read.ts";
+
+export interface V1Deps {
+  readonly db: Db;
+  readonly queues: Queues;
+  readonly store: ObjectStore | null;
+  readonly signer: UrlSigner | null;
+  /** Where the server is reached from outside (links in answers); null: links are paths. */
+  readonly publicUrl: string | null;
+  readonly now: () => Date;
+}
+
+export function v1Routes(deps: V1Deps): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(buildReadRoutes(deps));
+  };
+}
