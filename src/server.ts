@@ -40,6 +40,8 @@ export interface ServerOptions {
   readonly signer?: UrlSigner | null;
   /** The reconciler's and the redelivery's schedules (MAINTENANCE_DEFAULTS when absent). */
   readonly maintenance?: MaintenanceOptions;
+  /** Where GitHub's pages are (check runs' links): https://github.com unless a GitHub Enterprise Server's. */
+  readonly githubUrl?: string;
   /** The API's clock (tokens' expiry, the audit's times, metrics' windows); the real one when absent. */
   readonly now?: () => Date;
   /** Calls a token may make in a window (default 600 a minute). */
@@ -149,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     signer: options.signer ?? null,
     publicUrl: options.publicUrl ?? null,
     now: options.now ?? (() => new Date()),
+    githubUrl: (options.githubUrl ?? "https://github.com").replace(/\/$/, ""),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));

@@ -60,8 +60,8 @@ async function authenticate(options: AuthOptions, header: string | undefined): P
   if (row.revoked_at) throw new ApiError("unauthorized", "this token was revoked", undefined, challenge);
   if (row.expires_at && row.expires_at <= now)
     throw new ApiError("unauthorized", "this token has expired", undefined, challenge);
-  // Its last use for `tokens list`; never in the way of the answer.
-  void touchToken(options.db, row.id, now).catch(() => undefined);
+  // Its last use for `tokens list` (written once a minute at most): a failure to note it refuses nothing.
+  await touchToken(options.db, row.id, now).catch(() => undefined);
   return { tokenId: row.id, name: row.name, scopes: row.scopes, repositories: row.repositories };
 }
 

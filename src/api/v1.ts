@@ -17,6 +17,8 @@ export interface V1Deps {
   /** Where the server is reached from outside (links in answers); null: links are paths. */
   readonly publicUrl: string | null;
   readonly now: () => Date;
+  /** Where GitHub's pages are: https://github.com, or a GitHub Enterprise Server's address. */
+  readonly githubUrl: string;
 }
 
 export function v1Routes(deps: V1Deps): FastifyPluginAsync {

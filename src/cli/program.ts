@@ -7,6 +7,7 @@ import { answeringDocker } from "./docker-engine.ts";
 import { imagesCommand } from "./images-command.ts";
 import { type RunEnvironment, runCommand } from "./run-command.ts";
 import { serverCommand } from "./server-command.ts";
+import { tokensCommand } from "./tokens-command.ts";
 import { validateCommand } from "./validate-command.ts";
 import { workerCommand } from "./worker-command.ts";
 
@@ -86,6 +87,35 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     .option("--executor <executor>", "docker (hardened containers) or host (natively; trusted builds only)", "docker")
     .action(async (options: { platform: string; concurrency?: string; executor: string }) => {
       exitCode = await workerCommand(options, io);
+    });
+
+  const tokens = program
+    .command("tokens")
+    .description("the REST API's tokens, in the server's PostgreSQL (DATABASE_URL): create, list, revoke");
+  tokens
+    .command("create")
+    .description("make a token and print it, once")
+    .requiredOption("--name <name>", "who or what uses it, e.g. ci-nightly")
+    .requiredOption("--scopes <list>", "comma-separated: builds:read, builds:write, configurations:write, admin")
+    .option("--repo <owner/name>", "only this repository (repeatable; default: every repository)", collect, [])
+    .option("--expires <duration>", "90d, 12h, 2w, or never", "90d")
+    .option("--json", "print the token and its record as JSON")
+    .action(async (options: { name: string; scopes: string; repo: string[]; expires: string; json?: boolean }) => {
+      exitCode = await tokensCommand({ action: "create", options }, io);
+    });
+  tokens
+    .command("list")
+    .description("every token: scopes, repositories, expiry, last use (never the token itself)")
+    .option("--json", "print them as JSON")
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await tokensCommand({ action: "list", ...(options.json ? { json: true } : {}) }, io);
+    });
+  tokens
+    .command("revoke")
+    .description("revoke a token (by id, or every token of a name): the API refuses it from then on")
+    .argument("<id-or-name>", "the token's id or name, as tokens list shows")
+    .action(async (token: string) => {
+      exitCode = await tokensCommand({ action: "revoke", token }, io);
     });
 
   const images = program

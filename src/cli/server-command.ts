@@ -38,6 +38,8 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     store: createObjectStore(storageEnvOf(env)),
     signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
     maintenance,
+    // Probot's own GitHub Enterprise Server settings say where its pages are too.
+    ...(env.GHE_HOST ? { githubUrl: `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}` } : {}),
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
   });
   io.stderr(`heimdall-build server: listening on ${server.url}\n`);

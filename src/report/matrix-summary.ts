@@ -1,5 +1,6 @@
 /** The `heimdall-build / matrix` check: every cell's state in a grid, compilers by standards. */
 import { compareStandards, standardsLabel } from "../config/standards.ts";
+import { buildOutcome, tallyOf } from "./build-outcome.ts";
 
 export interface MatrixEntry {
   readonly platform: string;
@@ -85,18 +86,7 @@ export function matrixSummary(entries: readonly MatrixEntry[]): MatrixSummary {
     ...(cancelled > 0 ? [`${cancelled} cancelled`] : []),
     `${skipped} skipped`,
   ].join(", ");
-  const conclusion =
-    running > 0
-      ? null
-      : failed > 0
-        ? "failure"
-        : waiting > 0
-          ? "action_required"
-          : cancelled > 0
-            ? "cancelled"
-            : otherStandard > 0
-              ? "neutral"
-              : "success";
+  const { conclusion } = buildOutcome(tallyOf(entries));
   const legend =
     "✅ passed · ⚠️ passed, but with another standard than its name says · ≠ built with another standard · ❌ failed · ⏱️ timed out · 🚫 cancelled · ⏭️ skipped · ✋ waiting for approval · ⏳ queued · 🔄 running";
   return {

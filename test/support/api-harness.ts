@@ -39,7 +39,7 @@ export interface ApiHarness {
 
 type Options = Omit<Parameters<typeof startTestServer>[0], "databaseUrl" | "prefix">;
 
-export async function startApiHarness(options: Options & { rateLimit?: { max: number; windowMs: number } } = {}) {
+export async function startApiHarness(options: Options = {}): Promise<ApiHarness> {
   const database = await freshDatabase();
   const prefix = `heimdall-apitest-${randomBytes(4).toString("hex")}`;
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);

@@ -114,6 +114,10 @@ export function startTestServer(options: {
     readonly maxPendingBytes?: number;
     readonly deadlineMs?: number;
   };
+  /** The API's clock (a controllable one in tests of expiry and waits). */
+  readonly now?: () => Date;
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number };
+  readonly githubUrl?: string;
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,
@@ -136,6 +140,9 @@ export function startTestServer(options: {
     ...(options.signer ? { signer: options.signer } : {}),
     writer: options.writer ?? { minSpacingMs: 0, writesPerMinute: 10_000, windowMs: 1000 },
     ...(options.webhookBodies ? { webhookBodies: options.webhookBodies } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.githubUrl ? { githubUrl: options.githubUrl } : {}),
   });
 }
 
