@@ -8,6 +8,7 @@ import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Probot } from "probot";
 import { createHttpApp } from "./api/http-app.ts";
+import { LiveLogFollowers } from "./api/live-log-stream.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
@@ -132,11 +133,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.webhookBodies?.maxPendingBytes ? { maxPendingBytes: options.webhookBodies.maxPendingBytes } : {}),
     ...(options.webhookBodies?.deadlineMs ? { bodyDeadlineMs: options.webhookBodies.deadlineMs } : {}),
   });
+  const liveLogs = new LiveLogFollowers({ redis: publisher, prefix });
   const signedLinks = apiRoutes({
     store: options.store ?? null,
     signer: options.signer ?? null,
     redis: publisher,
     prefix,
+    followers: liveLogs,
   });
   const { app: fastify, server: http } = await createHttpApp({
     log: options.probot.log,
@@ -151,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     signer: options.signer ?? null,
     publicUrl: options.publicUrl ?? null,
     now: options.now ?? (() => new Date()),
+    liveLogs,
     githubUrl: (options.githubUrl ?? "https://github.com").replace(/\/$/, ""),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });

@@ -7,7 +7,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -58,7 +64,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     // Pino as Fastify types it (its own pino types differ from ours only in generics).
     loggerInstance: options.log.child({ name: "http" }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No line per request: the API logs what went wrong, not every call.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: API_BODY_LIMIT,
     // The node server is ours: close() decides how its connections end (server.ts).
     serverFactory: (handler) => {
@@ -98,7 +105,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       components: { securitySchemes: { token: { type: "http", scheme: "bearer" } } },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => namedWildcards(jsonSchemaTransformObject(input)),
     hideUntagged: false,
   });
   // Every route with a token documents the refusals any such route can answer, in the one error shape.
@@ -171,4 +178,36 @@ function hijacked(reply: FastifyReply, answer: () => void) {
   reply.hijack();
   answer();
   return reply;
+}
+
+type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
+
+/**
+ * Fastify's wildcard (`/artifacts/*`) as a named parameter, `{path}`, that
+ * holds slashes: the document says so with `x-multi-segment` (as GitHub's
+ * own description does), since OpenAPI's path parameters do not.
+ */
+function namedWildcards(document: OpenApiDocument): OpenApiDocument {
+  const paths = (
+    document as { paths?: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> }
+  ).paths;
+  if (!paths) return document;
+  for (const template of Object.keys(paths)) {
+    if (!template.endsWith("/{*}")) continue;
+    const item = paths[template] ?? {};
+    for (const operation of Object.values(item)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === "path" && parameter.name === "*") {
+          Object.assign(parameter, {
+            name: "path",
+            description: "The file's path in the build's outputs; it holds slashes",
+            "x-multi-segment": true,
+          });
+        }
+      }
+    }
+    delete paths[template];
+    paths[`${template.slice(0, -"{*}".length)}{path}`] = item;
+  }
+  return document;
 }

@@ -6,19 +6,17 @@
  * request body.
  */
 
-import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import type { Redis } from "ioredis";
 import { hasBody } from "../http/bounded-body.ts";
 import { refuse as refuseUnread } from "../http/refuse.ts";
-import { readLiveLog } from "../queue/live-log.ts";
 import { isValidKey } from "../storage/keys.ts";
 import { OBJECTS_PATH } from "../storage/links.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { UrlSigner } from "../storage/url-signer.ts";
 import { codeOfStatus, errorBody } from "./errors.ts";
+import { LiveLogFollowers } from "./live-log-stream.ts";
+import { sendObject } from "./send-object.ts";
 
 export interface ApiRoutesOptions {
   readonly store: ObjectStore | null;
@@ -30,15 +28,11 @@ export interface ApiRoutesOptions {
   readonly maxFollowers?: number;
   /** How long a follower waits for new output per Redis read. */
   readonly followBlockMs?: number;
+  /** The server's followers of live logs, shared with the API's log route (made here when absent). */
+  readonly followers?: LiveLogFollowers;
 }
 
 const LIVE_LOG = /^\/api\/v1\/attempts\/(\d{1,18})\/log$/;
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  ".log": "text/plain; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".json": "application/json",
-  ".xml": "application/xml",
-};
 
 export interface ApiHandler {
   /** Answers the request if it is one of these routes (true), or leaves it (false). */
@@ -48,9 +42,14 @@ export interface ApiHandler {
 }
 
 export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
-  const following = new Set<ServerResponse>();
-  let followers = 0;
-  const maxFollowers = options.maxFollowers ?? 100;
+  const followers =
+    options.followers ??
+    new LiveLogFollowers({
+      redis: options.redis,
+      prefix: options.prefix,
+      ...(options.maxFollowers !== undefined ? { max: options.maxFollowers } : {}),
+      ...(options.followBlockMs !== undefined ? { blockMs: options.followBlockMs } : {}),
+    });
 
   const refuse = (response: ServerResponse, status: number, message: string) => {
     response
@@ -94,30 +93,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
         return refuse(response, 400, "the object's key is not valid percent-encoding");
       }
       if (!isValidKey(key) || !options.store) return refuse(response, 404, "no such object");
-      // S3 serves its own objects: a fresh presigned URL, for a few minutes.
-      const direct = await options.store.url(key, 300);
-      if (!direct.startsWith("/")) {
-        response.writeHead(302, { location: direct, "cache-control": "no-store" }).end();
-        return true;
-      }
-      const body = await options.store.get(key);
-      if (!body) return refuse(response, 404, "no such object");
-      const type = CONTENT_TYPES[path.posix.extname(key)] ?? "application/octet-stream";
-      response.writeHead(200, {
-        "content-type": type,
-        // Build outputs are untrusted: never rendered as a page of this origin.
-        "x-content-type-options": "nosniff",
-        "content-security-policy": "sandbox",
-        ...(type === "application/octet-stream"
-          ? { "content-disposition": `attachment; filename="${path.posix.basename(key).replace(/[^\w.-]/g, "_")}"` }
-          : {}),
-      });
-      if (request.method === "HEAD") {
-        (body as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-        response.end();
-        return true;
-      }
-      await pipeline(body, response).catch(() => undefined);
+      if (!(await sendObject(options.store, key, request, response))) return refuse(response, 404, "no such object");
       return true;
     }
 
@@ -125,7 +101,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
     if (live?.[1]) {
       if (!signed(response, pathname, url.searchParams)) return true;
       const attemptId = live[1];
-      const first = await readLiveLog(options.redis, options.prefix, attemptId);
+      const first = await followers.first(attemptId);
       if (!first)
         return refuse(
           response,
@@ -133,8 +109,7 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
           `no live log for attempt ${attemptId}: it has not started, or ended over a day ago`,
         );
       const follow = request.method === "GET" && url.searchParams.get("follow") === "1" && first.ended === null;
-      if (follow && followers >= maxFollowers)
-        return refuse(response, 503, "too many live logs are followed; try again");
+      if (follow && followers.full) return refuse(response, 503, "too many live logs are followed; try again");
       response.writeHead(200, {
         "content-type": "text/plain; charset=utf-8",
         "x-content-type-options": "nosniff",
@@ -145,39 +120,14 @@ export function apiRoutes(options: ApiRoutesOptions): ApiHandler {
         response.end(request.method === "HEAD" ? undefined : first.text);
         return true;
       }
-      followers++;
-      following.add(response);
-      const reader = options.redis.duplicate();
-      response.on("close", () => reader.disconnect());
-      try {
-        // A reader that does not read holds the stream here, not in this process's memory.
-        const send = async (text: string) => {
-          if (!response.write(text) && !gone) await once(response, "drain").catch(() => undefined);
-        };
-        await send(first.text);
-        let cursor = first.cursor;
-        while (!gone) {
-          const next = await readLiveLog(reader, options.prefix, attemptId, cursor, options.followBlockMs ?? 5000);
-          if (!next) break;
-          if (next.text) await send(next.text);
-          cursor = next.cursor;
-          if (next.ended !== null) break;
-        }
-      } catch {
-        // The client went away (its reader disconnected) or Redis did: the response ends.
-      } finally {
-        followers--;
-        following.delete(response);
-        reader.disconnect();
-        response.end();
-      }
+      await followers.follow(attemptId, first, response);
       return true;
     }
     return refuse(response, 404, "no such API route");
   };
   return Object.assign(handler, {
     shutdown() {
-      for (const response of following) response.destroy();
+      followers.shutdown();
     },
   });
 }

@@ -7,6 +7,8 @@ import type { Db } from "../db/connect.ts";
 import type { Queues } from "../queue/queues.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { UrlSigner } from "../storage/url-signer.ts";
+import type { LiveLogFollowers } from "./live-log-stream.ts";
+import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
 
 export interface V1Deps {
@@ -17,6 +19,8 @@ export interface V1Deps {
   /** Where the server is reached from outside (links in answers); null: links are paths. */
   readonly publicUrl: string | null;
   readonly now: () => Date;
+  /** Followers of running attempts' logs (bounded; all ended when the server stops). */
+  readonly liveLogs: LiveLogFollowers;
   /** Where GitHub's pages are: https://github.com, or a GitHub Enterprise Server's address. */
   readonly githubUrl: string;
 }
@@ -24,5 +28,6 @@ export interface V1Deps {
 export function v1Routes(deps: V1Deps): FastifyPluginAsync {
   return async (app) => {
     await app.register(buildReadRoutes(deps));
+    await app.register(buildOutputRoutes(deps));
   };
 }

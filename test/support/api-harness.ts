@@ -100,7 +100,13 @@ export async function openApiValidator(base: string) {
   const compiled = new Map<string, ValidateFunction>();
   const templates = Object.keys(document.paths).map((template) => ({
     template,
-    pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`),
+    // A parameter marked x-multi-segment (the last, a file's path) holds slashes; the others one segment.
+    pattern: new RegExp(
+      `^${template
+        .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+        .replace(/\{path\}$/, multiSegment(document, template) ? ".+" : "{path}")
+        .replace(/\{[^}]+\}/g, "[^/]+")}$`,
+    ),
   }));
   return {
     document,
@@ -138,4 +144,14 @@ export async function openApiValidator(base: string) {
         );
     },
   };
+}
+
+function multiSegment(document: OpenApiDocument, template: string): boolean {
+  const item = document.paths[template] as Record<
+    string,
+    { parameters?: { name: string; "x-multi-segment"?: boolean }[] }
+  >;
+  return Object.values(item).some((op) =>
+    op.parameters?.some((p) => p.name === "path" && p["x-multi-segment"] === true),
+  );
 }
