@@ -20,7 +20,7 @@ import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
 import { webhookIntake } from "./http/webhook-intake.ts";
 import { cancelChannel, Queues } from "./queue/queues.ts";
-import { liveLogLink } from "./storage/links.ts";
+import { buildPageLink, liveLogLink } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 import type { UrlSigner } from "./storage/url-signer.ts";
 
@@ -90,7 +90,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     db,
     writer,
     auth: (installationId) => options.probot.auth(installationId),
-    publicUrl: options.publicUrl ?? null,
+    buildPageUrl: (buildId) =>
+      options.publicUrl ? buildPageLink(options.signer ?? null, options.publicUrl, buildId) : null,
     liveLogUrl: (attemptId) =>
       options.publicUrl ? liveLogLink(options.signer ?? null, options.publicUrl, attemptId) : null,
   });

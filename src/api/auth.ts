@@ -51,15 +51,21 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
 }
 
 async function authenticate(options: AuthOptions, header: string | undefined): Promise<Principal> {
-  const challenge = { "www-authenticate": 'Bearer realm="heimdall-build"' };
+  const found = await principalFor(options, header);
+  if (typeof found === "string")
+    throw new ApiError("unauthorized", found, undefined, { "www-authenticate": 'Bearer realm="heimdall-build"' });
+  return found;
+}
+
+/** The token's principal, or why there is none (the 401's message). */
+export async function principalFor(options: AuthOptions, header: string | undefined): Promise<Principal | string> {
   const bearer = header ? BEARER.exec(header)?.[1] : undefined;
-  if (!bearer) throw new ApiError("unauthorized", "send a token: Authorization: Bearer <token>", undefined, challenge);
+  if (!bearer) return "send a token: Authorization: Bearer <token>";
   const row = looksLikeToken(bearer) ? await tokenByHash(options.db, hashToken(bearer)) : undefined;
   const now = options.now();
-  if (!row) throw new ApiError("unauthorized", "this token is not known", undefined, challenge);
-  if (row.revoked_at) throw new ApiError("unauthorized", "this token was revoked", undefined, challenge);
-  if (row.expires_at && row.expires_at <= now)
-    throw new ApiError("unauthorized", "this token has expired", undefined, challenge);
+  if (!row) return "this token is not known";
+  if (row.revoked_at) return "this token was revoked";
+  if (row.expires_at && row.expires_at <= now) return "this token has expired";
   // Its last use for `tokens list` (written once a minute at most): a failure to note it refuses nothing.
   await touchToken(options.db, row.id, now).catch(() => undefined);
   return { tokenId: row.id, name: row.name, scopes: row.scopes, repositories: row.repositories };

@@ -28,6 +28,7 @@ import type { WebhookIntake } from "../http/webhook-intake.ts";
 import { registerAudit } from "./audit.ts";
 import { registerAuth } from "./auth.ts";
 import { ApiError, apiErrorHandler, ErrorBody, errorBody } from "./errors.ts";
+import { registerBuildPage } from "./routes/build-page.ts";
 import type { ApiHandler } from "./routes.ts";
 import { type V1Deps, v1Routes } from "./v1.ts";
 
@@ -150,6 +151,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     async () => undefined,
   );
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  registerBuildPage(app, options);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
 
   await app.ready();

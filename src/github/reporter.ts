@@ -35,8 +35,8 @@ export interface ReporterDeps {
   readonly writer: GitHubWriter;
   /** An Octokit authenticated as the installation (Probot's `auth(id)`). */
   readonly auth: (installationId: number) => Promise<InstallationOctokit>;
-  /** Where a build's page is (the dashboard); check runs link to it. */
-  readonly publicUrl?: string | null;
+  /** Where a build's page is (its `details_url`): signed when the server has a URL secret; null: no link. */
+  readonly buildPageUrl?: (buildId: string) => string | null;
   /** A running attempt's live log link (signed), or null when the server serves none. */
   readonly liveLogUrl?: (attemptId: string) => string | null;
 }
@@ -147,7 +147,7 @@ export class Reporter {
       skipReason: cell.skip_reason,
       startedAt: attempt.started_at,
       completedAt: attempt.completed_at,
-      detailsUrl: this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/$/, "")}/builds/${build.id}` : null,
+      detailsUrl: this.deps.buildPageUrl?.(build.id) ?? null,
       maxParallel: build.max_parallel,
       ...(attempt.state === "in_progress" && this.deps.liveLogUrl
         ? { liveLogUrl: this.deps.liveLogUrl(attempt.id) }

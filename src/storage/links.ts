@@ -46,3 +46,13 @@ export class Links {
 export function liveLogLink(signer: UrlSigner | null, publicUrl: string, attemptId: string): string | null {
   return signer ? publicUrl.replace(/\/$/, "") + signer.sign(liveLogPath(attemptId), LIVE_LOG_SECONDS) : null;
 }
+
+/** A build's page (check runs' "Details"): signed for 90 days when there is a secret, so private repositories' builds show to whoever GitHub showed the link. */
+export function buildPageLink(signer: UrlSigner | null, publicUrl: string, buildId: string): string {
+  const path = buildPagePath(buildId);
+  return publicUrl.replace(/\/$/, "") + (signer ? signer.sign(path, MAX_LINK_SECONDS) : path);
+}
+
+export function buildPagePath(buildId: string): string {
+  return `/builds/${encodeURIComponent(buildId)}`;
+}

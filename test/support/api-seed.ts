@@ -4,9 +4,10 @@ import { parseConfig } from "../../src/config/parse.ts";
 import type { Db } from "../../src/db/connect.ts";
 import { createBuild, latestAttempts, markCompleted, markStarted, saveRepository } from "../../src/db/store.ts";
 
+/** octo/lib is public, octo/other private. */
 export const REPOSITORIES = [
-  { id: 100, fullName: "octo/lib" },
-  { id: 101, fullName: "octo/other" },
+  { id: 100, fullName: "octo/lib", private: false },
+  { id: 101, fullName: "octo/other", private: true },
 ] as const;
 
 export async function seedRepositories(db: Db): Promise<void> {
@@ -17,7 +18,7 @@ export async function seedRepositories(db: Db): Promise<void> {
       id: repo.id,
       fullName: repo.fullName,
       cloneUrl: `https://github.com/${repo.fullName}.git`,
-      private: false,
+      private: repo.private,
     });
   }
 }

@@ -97,13 +97,21 @@ export function buildReadRoutes(deps: V1Deps): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const row = await getBuildRow(deps.db, request.params.id);
-        if (!row) throw new ApiError("not_found", `no build ${request.params.id}`);
-        allowRepository(request, row.repository);
-        const now = deps.now();
-        const cells = await cellsWithAttempts(deps.db, row.id);
-        return { ...buildView(row, links()), cells: cells.map((cell) => cellView(row, cell, links(), now)) };
+        const found = await buildDetail(deps, request.params.id);
+        if (!found) throw new ApiError("not_found", `no build ${request.params.id}`);
+        allowRepository(request, found.row.repository);
+        return found.detail;
       },
     );
   };
+}
+
+/** A build with every cell and attempt, as GET /builds/{id} and the build's page show it; undefined when there is none. */
+export async function buildDetail(deps: V1Deps, id: string) {
+  const row = await getBuildRow(deps.db, id);
+  if (!row) return undefined;
+  const links = { publicUrl: deps.publicUrl ?? "", githubUrl: deps.githubUrl };
+  const now = deps.now();
+  const cells = await cellsWithAttempts(deps.db, row.id);
+  return { row, detail: { ...buildView(row, links), cells: cells.map((cell) => cellView(row, cell, links, now)) } };
 }
