@@ -1,0 +1,272 @@
+/**
+ * The REST API and the webhook endpoint under load, against the real server
+ * (a child process, so the load generator does not share its event loop) on a
+ * real PostgreSQL seeded with 100k builds × 8 cells, and real Redis. GitHub is
+ * the test suite's fake (nock, every request checked against GitHub's OpenAPI
+ * description) inside the server's process: it answers in microseconds, so
+ * the webhook figure is the farm's own part of an acknowledgement.
+ *
+ *   node bench/api.ts [--builds 100000] [--seconds 15]
+ *
+ * Each route is driven by autocannon at a fixed rate (latencies corrected for
+ * coordinated omission) and compared with GET /healthz, which does nothing,
+ * at the same rate in the same run. Goals (issue 13): GET /api/v1/builds and
+ * GET /api/v1/builds/{id} p99 ≤ 20 ms at 200 req/s; webhook acknowledgement
+ * p99 ≤ 50 ms at 50 req/s.
+ */
+import { spawn } from "node:child_process";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import pg from "pg";
+
+const self = fileURLToPath(import.meta.url);
+const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const SECRET = "bench-webhook-secret";
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+}
+
+/** 100k builds of 20 repositories, 8 cells each with one attempt, over the last 100k minutes. */
+async function seed(url: string, builds: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`
+      INSERT INTO installations (id, account_login) VALUES (4242, 'octo');
+      INSERT INTO repositories (id, installation_id, full_name, clone_url)
+        SELECT g, 4242, 'bench/repo-' || g, 'https://github.com/bench/repo-' || g || '.git' FROM generate_series(1, 20) g;
+      INSERT INTO builds (repository_id, head_sha, config_digest, event, branch, head_repository, clone_url, settings, state, created_at)
+        SELECT 1 + g % 20, md5(g::text) || substr(md5((g + 1)::text), 1, 8), 'bench', 'push',
+               CASE WHEN g % 3 = 0 THEN 'main' ELSE 'topic-' || (g % 50) END, 'bench/repo', 'https://github.com/bench/repo.git',
+               '{"timeout_minutes": 60}', 'completed', now() - make_interval(mins => ${builds} - g)
+        FROM generate_series(1, ${builds}) g;
+      INSERT INTO cells (build_id, key, name, platform, spec)
+        SELECT b.id, 'linux-gcc-' || (7 + k) || '-cxx17-release', 'linux / gcc-' || (7 + k) || ' / c++17 / Release', 'linux',
+               jsonb_build_object('id', 'linux-gcc-' || (7 + k) || '-cxx17-release', 'platform', 'linux',
+                 'compiler', jsonb_build_object('family', 'gcc', 'version', 7 + k), 'cxxStandard', 17, 'cStandard', null,
+                 'llvm', null, 'buildType', 'Release', 'customAxes', '{}'::jsonb, 'sanitizers', '[]'::jsonb,
+                 'coverage', false, 'tests', true)
+        FROM builds b, generate_series(1, 8) k;
+      INSERT INTO attempts (cell_id, number, state, conclusion, worker, created_at, started_at, completed_at, title)
+        SELECT c.id, 1, 'completed', CASE WHEN c.id % 17 = 0 THEN 'failure' ELSE 'success' END, 'bench-worker',
+               b.created_at, b.created_at + interval '20 seconds', b.created_at + interval '5 minutes', 'Passed'
+        FROM cells c JOIN builds b ON b.id = c.build_id;
+      ANALYZE;
+    `);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The child: the real server on this database, GitHub faked in-process, a token printed for the parent. */
+async function serve(databaseUrl: string): Promise<void> {
+  const { default: pino } = await import("pino");
+  const { Probot } = await import("probot");
+  const { startServer } = await import("../src/server.ts");
+  const { WriterOctokit } = await import("../src/github/octokit.ts");
+  const { mintToken } = await import("../src/api/tokens.ts");
+  const { insertToken } = await import("../src/db/tokens.ts");
+  const { fakeGitHub, testPrivateKey } = await import("../test/support/github.ts");
+  const github = fakeGitHub("https://github.bench.invalid");
+  github.onGetContent(
+    "bench",
+    "repo-1",
+    ".heimdall-build.yml",
+    null,
+    "version: 1\nmatrix:\n  compiler: [gcc@11, gcc@12, clang@15, clang@16]\n  cxx_standard: [17, 20]\n",
+  );
+  github.onCreateCheckRun().onUpdateCheckRun();
+  const probot = new Probot({
+    appId: 1,
+    privateKey: testPrivateKey(),
+    secret: SECRET,
+    log: pino({ level: "warn" }),
+    Octokit: WriterOctokit,
+    baseUrl: "https://github.bench.invalid",
+  });
+  const server = await startServer({
+    probot,
+    databaseUrl,
+    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    prefix: `heimdall-bench-${process.pid}`,
+    port: 0,
+    host: "127.0.0.1",
+    rateLimit: { max: 1_000_000, windowMs: 60_000 },
+    // GitHub's own limits on check runs' writes (the default writer): the reporter's writes queue, as they would.
+  });
+  const minted = mintToken();
+  await insertToken(server.db, {
+    name: "bench",
+    prefix: minted.prefix,
+    hash: minted.hash,
+    scopes: ["admin"],
+    repositories: null,
+    expiresAt: null,
+  });
+  process.stdout.write(`${JSON.stringify({ url: server.url, token: minted.token })}\n`);
+  process.on("SIGTERM", () => {
+    void server.close().then(() => process.exit(0));
+  });
+}
+
+interface Figures {
+  readonly p50: number;
+  readonly p99: number;
+  readonly rate: number;
+  readonly errors: number;
+}
+
+async function load(options: autocannon.Options): Promise<Figures> {
+  const result = await autocannon({ connections: 10, ...options });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  return { p50: result.latency.p50, p99: result.latency.p99, rate: result.requests.average, errors: bad };
+}
+
+function pushDelivery(): { headers: Record<string, string>; body: string } {
+  const after = randomBytes(20).toString("hex");
+  const body = JSON.stringify({
+    ref: "refs/heads/main",
+    before: "0".repeat(40),
+    after,
+    created: false,
+    deleted: false,
+    forced: false,
+    commits: [],
+    repository: {
+      id: 1,
+      node_id: "R_1",
+      name: "repo-1",
+      full_name: "bench/repo-1",
+      private: false,
+      owner: { login: "bench", id: 1 },
+      clone_url: "https://github.com/bench/repo-1.git",
+      pushed_at: Math.floor(Date.now() / 1000),
+    },
+    installation: { id: 4242 },
+    sender: { login: "bench", id: 1 },
+  });
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === "--serve") return serve(process.argv[3] ?? "");
+  const builds = option("builds", 100_000);
+  const seconds = option("seconds", 15);
+  const name = `heimdall_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const { connect } = await import("../src/db/connect.ts");
+  const { migrateToLatest } = await import("../src/db/migrate.ts");
+  const db = connect(url.toString(), { max: 1 });
+  await migrateToLatest(db);
+  await db.destroy();
+  const seeding = Date.now();
+  await seed(url.toString(), builds);
+  console.log(`seeded ${builds} builds × 8 cells in ${((Date.now() - seeding) / 1000).toFixed(0)} s`);
+
+  const child = spawn(process.execPath, [self, "--serve", url.toString()], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const { url: base, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes("\n")) resolve(JSON.parse(text.split("\n")[0] ?? ""));
+      });
+      child.on("exit", (code) => reject(new Error(`the server exited (${code})`)));
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const warm = { duration: 3, overallRate: 100 };
+    const run = (path: string, rate: number, extra: Partial<autocannon.Options> = {}) =>
+      load({ url: base + path, duration: seconds, overallRate: rate, headers: auth, ...extra });
+    await load({ url: `${base}/api/v1/builds`, headers: auth, ...warm });
+    const ids = Array.from({ length: 1000 }, () => 1 + Math.floor(Math.random() * builds));
+    let next = 0;
+    const byId = {
+      requests: [
+        {
+          setupRequest: (request: autocannon.Request) => ({
+            ...request,
+            path: `/api/v1/builds/${ids[next++ % ids.length]}`,
+          }),
+        },
+      ],
+    };
+    await load({ url: base, headers: auth, ...warm, ...byId });
+
+    const rows: [string, string, Figures, Figures, number][] = [];
+    const baseline200 = await run("/healthz", 200);
+    rows.push(["GET /api/v1/builds", "200/s", await run("/api/v1/builds", 200), baseline200, 20]);
+    rows.push([
+      "GET /api/v1/builds?repository=bench/repo-7&branch=main",
+      "200/s",
+      await run("/api/v1/builds?repository=bench/repo-7&branch=main", 200),
+      baseline200,
+      20,
+    ]);
+    rows.push([
+      "GET /api/v1/builds?conclusion=failure",
+      "200/s",
+      await run("/api/v1/builds?conclusion=failure", 200),
+      baseline200,
+      20,
+    ]);
+    rows.push(["GET /api/v1/builds/{id}", "200/s", await run("", 200, byId), baseline200, 20]);
+    const baseline50 = await run("/healthz", 50);
+    const webhook = {
+      method: "POST" as const,
+      requests: [
+        {
+          setupRequest: (request: autocannon.Request) => ({
+            ...request,
+            method: "POST" as const,
+            path: "/api/github/webhooks",
+            ...pushDelivery(),
+          }),
+        },
+      ],
+    };
+    rows.push([
+      "POST /api/github/webhooks (push, 8 cells)",
+      "50/s",
+      await load({ url: base, duration: seconds, overallRate: 50, ...webhook }),
+      baseline50,
+      50,
+    ]);
+
+    console.log(
+      `\n${builds} builds × 8 cells; ${seconds} s a route; p50/p99 in ms; the baseline is GET /healthz at the same rate\n`,
+    );
+    console.log("| route | rate | p50 | p99 | p99 goal | p99 ÷ baseline p99 | errors |");
+    console.log("|---|---|---|---|---|---|---|");
+    for (const [route, rate, figures, baseline, goal] of rows) {
+      const ratio = (figures.p99 / Math.max(baseline.p99, 0.5)).toFixed(1);
+      console.log(
+        `| ${route} | ${rate} | ${figures.p50} | ${figures.p99} | ≤ ${goal} ${figures.p99 <= goal ? "✓" : "✗"} | ${ratio}× | ${figures.errors} |`,
+      );
+    }
+    console.log(
+      `| GET /healthz (baseline) | 200/s | ${baseline200.p50} | ${baseline200.p99} | | 1× | ${baseline200.errors} |`,
+    );
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+await main();
