@@ -69,6 +69,8 @@ export interface RunningServer {
   readonly db: Db;
   readonly queues: Queues;
   readonly writer: GitHubWriter;
+  /** The API's routes that take a token: what its OpenAPI document describes. */
+  readonly apiRoutes: readonly { readonly method: string; readonly url: string }[];
   close(): Promise<void>;
 }
 
@@ -142,7 +144,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     prefix,
     followers: liveLogs,
   });
-  const { app: fastify, server: http } = await createHttpApp({
+  const {
+    app: fastify,
+    server: http,
+    apiRoutes: routes,
+  } = await createHttpApp({
     log: options.probot.log,
     webhookPath: options.webhookPath ?? "/api/github/webhooks",
     webhooks,
@@ -168,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     db,
     queues,
     writer,
+    apiRoutes: routes,
     async close() {
       // No new request; followed live logs (they last as long as their builds) and idle keep-alives end now.
       const requestsDone = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -57,6 +57,8 @@ const API_BODY_LIMIT = 1024 * 1024;
 
 export interface HttpApp {
   readonly app: FastifyInstance;
+  /** Every API route with a token (method and path as Fastify writes it): what the OpenAPI document must describe. */
+  readonly apiRoutes: readonly { readonly method: string; readonly url: string }[];
   readonly server: ReturnType<typeof createServer>;
 }
 
@@ -110,8 +112,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     hideUntagged: false,
   });
   // Every route with a token documents the refusals any such route can answer, in the one error shape.
+  const apiRoutes: { method: string; url: string }[] = [];
   app.addHook("onRoute", (route) => {
-    if (!route.config?.scope || !route.schema) return;
+    if (!route.config?.scope) return;
+    for (const method of [route.method].flat()) if (method !== "HEAD") apiRoutes.push({ method, url: route.url });
+    if (!route.schema) return;
     route.schema = {
       security: [{ token: [] }],
       ...route.schema,
@@ -156,7 +161,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
 
   await app.ready();
   if (!server) throw new Error("Fastify did not make its server");
-  return { app, server };
+  return { app, server, apiRoutes };
 }
 
 /** A route answered by a raw handler on Node's request and response; Fastify steps aside. */
