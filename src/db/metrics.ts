@@ -68,8 +68,10 @@ export async function windowMetrics(
       SELECT c.platform,
              (c.spec -> 'compiler' ->> 'family') || '-' || (c.spec -> 'compiler' ->> 'version') AS compiler,
              a.conclusion,
-             extract(epoch FROM a.completed_at - a.started_at) * 1000 AS build_ms,
-             extract(epoch FROM a.started_at - a.created_at) * 1000 AS wait_ms,
+             -- In whole milliseconds of each time, as the API shows times: a wait is the difference of
+             -- the queued_at and started_at a client reads, not of the microseconds PostgreSQL keeps.
+             extract(epoch FROM date_trunc('milliseconds', a.completed_at) - date_trunc('milliseconds', a.started_at)) * 1000 AS build_ms,
+             extract(epoch FROM date_trunc('milliseconds', a.started_at) - date_trunc('milliseconds', a.created_at)) * 1000 AS wait_ms,
              a.tests_passed,
              a.tests_failed
         FROM attempts a
