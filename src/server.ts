@@ -3,6 +3,7 @@
  * writes check runs, and the consumer of the workers' events, in one process.
  * Any number of them can share one PostgreSQL and one Redis.
  */
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -16,6 +17,7 @@ import { settledWithin } from "./deadline.ts";
 import { heimdallApp } from "./github/app.ts";
 import { startCellEventConsumer } from "./github/cell-events.ts";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions, startMaintenance } from "./github/maintenance.ts";
+import { appGitHubProbe } from "./github/reachability.ts";
 import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
 import { webhookIntake } from "./http/webhook-intake.ts";
@@ -45,6 +47,8 @@ export interface ServerOptions {
   readonly githubUrl?: string;
   /** The API's clock (tokens' expiry, the audit's times, metrics' windows); the real one when absent. */
   readonly now?: () => Date;
+  /** How long each of the API's /status probes may take (2 s by default). */
+  readonly probeTimeoutMs?: number;
   /** Calls a token may make in a window (default 600 a minute). */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
   /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
@@ -63,6 +67,9 @@ export interface ServerOptions {
  */
 const STOP_REQUESTS_MS = 4000;
 const STOP_JOBS_MS = 3000;
+
+/** heimdall-build's version, from package.json (one folder up from src/ and dist/ alike). */
+const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 export interface RunningServer {
   readonly url: string;
@@ -163,6 +170,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now: options.now ?? (() => new Date()),
     liveLogs,
     githubUrl: (options.githubUrl ?? "https://github.com").replace(/\/$/, ""),
+    version: VERSION,
+    github: await appGitHubProbe(() => options.probot.auth()),
+    ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));

@@ -18,6 +18,7 @@ import { HostExecutor } from "./executor/host/host-executor.ts";
 import type { SourceCache } from "./executor/source.ts";
 import type { LiveLogPublisher } from "./queue/live-log.ts";
 import type { CellEvent, CellJob } from "./queue/queues.ts";
+import { diagnosticCounts } from "./report/cell-summary.ts";
 import type { ImagePackage } from "./report/sbom.ts";
 import { standardCheckJson } from "./report/standard-check.ts";
 import { artifactKey, compileCommandsKey, logKey, projectSbomKey, sbomKey } from "./storage/keys.ts";
@@ -107,7 +108,10 @@ export async function runJob(
     return failed(sentence(outcome.reason));
   }
   const { report } = outcome;
+  const { tests } = report;
   return {
+    ...diagnosticCounts(report.result.diagnostics.annotations, report.result.diagnostics.dropped),
+    tests: tests ? { passed: tests.passed, failed: tests.failed, skipped: tests.skipped } : null,
     conclusion: report.conclusion,
     standardCheck: report.standards.checks?.map(standardCheckJson) ?? null,
     standardMismatch: report.standardMismatch,

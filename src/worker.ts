@@ -18,6 +18,7 @@ import { removeLabelledContainers } from "./executor/docker/container.ts";
 import { rememberedImagePackages } from "./executor/docker/image-packages.ts";
 import { SourceCache } from "./executor/source.ts";
 import type { CloneTokens } from "./github/clone-tokens.ts";
+import { type RunningCell, startHeartbeat } from "./queue/heartbeats.ts";
 import { LiveLogPublisher } from "./queue/live-log.ts";
 import {
   ALIVE_RENEW_MS,
@@ -88,6 +89,8 @@ export interface WorkerOptions {
   readonly deploymentId?: string;
   /** `host[:port]` of a GitHub Enterprise Server spoken to over plain http (GHE_PROTOCOL=http, GHE_HOST). */
   readonly plainHttpHost?: string;
+  /** The heartbeat (queue/heartbeats.ts): every 10 s by default; tests give their own rate and clock. */
+  readonly heartbeat?: { readonly intervalMs?: number; readonly now?: () => Date };
 }
 
 export interface RunningWorker {
@@ -126,6 +129,30 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(options.plainHttpHost ? { plainHttpHost: options.plainHttpHost } : {}),
   });
   const running = new Map<string, AbortController>();
+  const concurrency = options.concurrency ?? Math.max(1, Math.floor(os.availableParallelism() / 2));
+  // The heartbeat writes on the live tail's connection (it fails at once while Redis is away): its first
+  // beat waits until that connection is up, so the worker is shown as soon as it starts.
+  await settledWithin(
+    new Promise((resolve) =>
+      liveConnection.status === "ready" ? resolve(true) : liveConnection.once("ready", resolve),
+    ),
+    5000,
+  );
+  const heartbeat = await startHeartbeat({
+    redis: liveConnection,
+    prefix,
+    worker: {
+      name,
+      host: os.hostname(),
+      platform: options.platform,
+      executor: options.executor ?? "docker",
+      concurrency,
+    },
+    ...(options.heartbeat?.intervalMs ? { intervalMs: options.heartbeat.intervalMs } : {}),
+    ...(options.heartbeat?.now ? { now: options.heartbeat.now } : {}),
+  });
+  // What the heartbeat says this worker runs.
+  const cells = new Map<string, RunningCell>();
   // Read once per image for all the worker's attempts, in containers of its deployment.
   const packagesOf = options.docker
     ? rememberedImagePackages(options.docker, { [DEPLOYMENT_LABEL]: deployment })
@@ -153,6 +180,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (running.has(data.attemptId)) return;
       const controller = new AbortController();
       running.set(data.attemptId, controller);
+      cells.set(data.attemptId, {
+        attempt_id: data.attemptId,
+        build_id: data.buildId,
+        repository: data.repository,
+        cell: data.cell.id,
+      });
+      heartbeat.update([...cells.values()]);
       // close()'s hand-back (BullMQ's cancelAllJobs) stops the cell as a cancel would; see below.
       stopping?.addEventListener("abort", () => controller.abort(HAND_BACK), { once: true });
       const live = new LiveLogPublisher(liveConnection, prefix, data.attemptId);
@@ -186,6 +220,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await report({ ...finished, type: "finished", attemptId: data.attemptId, at: new Date().toISOString() });
       } finally {
         running.delete(data.attemptId);
+        cells.delete(data.attemptId);
+        heartbeat.update([...cells.values()]);
         await alive.stop();
         await live.end(conclusion);
       }
@@ -193,7 +229,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     {
       connection,
       prefix,
-      concurrency: options.concurrency ?? Math.max(1, Math.floor(os.availableParallelism() / 2)),
+      concurrency,
       // A worker that dies mid-build stops renewing its job's lock: the job is
       // stalled and another worker takes it again (twice at most).
       maxStalledCount: 2,
@@ -215,6 +251,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         await settledWithin(closing, HAND_BACK_MS);
       }
       await queues.close();
+      // A clean stop: the worker is no longer shown (a dead one is shown stale, then dropped).
+      await settledWithin(heartbeat.stop(), 2000);
       subscriber.disconnect();
       liveConnection.disconnect();
       connection.disconnect();

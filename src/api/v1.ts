@@ -3,6 +3,7 @@
  * A route's `config.scope` is what its token must hold (auth.ts).
  */
 import type { FastifyPluginAsync } from "fastify";
+import type { Redis } from "ioredis";
 import type { Db } from "../db/connect.ts";
 import type { Queues } from "../queue/queues.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
@@ -10,6 +11,9 @@ import type { UrlSigner } from "../storage/url-signer.ts";
 import type { LiveLogFollowers } from "./live-log-stream.ts";
 import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { queueRoutes } from "./routes/queue.ts";
+import { statusRoutes } from "./routes/status.ts";
 
 export interface V1Deps {
   readonly db: Db;
@@ -23,11 +27,28 @@ export interface V1Deps {
   readonly liveLogs: LiveLogFollowers;
   /** Where GitHub's pages are: https://github.com, or a GitHub Enterprise Server's address. */
   readonly githubUrl: string;
+  /** The server's Redis (not BullMQ's blocking connection) and its key prefix: workers' heartbeats. */
+  readonly redis: Redis;
+  readonly prefix: string;
+  /** heimdall-build's version (package.json). */
+  readonly version: string;
+  /** Whether GitHub answers the app: `probe` asks it (its HTTP status, or throws); `apiUrl` is where. */
+  readonly github: GitHubProbe;
+  /** How long each of /status's probes may take (2 s by default). */
+  readonly probeTimeoutMs?: number;
+}
+
+export interface GitHubProbe {
+  readonly apiUrl: string;
+  probe(signal: AbortSignal): Promise<number>;
 }
 
 export function v1Routes(deps: V1Deps): FastifyPluginAsync {
   return async (app) => {
     await app.register(buildReadRoutes(deps));
     await app.register(buildOutputRoutes(deps));
+    await app.register(statusRoutes(deps));
+    await app.register(queueRoutes(deps));
+    await app.register(metricsRoutes(deps));
   };
 }

@@ -90,6 +90,13 @@ export interface AttemptsTable {
   requeues: ColumnType<number, number | undefined, number>;
   /** Queued, but waiting for a place of its build's max_parallel: no job yet (only while queued). */
   held: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Distinct diagnostics of the attempt by level, as its title counts them; null: not reported. */
+  errors: ColumnType<number | null, number | null | undefined, number | null>;
+  warnings: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Its tests' results; null: no test results (none ran, none were read, or not reported). */
+  tests_passed: ColumnType<number | null, number | null | undefined, number | null>;
+  tests_failed: ColumnType<number | null, number | null | undefined, number | null>;
+  tests_skipped: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface AnnotationsTable {

@@ -171,6 +171,11 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       "attempts.completed_at",
       "attempts.requeues",
       "attempts.held",
+      "attempts.errors",
+      "attempts.warnings",
+      "attempts.tests_passed",
+      "attempts.tests_failed",
+      "attempts.tests_skipped",
     ])
     .where("cells.build_id", "=", buildId)
     .where(({ eb, selectFrom }) =>
@@ -213,6 +218,11 @@ export async function latestAttempts(db: Db, buildId: string): Promise<CellAttem
       completed_at: r.completed_at,
       requeues: r.requeues,
       held: r.held,
+      errors: r.errors,
+      warnings: r.warnings,
+      tests_passed: r.tests_passed,
+      tests_failed: r.tests_failed,
+      tests_skipped: r.tests_skipped,
     },
   }));
 }
@@ -314,6 +324,13 @@ export async function markReturned(db: Db, attemptId: string, worker: string): P
   return Number(updated.numUpdatedRows) > 0;
 }
 
+/** What a worker counted in an attempt; `tests` null when no test results were read. */
+export interface AttemptCounts {
+  readonly errors: number;
+  readonly warnings: number;
+  readonly tests: { readonly passed: number; readonly failed: number; readonly skipped: number } | null;
+}
+
 /** Ends an attempt once: the first conclusion stays (a late "finished" after a cancel changes nothing). */
 export async function markCompleted(
   db: Db,
@@ -323,6 +340,7 @@ export async function markCompleted(
   at: Date = new Date(),
   title: string | null = null,
   standards: { readonly check: unknown; readonly mismatch: boolean } | null = null,
+  counts: AttemptCounts | null = null,
 ): Promise<boolean> {
   const updated = await db
     .updateTable("attempts")
@@ -337,6 +355,15 @@ export async function markCompleted(
         ? {
             standard_check: standards.check === null ? null : JSON.stringify(standards.check),
             standard_mismatch: standards.mismatch,
+          }
+        : {}),
+      ...(counts
+        ? {
+            errors: counts.errors,
+            warnings: counts.warnings,
+            tests_passed: counts.tests?.passed ?? null,
+            tests_failed: counts.tests?.failed ?? null,
+            tests_skipped: counts.tests?.skipped ?? null,
           }
         : {}),
     })

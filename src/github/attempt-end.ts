@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import { lockBuild } from "../db/build-places.ts";
 import type { Db } from "../db/connect.ts";
-import { markCompleted } from "../db/store.ts";
+import { type AttemptCounts, markCompleted } from "../db/store.ts";
 import type { Queues } from "../queue/queues.ts";
 import { failFastStop } from "../schedule/fail-fast.ts";
 import { type CancelledAttempt, cancelOpenCellsIn, type StopDeps, stopCancelled } from "./cancel-cells.ts";
@@ -31,6 +31,8 @@ export interface AttemptEnding {
   readonly title: string | null;
   readonly at: Date;
   readonly standards?: { readonly check: unknown; readonly mismatch: boolean } | null;
+  /** The worker's counts (errors, warnings, tests); null: none reported (the reconciler's ends, older workers). */
+  readonly counts?: AttemptCounts | null;
 }
 
 export interface AttemptEnded {
@@ -54,6 +56,7 @@ export async function endAttempt(deps: AttemptEndDeps, ending: AttemptEnding): P
       ending.at,
       ending.title,
       ending.standards ?? null,
+      ending.counts ?? null,
     );
     const stop = completed && build ? failFastStop(build.fail_fast, ending.cellName, ending.conclusion) : null;
     if (!stop) return { completed, cancelled: [] };

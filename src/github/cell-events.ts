@@ -33,6 +33,11 @@ export async function applyCellEvent(deps: AttemptEndDeps, event: CellEvent): Pr
         event.standardCheck === undefined
           ? null
           : { check: event.standardCheck, mismatch: event.standardMismatch ?? false },
+      // An older worker's event has no counts: the columns stay NULL (unknown), never 0.
+      counts:
+        event.errors === undefined || event.warnings === undefined
+          ? null
+          : { errors: event.errors, warnings: event.warnings, tests: event.tests ?? null },
     });
     if (!completed) return;
   }

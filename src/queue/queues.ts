@@ -59,6 +59,11 @@ export type CellEvent =
       readonly standardCheck?: readonly unknown[] | null;
       /** Built with another standard and the config does not ignore it: the grids mark the cell. */
       readonly standardMismatch?: boolean;
+      /** Distinct diagnostics by level, as the title counts them; absent from older workers. */
+      readonly errors?: number;
+      readonly warnings?: number;
+      /** The tests' results (null: none read); absent from older workers. */
+      readonly tests?: { readonly passed: number; readonly failed: number; readonly skipped: number } | null;
       readonly summary: string;
       readonly annotations: readonly Annotation[];
       readonly at: string;

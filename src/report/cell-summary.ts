@@ -120,9 +120,21 @@ export function cellSummary(input: CellSummaryInput): CellSummary {
 // --- title and status -------------------------------------------------------
 
 function counts(input: CellSummaryInput): { errors: number; warnings: number } {
-  let errors = input.dropped.failure;
-  let warnings = input.dropped.warning;
-  for (const a of input.annotations) {
+  return diagnosticCounts(input.annotations, input.dropped);
+}
+
+/**
+ * An attempt's distinct errors and warnings: its annotations (merged by place,
+ * level, code and message) and those past the limit. The title says these, and
+ * the worker reports them for the API.
+ */
+export function diagnosticCounts(
+  annotations: readonly Annotation[],
+  dropped: Readonly<Record<AnnotationLevel, number>>,
+): { errors: number; warnings: number } {
+  let errors = dropped.failure;
+  let warnings = dropped.warning;
+  for (const a of annotations) {
     if (a.annotation_level === "failure") errors++;
     else if (a.annotation_level === "warning") warnings++;
   }

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { constants, createWriteStream, type Dirent } from "node:fs";
-import { type FileHandle, lstat, mkdir, open, readdir, rename, rmdir, unlink } from "node:fs/promises";
+import { access, type FileHandle, lstat, mkdir, open, readdir, rename, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { assertKey, assertPrefix, isValidKey } from "./keys.ts";
@@ -26,9 +26,17 @@ function code(error: unknown): string | undefined {
 
 export class FsStore implements ObjectStore {
   readonly root: string;
+  readonly kind = "fs";
 
   constructor(root: string) {
     this.root = resolve(root);
+  }
+
+  /** The folder where writes begin exists (made as a put would) and this process may write there. */
+  async probe(): Promise<void> {
+    const tempDir = join(this.root, FS_TEMP_DIR);
+    await mkdir(tempDir, { recursive: true });
+    await access(tempDir, constants.W_OK);
   }
 
   /** The file of a checked key; never outside the root. */

@@ -27,6 +27,13 @@ export interface ListedObject {
 }
 
 export interface ObjectStore {
+  /** What it is, for the API's /status. */
+  readonly kind: "s3" | "fs";
+  /**
+   * A cheap check that the store can be used now (the bucket answers, the
+   * folder is writable); throws saying why not. `signal` cuts it short.
+   */
+  probe(signal?: AbortSignal): Promise<void>;
   /**
    * Stores a body of any size under key, streamed (multipart on S3), replacing
    * what was there. Returns the bytes stored and their sha256 (the marker

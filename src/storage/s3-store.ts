@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   NoSuchKey,
   paginateListObjectsV2,
   type S3Client,
@@ -46,6 +47,7 @@ export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly partSize: number;
   readonly queueSize: number;
+  readonly kind = "s3";
 
   constructor(options: S3StoreOptions) {
     if (!options.bucket) throw new Error("S3Store needs a bucket");
@@ -53,6 +55,11 @@ export class S3Store implements ObjectStore {
     this.bucket = options.bucket;
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? MIN_PART_SIZE);
     this.queueSize = Math.max(1, Math.floor(options.queueSize ?? 2));
+  }
+
+  /** The bucket answers and these credentials may use it (HeadBucket: no object read, nothing billed by size). */
+  async probe(signal?: AbortSignal): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), signal ? { abortSignal: signal } : {});
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {

@@ -427,6 +427,19 @@ describe("reports from workers", () => {
       .filter((r) => (r.method === "POST" ? (r.body as { external_id?: string }).external_id === attemptId : true));
     expect(writes.map((w) => w.method)).toEqual(["POST", "PATCH", "PATCH", "PATCH"]);
     expect(run.annotations[0]).toMatchObject({ annotation_level: "failure", start_line: 1 });
+    // An older worker's event has no counts: they stay unknown (NULL), not zero.
+    const counts = await server.db
+      .selectFrom("attempts")
+      .select(["errors", "warnings", "tests_passed", "tests_failed", "tests_skipped"])
+      .where("id", "=", attemptId)
+      .executeTakeFirstOrThrow();
+    expect(counts).toEqual({
+      errors: null,
+      warnings: null,
+      tests_passed: null,
+      tests_failed: null,
+      tests_skipped: null,
+    });
   });
 });
 

@@ -118,6 +118,8 @@ export function startTestServer(options: {
   readonly now?: () => Date;
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
   readonly githubUrl?: string;
+  /** How long each of /status's probes may take. */
+  readonly probeTimeoutMs?: number;
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,
@@ -143,6 +145,7 @@ export function startTestServer(options: {
     ...(options.now ? { now: options.now } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.githubUrl ? { githubUrl: options.githubUrl } : {}),
+    ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
   });
 }
 

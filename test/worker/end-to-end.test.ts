@@ -83,6 +83,26 @@ describe("push → worker → check runs", () => {
       );
     }
     expect(failed?.actions).toEqual([expect.objectContaining({ identifier: "rerun" })]);
+    // Each cell's counts as its worker reported them, kept for the API; the skipped cell's unknown.
+    const counts = await server.db
+      .selectFrom("attempts")
+      .innerJoin("cells", "cells.id", "attempts.cell_id")
+      .select(["cells.name", "errors", "warnings", "tests_passed", "tests_failed", "tests_skipped"])
+      .execute();
+    const countsOf = (name: string) => counts.find((c) => c.name === name);
+    expect(countsOf("linux / gcc-12 / c++17 / Debug")).toMatchObject({
+      errors: 0,
+      warnings: 1,
+      tests_passed: 2,
+      tests_failed: 0,
+    });
+    expect(countsOf("linux / gcc-12 / c++20 / Debug")).toMatchObject({
+      errors: 0,
+      warnings: 1,
+      tests_passed: 1,
+      tests_failed: 1,
+    });
+    expect(countsOf("linux / gcc-7 / c++17 / Debug")).toMatchObject({ errors: null, tests_passed: null });
     // Each built cell kept its program and a CycloneDX SBOM, linked from its summary.
     const objects = (await store.list("")).map((o) => o.key);
     expect(objects.filter((k) => k.endsWith("/build/hello"))).toHaveLength(2);

@@ -48,6 +48,12 @@ test("a push is built on the host, cloned with a read-only token for the one rep
     expect.objectContaining({ path: "src/main.cpp", start_line: 7, annotation_level: "warning" }),
   );
   expect(run.output.summary).toContain("host");
+  // The worker's finished event carried its counts, and the server kept them on the attempt.
+  const counts = await e2e.server.db
+    .selectFrom("attempts")
+    .select(["errors", "warnings", "tests_passed", "tests_failed", "tests_skipped"])
+    .executeTakeFirstOrThrow();
+  expect(counts).toEqual({ errors: 0, warnings: 1, tests_passed: 2, tests_failed: 0, tests_skipped: 0 });
 
   // The token: minted for the one repository, contents read only, and given to git's fetches.
   const minted = github.requests({ method: "POST" }).filter((r) => r.path.endsWith("/access_tokens"));

@@ -1,0 +1,151 @@
+/**
+ * GET /status: whether what the farm stands on answers now (PostgreSQL, Redis,
+ * the object store, GitHub) and which workers beat. Each probe is bounded, so
+ * the answer comes even when a component hangs; it is 200 whatever it says
+ * (`ok` says it), as a monitor reads the body.
+ */
+
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { sql } from "kysely";
+import { z } from "zod";
+import { readWorkers } from "../../queue/heartbeats.ts";
+import { repositoryFilter } from "../auth.ts";
+import type { V1Deps } from "../v1.ts";
+
+/** How long each probe may take by default. */
+export const PROBE_TIMEOUT_MS = 2000;
+
+const Probe = z
+  .object({
+    ok: z.boolean(),
+    latency_ms: z.number().int().min(0).describe("How long it took to answer (or to fail)"),
+    error: z.string().optional().describe("Why it is not ok"),
+  })
+  .meta({ id: "Probe" });
+
+const RunningCell = z
+  .object({
+    attempt_id: z.string(),
+    build_id: z.string(),
+    repository: z.string(),
+    cell: z.string().describe("The cell's key, e.g. linux-gcc-12-cxx17-release"),
+  })
+  .meta({ id: "WorkerCell" });
+
+const WorkerStatus = z
+  .object({
+    name: z.string(),
+    host: z.string(),
+    platform: z.string(),
+    executor: z.enum(["docker", "host"]),
+    concurrency: z.number().int(),
+    running: z.array(RunningCell).describe("The cells it runs now (only the token's repositories')"),
+    started_at: z.string().describe("When the worker started (its clock)"),
+    last_seen: z.string().describe("Its last heartbeat (its clock)"),
+    stale: z.boolean().describe("It missed 3 heartbeats: it may have died"),
+  })
+  .meta({ id: "Worker" });
+
+export const StatusAnswer = z
+  .object({
+    version: z.string(),
+    ok: z.boolean().describe("PostgreSQL, Redis, the object store and GitHub all answer"),
+    postgres: Probe,
+    redis: Probe,
+    object_store: Probe.extend({ kind: z.enum(["s3", "fs", "none"]) }),
+    github: Probe.extend({
+      api_url: z.string().describe("The GitHub API the app speaks to (GitHub Enterprise Server: its /api/v3)"),
+      status: z.number().int().optional().describe("GitHub's HTTP status, when it answered"),
+    }),
+    workers: z.array(WorkerStatus),
+  })
+  .meta({ id: "Status" });
+
+type ProbeResult = z.infer<typeof Probe> & { status?: number };
+
+/** Runs `work` with a signal that aborts at `ms`; the time-out is an answer, not an exception. */
+async function probe(ms: number, work: (signal: AbortSignal) => Promise<number | undefined>): Promise<ProbeResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  const latency = () => Math.round(performance.now() - started);
+  try {
+    const status = await Promise.race([work(controller.signal), timedOut]);
+    return { ok: true, latency_ms: latency(), ...(status === undefined ? {} : { status }) };
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    return {
+      ok: false,
+      latency_ms: latency(),
+      error: error instanceof Error ? error.message || error.name : String(error),
+      ...(typeof status === "number" ? { status } : {}),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
+  const ms = deps.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
+  return async (app) => {
+    app.get(
+      "/status",
+      {
+        config: { scope: "builds:read" },
+        schema: {
+          tags: ["farm"],
+          summary: "Whether the farm's services answer, and its workers",
+          response: { 200: StatusAnswer },
+        },
+      },
+      async (request) => {
+        const store = deps.store;
+        const [postgres, redis, objectStore, github, workers] = await Promise.all([
+          probe(ms, async () => {
+            await sql`select 1`.execute(deps.db);
+            return undefined;
+          }),
+          probe(ms, async () => {
+            await deps.redis.ping();
+            return undefined;
+          }),
+          store
+            ? probe(ms, async (signal) => {
+                await store.probe(signal);
+                return undefined;
+              })
+            : Promise.resolve<ProbeResult>({ ok: false, latency_ms: 0, error: "no object store is configured" }),
+          probe(ms, (signal) => deps.github.probe(signal)),
+          // Redis being away must not keep the rest of the answer: no workers are then known.
+          Promise.race([
+            readWorkers(deps.redis, deps.prefix, deps.now()),
+            new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref()),
+          ]).catch(() => null),
+        ]);
+        const kind: "s3" | "fs" | "none" = store?.kind ?? "none";
+        const repositories = repositoryFilter(request);
+        const shown = (workers ?? []).map((worker) => ({
+          ...worker,
+          running: worker.running.filter(
+            (cell) => repositories === null || repositories.includes(cell.repository.toLowerCase()),
+          ),
+        }));
+        return {
+          version: deps.version,
+          ok: postgres.ok && redis.ok && objectStore.ok && github.ok,
+          postgres,
+          redis,
+          object_store: { ...objectStore, kind },
+          github: { ...github, api_url: deps.github.apiUrl },
+          workers: shown,
+        };
+      },
+    );
+  };
+}
