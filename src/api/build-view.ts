@@ -81,15 +81,6 @@ export function cellView(
   };
 }
 
-/** The counts the worker reported, when the attempt has them (columns of migration 009). */
-interface AttemptCounts {
-  readonly errors?: number | null;
-  readonly warnings?: number | null;
-  readonly tests_passed?: number | null;
-  readonly tests_failed?: number | null;
-  readonly tests_skipped?: number | null;
-}
-
 function attemptView(
   build: BuildRow,
   cellKey: string,
@@ -97,14 +88,13 @@ function attemptView(
   links: ViewLinks,
   now: Date,
 ): z.infer<typeof Attempt> {
-  const counts = attempt as AttemptRow & AttemptCounts;
   const started = attempt.started_at;
   const ended = attempt.completed_at;
   const waitEnd = started ?? (attempt.state === "queued" ? now : ended);
   const tests =
-    counts.tests_passed === null || counts.tests_passed === undefined
+    attempt.tests_passed === null
       ? null
-      : { passed: counts.tests_passed, failed: counts.tests_failed ?? 0, skipped: counts.tests_skipped ?? 0 };
+      : { passed: attempt.tests_passed, failed: attempt.tests_failed ?? 0, skipped: attempt.tests_skipped ?? 0 };
   return {
     id: attempt.id,
     number: attempt.number,
@@ -117,8 +107,8 @@ function attemptView(
     completed_at: iso(ended),
     queue_wait_ms: waitEnd ? Math.max(0, waitEnd.getTime() - attempt.created_at.getTime()) : null,
     duration_ms: started ? Math.max(0, (ended ?? now).getTime() - started.getTime()) : null,
-    errors: counts.errors ?? null,
-    warnings: counts.warnings ?? null,
+    errors: attempt.errors,
+    warnings: attempt.warnings,
     tests,
     check_run_url: attempt.check_run_id ? `${links.githubUrl}/${build.repository}/runs/${attempt.check_run_id}` : null,
     log_url: `${links.publicUrl}/api/v1/builds/${build.id}/logs/${encodeURIComponent(cellKey)}?attempt=${attempt.number}`,

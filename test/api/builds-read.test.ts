@@ -176,13 +176,22 @@ describe("GET /builds/{id}", () => {
       queue_wait_ms: 60_000,
       duration_ms: 300_000,
       worker: "worker-1",
+      errors: 0,
+      warnings: 3,
+      tests: { passed: 7, failed: 0, skipped: 1 },
       check_run_url: "https://ghe.example.com/octo/lib/runs/555",
       log_url: `https://ci.example.com/api/v1/builds/${build.id}/logs/${done?.key}?attempt=1`,
     });
     // A queued attempt's wait so far is measured on the server's clock.
     const created = Date.parse(String(waiting?.attempts[0]?.created_at));
     expect(created).toBe(Date.parse("2026-12-01T10:00:00Z"));
-    expect(waiting?.attempts[0]).toMatchObject({ state: "queued", queue_wait_ms: 2 * 3_600_000, duration_ms: null });
+    expect(waiting?.attempts[0]).toMatchObject({
+      state: "queued",
+      queue_wait_ms: 2 * 3_600_000,
+      duration_ms: null,
+      errors: null,
+      tests: null,
+    });
     expect(skipped).toMatchObject({ state: "completed", skip_reason: expect.stringContaining("gcc 7") });
   });
 
