@@ -61,7 +61,20 @@ async function authenticate(options: AuthOptions, header: string | undefined): P
 export async function principalFor(options: AuthOptions, header: string | undefined): Promise<Principal | string> {
   const bearer = header ? BEARER.exec(header)?.[1] : undefined;
   if (!bearer) return "send a token: Authorization: Bearer <token>";
-  const row = looksLikeToken(bearer) ? await tokenByHash(options.db, hashToken(bearer)) : undefined;
+  let row: Awaited<ReturnType<typeof tokenByHash>>;
+  try {
+    row = looksLikeToken(bearer) ? await tokenByHash(options.db, hashToken(bearer)) : undefined;
+  } catch (error) {
+    // Not the caller's fault, and not for ever: 503 with when to try again, not a 500.
+    throw new ApiError(
+      "unavailable",
+      "PostgreSQL does not answer: the token cannot be checked now; try again",
+      {
+        cause: error instanceof Error ? error.message : String(error),
+      },
+      { "retry-after": "5" },
+    );
+  }
   const now = options.now();
   if (!row) return "this token is not known";
   if (row.revoked_at) return "this token was revoked";

@@ -50,6 +50,7 @@ const COMMON_REFUSALS = {
   403: ErrorBody.describe("The token lacks the scope, or the repository"),
   429: ErrorBody.describe("The token made too many calls; `retry-after` says when to try again"),
   500: ErrorBody.describe("The server failed; it is logged"),
+  503: ErrorBody.describe("PostgreSQL does not answer (tokens cannot be checked), or a part the route needs is away; `retry-after` says when to try again"),
 };
 
 /** The largest JSON body the API reads (a configuration document is far smaller). */
@@ -126,13 +127,21 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   registerAuth(app, { db: options.db, now: options.now });
   registerAudit(app, options.db, options.now);
   const rate = options.rateLimit ?? { max: 600, windowMs: 60_000 };
+  // The limit's own connection fails at once while Redis is away (no queue of commands waiting for it),
+  // and a failed count lets the call through: Redis down slows nobody, and /status can say it is down.
+  const rateRedis = options.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  rateRedis.on("error", (error: Error) => app.log.debug({ err: error }, "rate limit's redis connection error"));
+  app.addHook("onClose", async () => {
+    rateRedis.disconnect();
+  });
   await app.register(fastifyRateLimit, {
     global: true,
     // After the token is known: a limit per token, and 401/403 never count against anyone.
     hook: "preHandler",
     max: rate.max,
     timeWindow: rate.windowMs,
-    redis: options.redis,
+    redis: rateRedis,
+    skipOnError: true,
     nameSpace: `${options.prefix}:api-rate:`,
     allowList: (request: FastifyRequest) => !request.principal,
     keyGenerator: (request: FastifyRequest) => `token-${request.principal?.tokenId ?? "none"}`,
