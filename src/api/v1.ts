@@ -10,6 +10,7 @@ import type { UrlSigner } from "../storage/url-signer.ts";
 import type { LiveLogFollowers } from "./live-log-stream.ts";
 import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
+import { configurationRoutes } from "./routes/configurations.ts";
 
 export interface V1Deps {
   readonly db: Db;
@@ -29,5 +30,6 @@ export function v1Routes(deps: V1Deps): FastifyPluginAsync {
   return async (app) => {
     await app.register(buildReadRoutes(deps));
     await app.register(buildOutputRoutes(deps));
+    await app.register(configurationRoutes(deps));
   };
 }
