@@ -50,7 +50,9 @@ const COMMON_REFUSALS = {
   403: ErrorBody.describe("The token lacks the scope, or the repository"),
   429: ErrorBody.describe("The token made too many calls; `retry-after` says when to try again"),
   500: ErrorBody.describe("The server failed; it is logged"),
-  503: ErrorBody.describe("PostgreSQL does not answer (tokens cannot be checked), or a part the route needs is away; `retry-after` says when to try again"),
+  503: ErrorBody.describe(
+    "PostgreSQL does not answer (tokens cannot be checked), or a part the route needs is away; `retry-after` says when to try again",
+  ),
 };
 
 /** The largest JSON body the API reads (a configuration document is far smaller). */

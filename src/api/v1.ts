@@ -11,6 +11,7 @@ import type { UrlSigner } from "../storage/url-signer.ts";
 import type { LiveLogFollowers } from "./live-log-stream.ts";
 import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
+import { configurationRoutes } from "./routes/configurations.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { queueRoutes } from "./routes/queue.ts";
 import { statusRoutes } from "./routes/status.ts";
@@ -50,5 +51,6 @@ export function v1Routes(deps: V1Deps): FastifyPluginAsync {
     await app.register(statusRoutes(deps));
     await app.register(queueRoutes(deps));
     await app.register(metricsRoutes(deps));
+    await app.register(configurationRoutes(deps));
   };
 }

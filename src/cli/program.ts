@@ -19,6 +19,8 @@ export interface CliIo {
   readonly run?: RunEnvironment;
   /** The Docker engine `validate` asks about the config's images, null when none answers (the real one when absent). */
   readonly docker?: () => Promise<Docker | null>;
+  /** The environment `validate` reads (HEIMDALL_API_URL, HEIMDALL_TOKEN for `extends`); the process's when absent. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const processIo: CliIo = {

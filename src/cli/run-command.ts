@@ -24,6 +24,7 @@ import { runLanes } from "../schedule/max-parallel.ts";
 import { readConfigText } from "./config-file.ts";
 import { namedImageNotices, namedImagePresence, namedImages } from "./named-images.ts";
 import type { CliIo } from "./program.ts";
+import { cliBase, overBase } from "./resolve-base.ts";
 import { RunProgress } from "./run-progress.ts";
 
 export interface RunCommandOptions {
@@ -71,7 +72,8 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
     io.stderr(`${shown}:1:1: error: ${text.error}\n`);
     return 2;
   }
-  const parsed = parseConfig(text, { file: shown });
+  const base = await cliBase(text, environment.env);
+  const parsed = parseConfig(text, { file: shown, ...(base ? { base } : {}) });
   if (!parsed.ok) {
     for (const problem of parsed.problems) io.stderr(`${formatProblem(problem)}\n`);
     return 2;
@@ -156,7 +158,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, environm
   const lanes = runLanes(jobs, settings.max_parallel, cells.length);
   const bound = settings.max_parallel !== undefined && settings.max_parallel < Math.min(jobs, cells.length);
   io.stdout(
-    `${shown}: ${cells.length} cells, ${executor === "docker" ? "in containers" : `on this ${os.platform()} host`}, ${lanes} at a time${bound ? ` (max_parallel: ${settings.max_parallel})` : ""}${settings.fail_fast ? ", fail_fast" : ""}; outputs in ${path.relative(io.cwd, runDir) || runDir}\n`,
+    `${shown}${overBase(base)}: ${cells.length} cells, ${executor === "docker" ? "in containers" : `on this ${os.platform()} host`}, ${lanes} at a time${bound ? ` (max_parallel: ${settings.max_parallel})` : ""}${settings.fail_fast ? ", fail_fast" : ""}; outputs in ${path.relative(io.cwd, runDir) || runDir}\n`,
   );
 
   const controller = new AbortController();

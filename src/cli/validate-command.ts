@@ -9,6 +9,7 @@ import { renderTable } from "../report/text-table.ts";
 import { readConfigText } from "./config-file.ts";
 import { type NamedImagePresence, namedImageNotices, namedImagePresence, namedImages } from "./named-images.ts";
 import type { CliIo } from "./program.ts";
+import { cliBase, overBase } from "./resolve-base.ts";
 
 export interface ValidateOptions {
   readonly dir: string;
@@ -37,7 +38,8 @@ export async function validateCommand(
       );
     return 1;
   }
-  const result = parseConfig(text, { file: shown });
+  const base = await cliBase(text, io.env ?? process.env);
+  const result = parseConfig(text, { file: shown, ...(base ? { base } : {}) });
   if (!result.ok) {
     for (const problem of result.problems) io.stderr(`${formatProblem(problem)}\n`);
     if (options.json) io.stdout(`${JSON.stringify({ errors: result.problems.map(problemJson) })}\n`);
@@ -62,7 +64,7 @@ export async function validateCommand(
         c.image ?? "-",
         c.skipped ? `skipped: ${c.skipReason}` : "runs",
       ]),
-    )}\n\n${shown}: ${result.cells.length} cells, ${runnable} to run, ${result.cells.length - runnable} skipped\n`,
+    )}\n\n${shown}${overBase(base)}: ${result.cells.length} cells, ${runnable} to run, ${result.cells.length - runnable} skipped\n`,
   );
   return 0;
 }

@@ -5,9 +5,15 @@ import { configSchema } from "./schema.ts";
 export const JSON_SCHEMA_PATH = "schema/heimdall-build.schema.json";
 
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: "input", target: "draft-2020-12", unrepresentable: "any" });
+  const { required, ...schema } = z.toJSONSchema(configSchema, {
+    io: "input",
+    target: "draft-2020-12",
+    unrepresentable: "any",
+  });
   return {
     ...schema,
+    // A file that extends a stored configuration may leave `version` and `matrix` to it (the merged whole is checked).
+    anyOf: [{ required }, { required: ["extends"] }],
     $id: "https://heimdall-build.dev/schema/heimdall-build.schema.json",
     title: ".heimdall-build.yml",
   };

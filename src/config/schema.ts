@@ -11,6 +11,7 @@ import { BUILD_TYPES, CXX_STANDARDS, PLATFORMS, SANITIZERS } from "./catalog.ts"
 import { ENV_NAME, RESERVED_ENV_NAMES, reservedEnvReason } from "./cell-environment.ts";
 import { compilerAxisItem, compilerSchema } from "./compiler-schema.ts";
 import { CUSTOM_AXIS_VALUE_JSON, checkEntryAxes, customAxes } from "./custom-axes.ts";
+import { CONFIGURATION_NAME, CONFIGURATION_NAME_RULE } from "./extends.ts";
 import { withoutExpressions } from "./interpolate.ts";
 import { LIMITS } from "./limits.ts";
 import { packageList } from "./packages.ts";
@@ -257,6 +258,13 @@ export const configSchema = z
       error: (issue) => (issue.input === undefined ? undefined : "must be 1, the only version of this file so far"),
     }),
     matrix,
+    extends: z
+      .string()
+      .regex(CONFIGURATION_NAME, { error: `names a stored configuration (${CONFIGURATION_NAME_RULE})` })
+      .optional()
+      .describe(
+        "The name of a configuration stored on the server (its latest version when the commit is built): this file is merged over it, mappings key by key, lists and values replaced, build, tests and sbom whole, null removing a key.",
+      ),
     sanitizers: sanitizers.default([]).describe("Sanitizers for every cell; include entries may override."),
     coverage: z.boolean().default(false),
     tests: tests.prefault(true),

@@ -162,6 +162,23 @@ export interface ApiAuditTable {
   at: Timestamp;
 }
 
+export interface ConfigurationsTable {
+  name: string;
+  /** The last version written, kept through a delete (0 while the first is being written). */
+  latest_version: ColumnType<number, number | undefined, number>;
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  deleted_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ConfigurationVersionsTable {
+  name: string;
+  version: number;
+  document: string;
+  /** The API token's name. */
+  created_by: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   repositories: RepositoriesTable;
@@ -175,6 +192,8 @@ export interface Database {
   redelivery_requests: RedeliveryRequestsTable;
   api_tokens: ApiTokensTable;
   api_audit: ApiAuditTable;
+  configurations: ConfigurationsTable;
+  configuration_versions: ConfigurationVersionsTable;
 }
 
 export type Build = Selectable<BuildsTable>;

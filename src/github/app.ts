@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import type { ApplicationFunction, Context, Probot } from "probot";
 import type { Cell } from "../config/matrix.ts";
-import { DEFAULT_CONFIG_FILE, parseConfig } from "../config/parse.ts";
+import { DEFAULT_CONFIG_FILE } from "../config/parse.ts";
 import type { Config } from "../config/schema.ts";
 import { forkAdmission, forkConfig, trustSettingsOf } from "../config/trust.ts";
 import type { Db } from "../db/connect.ts";
@@ -39,6 +39,7 @@ import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";
 import { cellJob } from "./cell-job.ts";
 import { releaseHeldCells } from "./release-cells.ts";
 import { readRepositoryFile } from "./repository-file.ts";
+import { parseRepositoryConfig } from "./resolve-extends.ts";
 import type { GitHubWriter } from "./writer.ts";
 
 export interface AppDeps {
@@ -255,9 +256,9 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
 
   const file = await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.sha);
   if (file === null) return; // No configuration: this repository is not built.
-  const parsed = parseConfig(file, { file: DEFAULT_CONFIG_FILE });
+  const { parsed, digestInput: fileDigestInput } = await parseRepositoryConfig(db, file);
   if (!parsed.ok) {
-    const digest = createHash("sha256").update(file).digest("hex");
+    const digest = createHash("sha256").update(fileDigestInput).digest("hex");
     if (await recordConfigFailure(db, repository.id, commit.sha, digest)) {
       const body = configurationCheck(commit.sha, parsed.problems);
       const created = await deps.writer.write(installationId, () =>
@@ -271,16 +272,16 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
 
   // A fork decides what to build, never whether or how its code runs: those settings come from the default branch.
   let { config, cells } = parsed;
-  let digestInput = file;
+  let digestInput = fileDigestInput;
   if (commit.fork) {
     const baseFile = commit.trustRef
       ? await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.trustRef)
       : null;
-    const base = baseFile === null ? null : parseConfig(baseFile, { file: DEFAULT_CONFIG_FILE });
+    const base = baseFile === null ? null : (await parseRepositoryConfig(db, baseFile)).parsed;
     const trusted = forkConfig(config, base?.ok ? base.config : null);
     ({ config, cells } = trusted);
     // The same fork commit under other base-branch rules is another build.
-    digestInput = `${file}\0${JSON.stringify(trustSettingsOf(base?.ok ? base.config : null))}`;
+    digestInput = `${fileDigestInput}\0${JSON.stringify(trustSettingsOf(base?.ok ? base.config : null))}`;
   }
   const digest = createHash("sha256").update(digestInput).digest("hex");
 

@@ -540,7 +540,7 @@ describe("limits", () => {
       line: 4,
       column: 1,
       message:
-        "unknown key 'k0'; allowed here: version, matrix, sanitizers, coverage, tests, build, image, packages, timeout_minutes, env, artifacts, sbom, max_parallel, fail_fast, fork_prs, cache, network, standard_mismatch, cancel_superseded",
+        "unknown key 'k0'; allowed here: version, matrix, extends, sanitizers, coverage, tests, build, image, packages, timeout_minutes, env, artifacts, sbom, max_parallel, fail_fast, fork_prs, cache, network, standard_mismatch, cancel_superseded",
     });
     expect(problems.at(-1)).toMatchObject({
       line: MAX_PROBLEMS + 3,

@@ -15,6 +15,7 @@ import { configJsonSchema, JSON_SCHEMA_PATH } from "../../src/config/json-schema
 import { ATTEMPT_PROBES } from "./key-probes/attempt.ts";
 import { BUILD_PROBES } from "./key-probes/build.ts";
 import { CELL_PROBES } from "./key-probes/cells.ts";
+import { EXTENDS_PROBES } from "./key-probes/extends.ts";
 import { MATRIX_PROBES } from "./key-probes/matrix.ts";
 import { MATRIX_ENTRY_PROBES } from "./key-probes/matrix-entries.ts";
 import type { KeyProbe } from "./key-probes/probe.ts";
@@ -27,6 +28,7 @@ const PROBES: readonly KeyProbe[] = [
   ...BUILD_PROBES,
   ...ATTEMPT_PROBES,
   ...SCHEDULING_PROBES,
+  ...EXTENDS_PROBES,
 ];
 
 type Schema = { readonly [key: string]: unknown };

@@ -15,8 +15,8 @@ export interface CliFolder {
   /** The current test's folder, the command line's current folder. */
   root(): string;
   run(...args: string[]): Promise<CliResult>;
-  /** The command line with its io changed, e.g. the Docker engine `validate` asks about images. */
-  runWith(changes: Pick<CliIo, "docker">, ...args: string[]): Promise<CliResult>;
+  /** The command line with its io changed, e.g. the Docker engine `validate` asks about images, or its environment. */
+  runWith(changes: Pick<CliIo, "docker" | "env">, ...args: string[]): Promise<CliResult>;
   /** Writes `text` to `file` under the folder, making folders on the way. */
   write(file: string, text: string): Promise<void>;
 }
@@ -30,7 +30,7 @@ export function useCliFolder(): CliFolder {
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
   });
-  const runWith = async (changes: Pick<CliIo, "docker">, ...args: string[]): Promise<CliResult> => {
+  const runWith = async (changes: Pick<CliIo, "docker" | "env">, ...args: string[]): Promise<CliResult> => {
     let stdout = "";
     let stderr = "";
     const io: CliIo = {
