@@ -22,6 +22,13 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     io.stderr(`heimdall-build server: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
+  const rateText = env.HEIMDALL_API_RATE_LIMIT?.trim();
+  if (rateText !== undefined && rateText !== "" && !/^[1-9]\d{0,6}$/.test(rateText)) {
+    io.stderr(
+      `heimdall-build server: HEIMDALL_API_RATE_LIMIT is calls a minute per token (1 or more), not '${rateText}'\n`,
+    );
+    return 2;
+  }
   // createProbot reads APP_ID, PRIVATE_KEY(_PATH), WEBHOOK_SECRET, LOG_LEVEL, GHE_HOST, GHE_PROTOCOL...
   // but not REDIS_URL: with it Probot opens two Redis connections of its own for its throttle,
   // which WriterOctokit turns off (writes go through the app's limiter, github/writer.ts).
@@ -38,6 +45,7 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     store: createObjectStore(storageEnvOf(env)),
     signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
     maintenance,
+    ...(rateText ? { rateLimit: { max: Number(rateText), windowMs: 60_000 } } : {}),
     // Probot's own GitHub Enterprise Server settings say where its pages are too.
     ...(env.GHE_HOST ? { githubUrl: `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}` } : {}),
     ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),

@@ -15,6 +15,8 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
+import { serverCommand } from "../../src/cli/server-command.ts";
+import { tokensCommand } from "../../src/cli/tokens-command.ts";
 import { LiveLogPublisher } from "../../src/queue/live-log.ts";
 import { liveLogLink } from "../../src/storage/links.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
@@ -27,8 +29,8 @@ import { redisClientsOf } from "../support/redis-clients.ts";
 const root = path.resolve(import.meta.dirname, "../..");
 const MB = 1024 * 1024;
 const URL_SECRET = "a-url-secret-of-some-length";
-/** The server's own: BullMQ's shared connection and the publisher, and a blocking one per BullMQ worker (3). */
-const SERVER_REDIS_CONNECTIONS = 5;
+/** The server's own: BullMQ's shared connection, the publisher, a blocking one per BullMQ worker (3), and the API's rate limit's. */
+const SERVER_REDIS_CONNECTIONS = 6;
 
 interface ServerProcess {
   readonly child: ChildProcess;
@@ -66,7 +68,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function startServerBin(): Promise<ServerProcess> {
+async function startServerBin(extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
   const env = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "",
@@ -83,6 +85,7 @@ async function startServerBin(): Promise<ServerProcess> {
     STORAGE_DIR: path.join(scratch, "objects"),
     LOG_FORMAT: "json" as const,
     LOG_LEVEL: "info" as const,
+    ...extraEnv,
   };
   const child = spawn(process.execPath, [path.join(root, "dist/cli/main.js"), "server"], {
     env,
@@ -219,3 +222,36 @@ function fetchWith(agent: http.Agent | undefined, url: string): Promise<{ status
     request.on("error", reject);
   });
 }
+
+test("HEIMDALL_API_RATE_LIMIT: a token's calls a minute; past them 429 (and a value that is no count stops the server at start)", async () => {
+  const server = await startServerBin({ HEIMDALL_API_RATE_LIMIT: "2" });
+  let token = "";
+  const io = { stdout: (t: string) => (token += t), stderr: () => {}, cwd: "/" };
+  expect(
+    await tokensCommand(
+      { action: "create", options: { name: "ci", scopes: "builds:read", repo: [], expires: "1d" } },
+      io,
+      { DATABASE_URL: database.url },
+    ),
+  ).toBe(0);
+  const call = async () =>
+    (await fetch(`${server.url}/api/v1/builds`, { headers: { authorization: `Bearer ${token.trim()}` } })).status;
+  expect([await call(), await call(), await call()]).toEqual([200, 200, 429]);
+  server.child.kill("SIGTERM");
+  await until("the server's exit", () => server.exit(), 10_000);
+
+  let stderr = "";
+  const refused = await serverCommand(
+    { stdout: () => {}, stderr: (t) => (stderr += t), cwd: "/" },
+    {
+      APP_ID: "1",
+      PRIVATE_KEY: "k",
+      WEBHOOK_SECRET: "s",
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      HEIMDALL_API_RATE_LIMIT: "lots",
+    },
+  );
+  expect(refused).toBe(2);
+  expect(stderr).toContain("HEIMDALL_API_RATE_LIMIT is calls a minute per token (1 or more), not 'lots'");
+});
