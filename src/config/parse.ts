@@ -8,7 +8,7 @@
  * placed in the text it comes from.
  */
 import { environmentProblems } from "./cell-environment.ts";
-import { type BaseConfig, type UnresolvedBase, withBase } from "./extends.ts";
+import { type BaseConfig, type Combined, type UnresolvedBase, withBase } from "./extends.ts";
 import { BUILT_IN_NAMES, interpolationProblems } from "./interpolate.ts";
 import { type Cell, expandMatrix } from "./matrix.ts";
 import { ConfigError, type ConfigProblem, issuesToProblems, type PositionedProblem } from "./problems.ts";
@@ -37,6 +37,12 @@ export interface ParseOptions {
    * not extend; its problems are reported under its own name (extends.ts).
    */
   readonly base?: BaseConfig | UnresolvedBase;
+  /**
+   * A matrix to build instead of the document's (the API's explicit cells): the
+   * file (over its base) gives every other setting. Its problems keep their path
+   * (`matrix.…`) but have no place in any file: they point at the file's first line.
+   */
+  readonly matrix?: unknown;
 }
 
 export function parseConfig(text: string, options: ParseOptions = {}): ParseResult {
@@ -46,7 +52,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): ParseResu
   if (!read.ok) return fail(read.problems);
   const combined = withBase(read.source, options.base);
   if (!combined.ok) return fail(combined.problems);
-  const { data, place } = combined;
+  const { data, place } = withMatrix(combined, options.matrix, file);
 
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
@@ -67,6 +73,17 @@ export function parseConfig(text: string, options: ParseOptions = {}): ParseResu
     config: result.data,
     cells: expansion.cells,
     warnings: problems.map(place),
+  };
+}
+
+/** The data with `matrix` in place of its own (when given), and where its problems go: the file's first line. */
+function withMatrix(combined: Extract<Combined, { ok: true }>, matrix: unknown, file: string) {
+  const { data, place } = combined;
+  if (matrix === undefined || typeof data !== "object" || data === null || Array.isArray(data)) return combined;
+  return {
+    data: { ...data, matrix },
+    place: (p: ConfigProblem): PositionedProblem =>
+      (p.pointAt ?? p.path)[0] === "matrix" ? { ...p, file, line: 1, column: 1, endLine: 1, endColumn: 1 } : place(p),
   };
 }
 
