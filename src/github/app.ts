@@ -6,23 +6,16 @@
  */
 import { createHash } from "node:crypto";
 import type { ApplicationFunction, Context, Probot } from "probot";
-import type { Cell } from "../config/matrix.ts";
-import { DEFAULT_CONFIG_FILE } from "../config/parse.ts";
-import type { Config } from "../config/schema.ts";
 import { forkAdmission, forkConfig, trustSettingsOf } from "../config/trust.ts";
 import type { Db } from "../db/connect.ts";
-import type { Attempt, Build } from "../db/schema.ts";
 import {
   addAttemptIn,
   attemptContext,
   buildsForCommit,
-  createBuild,
+  type CellAttempt,
   latestAttempts,
   markCompleted,
-  markSuperseded,
   saveRepository,
-  supersededBy,
-  supersedingBuild,
 } from "../db/store.ts";
 import {
   deliveryHandled,
@@ -34,12 +27,11 @@ import {
 } from "../db/webhook-records.ts";
 import type { Queues } from "../queue/queues.ts";
 import { configurationCheck } from "../report/configuration-check.ts";
-import { cancelOpenCells } from "./cancel-cells.ts";
 import { MATRIX_DEBOUNCE_MS } from "./cell-events.ts";
-import { cellJob } from "./cell-job.ts";
-import { releaseHeldCells } from "./release-cells.ts";
-import { readRepositoryFile } from "./repository-file.ts";
-import { parseRepositoryConfig } from "./resolve-extends.ts";
+import { readCommitConfig } from "./commit-config.ts";
+import { guarded } from "./guarded.ts";
+import { addAttemptsIn, failedCell, type NewAttempt, startAttempts } from "./rerun-cells.ts";
+import { startBuild } from "./start-build.ts";
 import type { GitHubWriter } from "./writer.ts";
 
 export interface AppDeps {
@@ -85,43 +77,6 @@ interface EventSource {
     readonly owner: { readonly login: string } | null;
   };
   readonly octokit: Context["octokit"];
-}
-
-/**
- * A handler's failure as the webhook library sees it. The library attaches the
- * whole delivery to the error it catches (`error.event`), and Probot's logger
- * prints every enumerable property: a payload of megabytes per failed delivery.
- * Here the slot exists beforehand, not enumerable, so the log says what failed
- * (delivery id, event, the cause's message) and not the payload.
- */
-export class WebhookHandlerError extends Error {
-  declare event: unknown;
-  readonly delivery: string;
-  readonly eventName: string;
-
-  constructor(delivery: string, eventName: string, cause: unknown) {
-    super(`${eventName} delivery ${delivery} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-    this.name = "WebhookHandlerError";
-    this.delivery = delivery;
-    this.eventName = eventName;
-    Object.defineProperty(this, "event", { value: undefined, writable: true, enumerable: false });
-    if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${this.message}\n${cause.stack}`;
-  }
-}
-
-/** Runs a handler; its failure is rethrown as a WebhookHandlerError (the delivery answers 500 either way). */
-function guarded<C extends { readonly id: string; readonly name: string }>(
-  handler: (context: C) => Promise<void>,
-): (context: C) => Promise<void> {
-  return async (context) => {
-    try {
-      await handler(context);
-    } catch (error) {
-      throw new WebhookHandlerError(context.id, context.name, error);
-    }
-  };
 }
 
 export function heimdallApp(deps: AppDeps): ApplicationFunction {
@@ -193,12 +148,8 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
         const queued = await once(deps.db, context.id, context.name, async (tx) => {
           const attempts: NewAttempt[] = [];
           for (const build of builds) {
-            const state = await newAttemptState(tx, build);
             // Finished cells run again; a queued, running or waiting one already will give its answer.
-            for (const { cell, attempt } of await latestAttempts(tx, build.id)) {
-              if (cell.skip_reason === null && attempt.state === "completed")
-                attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, state) });
-            }
+            attempts.push(...(await addAttemptsIn(tx, build, finishedCell)));
           }
           return attempts;
         });
@@ -254,13 +205,12 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     private: repository.private,
   });
 
-  const file = await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.sha);
-  if (file === null) return; // No configuration: this repository is not built.
-  const { parsed, digestInput: fileDigestInput } = await parseRepositoryConfig(db, file);
-  if (!parsed.ok) {
-    const digest = createHash("sha256").update(fileDigestInput).digest("hex");
+  const read = await readCommitConfig(db, octokit, owner, repo, commit.sha);
+  if (read.kind === "missing") return; // No configuration: this repository is not built.
+  if (read.kind === "broken") {
+    const digest = createHash("sha256").update(read.digestInput).digest("hex");
     if (await recordConfigFailure(db, repository.id, commit.sha, digest)) {
-      const body = configurationCheck(commit.sha, parsed.problems);
+      const body = configurationCheck(commit.sha, read.problems);
       const created = await deps.writer.write(installationId, () =>
         octokit.rest.checks.create({ owner, repo, ...body }),
       );
@@ -271,17 +221,15 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
   }
 
   // A fork decides what to build, never whether or how its code runs: those settings come from the default branch.
-  let { config, cells } = parsed;
-  let digestInput = fileDigestInput;
+  let { config, cells } = read.parsed;
+  let digestInput = read.digestInput;
   if (commit.fork) {
-    const baseFile = commit.trustRef
-      ? await readRepositoryFile(octokit, owner, repo, DEFAULT_CONFIG_FILE, commit.trustRef)
-      : null;
-    const base = baseFile === null ? null : (await parseRepositoryConfig(db, baseFile)).parsed;
-    const trusted = forkConfig(config, base?.ok ? base.config : null);
+    const base = commit.trustRef ? await readCommitConfig(db, octokit, owner, repo, commit.trustRef) : null;
+    const baseConfig = base?.kind === "ok" ? base.parsed.config : null;
+    const trusted = forkConfig(config, baseConfig);
     ({ config, cells } = trusted);
     // The same fork commit under other base-branch rules is another build.
-    digestInput = `${fileDigestInput}\0${JSON.stringify(trustSettingsOf(base?.ok ? base.config : null))}`;
+    digestInput = `${read.digestInput}\0${JSON.stringify(trustSettingsOf(baseConfig))}`;
   }
   const digest = createHash("sha256").update(digestInput).digest("hex");
 
@@ -291,59 +239,30 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
     return;
   }
   const approved = admission === "approval" ? await isApproved(db, repository.id, commit.sha) : true;
-  const { build } = await createBuild(db, {
-    repositoryId: repository.id,
-    headSha: commit.sha,
-    configDigest: digest,
-    event: commit.event,
-    branch: commit.branch,
-    pullNumber: commit.pullNumber,
-    headRepository: commit.headRepository,
-    cloneUrl: commit.cloneUrl,
-    fork: commit.fork,
-    eventAt: commit.eventAt,
-    settings: settingsForWorkers(config),
+  await startBuild(deps, {
+    origin: {
+      repositoryId: repository.id,
+      headSha: commit.sha,
+      configDigest: digest,
+      event: commit.event,
+      branch: commit.branch,
+      pullNumber: commit.pullNumber,
+      headRepository: commit.headRepository,
+      cloneUrl: commit.cloneUrl,
+      fork: commit.fork,
+      eventAt: commit.eventAt,
+      waitForApproval: commit.fork && !approved,
+    },
+    config,
     cells,
-    waitForApproval: commit.fork && !approved,
-    maxParallel: config.max_parallel ?? null,
-    failFast: config.fail_fast,
+    installationId,
   });
-
-  // Whether this delivery made the build or an earlier one did (push + pull request, or this
-  // delivery's first try), what follows is idempotent: superseding, one job per queued attempt
-  // (a held one's when its place comes), syncs.
-  // The newer commit's cancel_superseded decides, as the branch's config now: a delivery that
-  // comes late (redelivered after a newer commit's) is itself superseded if the newer one says so.
-  const newer = await supersedingBuild(db, build);
-  if (newer) {
-    if (cancelsSuperseded(newer)) await supersede(deps, build, newer);
-  } else if (config.cancel_superseded) {
-    for (const older of await supersededBy(db, build)) await supersede(deps, older, build);
-  }
-  for (const { cell, attempt } of await latestAttempts(db, build.id)) {
-    if (attempt.state === "queued" && !attempt.held)
-      await deps.queues.enqueueCell(cellJob(build, cell.spec as Cell, attempt.id, installationId));
-    await deps.queues.requestSync({ kind: "attempt", attemptId: attempt.id });
-  }
-  await releaseHeldCells(deps, build.id);
-  await deps.queues.requestSync({ kind: "matrix", buildId: build.id });
   await recordDelivery(db, from.deliveryId, from.event);
 }
 
-/** A stored build's cancel_superseded (its settings are its config's, for forks with the default branch's trust settings). */
-function cancelsSuperseded(build: Build): boolean {
-  return (build.settings as { cancel_superseded?: boolean }).cancel_superseded ?? true;
-}
-
-/** What workers need of the config (not the matrix: each job carries its cell). */
-function settingsForWorkers(config: Config) {
-  const { matrix: _matrix, ...settings } = config;
-  return settings;
-}
-
-interface NewAttempt {
-  readonly build: Build;
-  readonly attempt: Attempt;
+/** A cell that ran to its end (not skipped): check_suite's Re-run runs it again. */
+function finishedCell({ cell, attempt }: CellAttempt): boolean {
+  return cell.skip_reason === null && attempt.state === "completed";
 }
 
 /**
@@ -359,40 +278,6 @@ async function once<T>(db: Db, deliveryId: string, event: string, work: (tx: Db)
   });
 }
 
-/** New attempts committed: each queued one gets its job (a held one when its build has a place), each its check run. */
-async function startAttempts(deps: AppDeps, attempts: readonly NewAttempt[]): Promise<void> {
-  const limited = new Set<string>();
-  for (const { build, attempt } of attempts) {
-    const context = await attemptContext(deps.db, attempt.id);
-    if (!context) continue;
-    if (attempt.held) limited.add(build.id);
-    else if (attempt.state === "queued") {
-      await deps.queues.enqueueCell(cellJob(build, context.cell.spec as Cell, attempt.id, context.installationId));
-    }
-    await deps.queues.requestSync({ kind: "attempt", attemptId: attempt.id });
-  }
-  for (const buildId of limited) await releaseHeldCells(deps, buildId);
-}
-
-/** A newer commit on a branch or pull request cancels what is left of an older one's build. */
-async function supersede(deps: AppDeps, older: Build, newer: Build): Promise<void> {
-  const where = newer.pull_number !== null ? `pull request #${newer.pull_number}` : `branch ${newer.branch}`;
-  const summary = `Cancelled: ${newer.head_sha.slice(0, 7)} superseded this commit on ${where}.`;
-  // Marked superseded with its cells cancelled, in one transaction: a crash leaves neither half.
-  await cancelOpenCells(deps, older.id, { title: null, summary }, (tx) => markSuperseded(tx, older.id, newer.id));
-  await deps.queues.requestSync({ kind: "matrix", buildId: older.id }, MATRIX_DEBOUNCE_MS);
-}
-
-/**
- * The state of a re-run's new attempt: a fork's commit that nobody approved waits
- * for approval again (unless the default branch said `fork_prs: run`), however
- * its earlier attempt ended (cancelled by a newer commit, say): a re-run is no approval.
- */
-async function newAttemptState(db: Db, build: Build): Promise<"queued" | "waiting_approval"> {
-  if (!build.fork || (build.settings as { fork_prs?: string }).fork_prs === "run") return "queued";
-  return (await isApproved(db, build.repository_id, build.head_sha)) ? "queued" : "waiting_approval";
-}
-
 /** "Re-run" on a cell's check run (or the matrix check: every cell that did not pass). */
 async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, externalId: string): Promise<void> {
   const { db, queues } = deps;
@@ -400,16 +285,7 @@ async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, e
   if (matrix?.[1]) {
     const build = await db.selectFrom("builds").selectAll().where("id", "=", matrix[1]).executeTakeFirst();
     if (!build) return;
-    const queued = await once(db, deliveryId, event, async (tx) => {
-      const attempts: NewAttempt[] = [];
-      const state = await newAttemptState(tx, build);
-      for (const { cell, attempt } of await latestAttempts(tx, build.id)) {
-        const again =
-          attempt.state === "completed" && ["failure", "cancelled", "timed_out"].includes(attempt.conclusion ?? "");
-        if (again) attempts.push({ build, attempt: await addAttemptIn(tx, cell.id, state) });
-      }
-      return attempts;
-    });
+    const queued = await once(db, deliveryId, event, (tx) => addAttemptsIn(tx, build, failedCell));
     await startAttempts(deps, queued);
     await queues.requestSync({ kind: "matrix", buildId: build.id }, MATRIX_DEBOUNCE_MS);
     return;
@@ -417,12 +293,10 @@ async function rerunCheckRun(deps: AppDeps, deliveryId: string, event: string, e
   if (!/^\d+$/.test(externalId)) return;
   const context = await attemptContext(db, externalId);
   if (!context || context.cell.skip_reason !== null) return;
-  const queued = await once(db, deliveryId, event, async (tx) => [
-    {
-      build: context.build,
-      attempt: await addAttemptIn(tx, context.cell.id, await newAttemptState(tx, context.build)),
-    },
-  ]);
+  // That cell again, whatever its latest attempt is doing: GitHub asked for this check run.
+  const queued = await once(db, deliveryId, event, (tx) =>
+    addAttemptsIn(tx, context.build, ({ cell }) => cell.id === context.cell.id),
+  );
   await startAttempts(deps, queued);
   await queues.requestSync({ kind: "matrix", buildId: context.build.id }, MATRIX_DEBOUNCE_MS);
 }

@@ -6,7 +6,7 @@
  * same commit (and a base that did not exist, a new configuration check).
  */
 import { extendsName } from "../config/extends.ts";
-import { DEFAULT_CONFIG_FILE, type ParseResult, parseConfig } from "../config/parse.ts";
+import { DEFAULT_CONFIG_FILE, type ParseOptions, type ParseResult, parseConfig } from "../config/parse.ts";
 import { latestConfiguration } from "../db/configurations.ts";
 import type { Db } from "../db/connect.ts";
 
@@ -16,20 +16,25 @@ export interface RepositoryConfig {
   readonly digestInput: string;
 }
 
-export async function parseRepositoryConfig(db: Db, text: string): Promise<RepositoryConfig> {
+/** `more.matrix`: the API's cells instead of the file's matrix (the file's and its base's settings kept). */
+export async function parseRepositoryConfig(
+  db: Db,
+  text: string,
+  more: Pick<ParseOptions, "matrix"> = {},
+): Promise<RepositoryConfig> {
   const name = extendsName(text);
   // A file that extends nothing (or names no possible configuration, which the parse reports) is its own text.
-  if (name === null) return { parsed: parseConfig(text, { file: DEFAULT_CONFIG_FILE }), digestInput: text };
+  if (name === null) return { parsed: parseConfig(text, { ...more, file: DEFAULT_CONFIG_FILE }), digestInput: text };
   const base = await latestConfiguration(db, name);
   if (!base) {
     const unresolved = `no stored configuration is named '${name}' (GET /api/v1/configurations lists them; POST /api/v1/configurations stores one)`;
     return {
-      parsed: parseConfig(text, { file: DEFAULT_CONFIG_FILE, base: { unresolved } }),
+      parsed: parseConfig(text, { ...more, file: DEFAULT_CONFIG_FILE, base: { unresolved } }),
       digestInput: `${text}\0extends ${name}: none`,
     };
   }
   return {
-    parsed: parseConfig(text, { file: DEFAULT_CONFIG_FILE, base }),
+    parsed: parseConfig(text, { ...more, file: DEFAULT_CONFIG_FILE, base }),
     digestInput: `${text}\0extends ${base.name}@v${base.version}`,
   };
 }
