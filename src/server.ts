@@ -11,6 +11,7 @@ import type { Probot } from "probot";
 import { createHttpApp } from "./api/http-app.ts";
 import { LiveLogFollowers } from "./api/live-log-stream.ts";
 import { apiRoutes } from "./api/routes.ts";
+import { latestConfiguration } from "./db/configurations.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
 import { settledWithin } from "./deadline.ts";
@@ -173,6 +174,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     version: VERSION,
     github: await appGitHubProbe(() => options.probot.auth()),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+    installationOctokit: (installationId) => options.probot.auth(installationId),
+    cancelRunning,
+    storedConfiguration: (name) => latestConfiguration(db, name),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
   });
   await new Promise<void>((resolve) => http.listen(options.port ?? 3000, options.host ?? "0.0.0.0", resolve));

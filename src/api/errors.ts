@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "payload_too_large",
   "unsupported_media_type",
   "invalid_configuration",
+  "unknown_commit",
   "rate_limited",
   "internal",
   "unavailable",
@@ -33,6 +34,8 @@ const STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_configuration: 422,
+  /** A commit GitHub does not know in the repository (POST /builds). */
+  unknown_commit: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -5,10 +5,13 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { Redis } from "ioredis";
 import type { Db } from "../db/connect.ts";
+import type { InstallationOctokit } from "../github/reporter.ts";
 import type { Queues } from "../queue/queues.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { UrlSigner } from "../storage/url-signer.ts";
+import type { StoredConfigurations } from "./build-configuration.ts";
 import type { LiveLogFollowers } from "./live-log-stream.ts";
+import { buildActionRoutes } from "./routes/build-actions.ts";
 import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
@@ -37,6 +40,12 @@ export interface V1Deps {
   readonly github: GitHubProbe;
   /** How long each of /status's probes may take (2 s by default). */
   readonly probeTimeoutMs?: number;
+  /** An Octokit as the installation (Probot's `auth(id)`): POST /builds reads the commit and its config. */
+  readonly installationOctokit: (installationId: number) => Promise<InstallationOctokit>;
+  /** Tells whichever worker holds an attempt to stop it (the `<prefix>:cancel` channel). */
+  readonly cancelRunning: (attemptId: string) => Promise<void>;
+  /** A stored configuration's latest version by name (POST /builds with `configurations: "<name>"`). */
+  readonly storedConfiguration: StoredConfigurations;
 }
 
 export interface GitHubProbe {
@@ -52,5 +61,6 @@ export function v1Routes(deps: V1Deps): FastifyPluginAsync {
     await app.register(queueRoutes(deps));
     await app.register(metricsRoutes(deps));
     await app.register(configurationRoutes(deps));
+    await app.register(buildActionRoutes(deps));
   };
 }

@@ -29,12 +29,15 @@ export interface DeliveriesTable {
 
 export type BuildState = "active" | "superseded" | "completed";
 
+/** What made a build: a webhook's push or pull request, or a call to the API (POST /builds). */
+export type BuildEvent = "push" | "pull_request" | "api";
+
 export interface BuildsTable {
   id: ColumnType<string, never, never>;
   repository_id: BigId;
   head_sha: string;
   config_digest: string;
-  event: "push" | "pull_request";
+  event: BuildEvent;
   branch: string | null;
   pull_number: number | null;
   head_repository: string;
@@ -52,6 +55,10 @@ export interface BuildsTable {
   max_parallel: ColumnType<number | null, number | null | undefined, number | null>;
   /** The first failed or timed-out cell cancels the others (fail_fast). */
   fail_fast: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The API token's name that asked for it (event `api`); null for a webhook's build. */
+  requested_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The API token's name that cancelled it; null unless cancelled through the API. */
+  cancelled_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -5,7 +5,7 @@
 import { sql } from "kysely";
 import type { Cell } from "../config/matrix.ts";
 import type { Db } from "./connect.ts";
-import type { Attempt, AttemptState, Build, CellRow } from "./schema.ts";
+import type { Attempt, AttemptState, Build, BuildEvent, CellRow } from "./schema.ts";
 
 export interface RepositoryRecord {
   readonly installationId: number;
@@ -47,7 +47,7 @@ export interface NewBuildInput {
   readonly repositoryId: number;
   readonly headSha: string;
   readonly configDigest: string;
-  readonly event: "push" | "pull_request";
+  readonly event: BuildEvent;
   readonly branch: string | null;
   readonly pullNumber: number | null;
   readonly headRepository: string;
@@ -63,6 +63,8 @@ export interface NewBuildInput {
   readonly maxParallel?: number | null;
   /** fail_fast: the first failed cell cancels the others. */
   readonly failFast?: boolean;
+  /** The API token's name that asked for it (event `api`). */
+  readonly requestedBy?: string | null;
 }
 
 export interface CreatedBuild {
@@ -93,6 +95,7 @@ export async function createBuild(db: Db, input: NewBuildInput): Promise<Created
         settings: JSON.stringify(input.settings),
         max_parallel: input.maxParallel ?? null,
         fail_fast: input.failFast ?? false,
+        requested_by: input.requestedBy ?? null,
       })
       .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
       .returningAll()
@@ -427,4 +430,22 @@ export async function buildsForCommit(db: Db, repositoryId: number, headSha: str
     .where("repository_id", "=", String(repositoryId))
     .where("head_sha", "=", headSha)
     .execute();
+}
+
+export interface InstalledRepository {
+  readonly id: string;
+  readonly fullName: string;
+  readonly cloneUrl: string;
+  readonly installationId: string;
+}
+
+/** A repository the app's installation gave it (a webhook saved it), by owner/name in any case. */
+export async function installedRepository(db: Db, fullName: string): Promise<InstalledRepository | undefined> {
+  const row = await db
+    .selectFrom("repositories")
+    .select(["id", "full_name", "clone_url", "installation_id"])
+    .where(sql<boolean>`lower(full_name) = ${fullName.toLowerCase()}`)
+    .orderBy("updated_at", "desc")
+    .executeTakeFirst();
+  return row && { id: row.id, fullName: row.full_name, cloneUrl: row.clone_url, installationId: row.installation_id };
 }
