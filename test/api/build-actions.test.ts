@@ -15,10 +15,10 @@ let writer: { token: string; name: string };
 interface Created {
   id: string;
   requested_by: string;
-  ref: string | null;
-  state: string;
+  branch: string | null;
+  status: string;
   configuration: { source: string };
-  cells: { key: string; name: string; skip_reason: string | null; attempt: { id: string; state: string } }[];
+  cells: { key: string; name: string; skip_reason: string | null; attempts: { id: string; state: string }[] }[];
   html_url: string | null;
 }
 
@@ -44,8 +44,8 @@ describe("POST /builds", () => {
     expect(answer.headers.get("location")).toBe(`/api/v1/builds/${build.id}`);
     expect(build).toMatchObject({
       requested_by: writer.name,
-      ref: null,
-      state: "active",
+      branch: null,
+      status: "queued",
       configuration: { source: "repository" },
       html_url: `https://heimdall.example.com/builds/${build.id}`,
     });
@@ -58,9 +58,9 @@ describe("POST /builds", () => {
     expect(runs.map((r) => r.name).sort()).toEqual(build.cells.map((c) => c.name).sort());
     expect(runs.find((r) => r.name === skipped[0]?.name)).toMatchObject({ status: "completed", conclusion: "skipped" });
     const queued = build.cells.filter((c) => c.skip_reason === null);
-    expect(queued.every((c) => c.attempt.state === "queued")).toBe(true);
+    expect(queued.every((c) => c.attempts[0]?.state === "queued")).toBe(true);
     const jobs = await t.jobsWaiting();
-    for (const cell of queued) expect(jobs).toContain(attemptJobId(cell.attempt.id));
+    for (const cell of queued) expect(jobs).toContain(attemptJobId(cell.attempts[0]?.id ?? ""));
     const row = await t.harness.database.db
       .selectFrom("builds")
       .select(["event", "requested_by", "branch", "fork"])
@@ -154,7 +154,7 @@ describe("POST /builds", () => {
     const first = (
       await post({ repository: "octo/lib", commit: older, ref: "refs/heads/topic", configurations: cells })
     ).body as Created;
-    expect(first.ref).toBe("topic");
+    expect(first.branch).toBe("topic");
     const [run] = await t.cellRuns(older, 1);
     const second = await post({ repository: "octo/lib", commit: newer, ref: "topic", configurations: cells });
     expect(second.status).toBe(201);

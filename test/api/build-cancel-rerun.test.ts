@@ -15,7 +15,7 @@ let writer: { token: string; name: string };
 
 interface Created {
   id: string;
-  cells: { key: string; name: string; skip_reason: string | null; attempt: { id: string } }[];
+  cells: { key: string; name: string; skip_reason: string | null; attempts: { id: string }[] }[];
 }
 interface Acted {
   id: string;
@@ -64,7 +64,7 @@ describe("DELETE /builds/{id}", () => {
     const head = sha(301);
     const created = await build(head);
     const runnable = created.cells.filter((c) => c.skip_reason === null);
-    const jobs = runnable.map((c) => attemptJobId(c.attempt.id));
+    const jobs = runnable.map((c) => attemptJobId(c.attempts[0]?.id ?? ""));
     expect(await t.jobsWaiting()).toEqual(expect.arrayContaining(jobs));
     const other = await t.token(["builds:write"], ["octo/other"]);
     expect((await act("DELETE", created.id, undefined, other.token)).status).toBe(403);
@@ -85,7 +85,7 @@ describe("DELETE /builds/{id}", () => {
       .where(
         "id",
         "in",
-        runnable.map((c) => c.attempt.id),
+        runnable.map((c) => c.attempts[0]?.id ?? ""),
       )
       .execute();
     const words = `Cancelled by ${writer.name} through the API.`;
@@ -123,8 +123,8 @@ describe("POST /builds/{id}/rerun", () => {
     const created = await build(head);
     const [passed, failed, open, skipped] = created.cells;
     for (const [attempt, conclusion] of [
-      [passed?.attempt.id, "success"],
-      [failed?.attempt.id, "failure"],
+      [passed?.attempts[0]?.id, "success"],
+      [failed?.attempts[0]?.id, "failure"],
     ] as const) {
       const at = new Date().toISOString();
       await t.harness.server.queues.reportEvent({
@@ -141,7 +141,7 @@ describe("POST /builds/{id}/rerun", () => {
       const rows = await db
         .selectFrom("attempts")
         .select("id")
-        .where("id", "in", [passed?.attempt.id ?? "", failed?.attempt.id ?? ""])
+        .where("id", "in", [passed?.attempts[0]?.id ?? "", failed?.attempts[0]?.id ?? ""])
         .where("state", "=", "completed")
         .execute();
       return rows.length === 2;

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { BUILD_TYPES, COMPILER_FAMILIES, CXX_STANDARDS, PLATFORMS, SANITIZERS } from "../../config/catalog.ts";
 import { LIMITS } from "../../config/limits.ts";
+import { BuildDetail } from "../schemas/build.ts";
 
 export const BuildIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/) });
 
@@ -54,39 +55,19 @@ export const BuildRequest = z
 
 const AttemptState = z.enum(["waiting_approval", "queued", "in_progress", "completed"]);
 
-export const CreatedBuildCell = z
-  .object({
-    key: z.string(),
-    name: z.string(),
-    platform: z.string(),
-    skip_reason: z.string().nullable(),
-    attempt: z.object({
-      id: z.string(),
-      number: z.int(),
-      state: AttemptState,
-      conclusion: z.string().nullable(),
-    }),
-  })
-  .meta({ id: "CreatedBuildCell" });
-
-export const CreatedBuild = z
-  .object({
-    id: z.string(),
-    repository: z.string(),
-    commit: z.string(),
-    ref: z.string().nullable(),
-    event: z.literal("api"),
-    requested_by: z.string(),
-    state: z.enum(["active", "superseded", "completed"]),
-    configuration: z.object({
+export const CreatedBuild = BuildDetail.extend({
+  requested_by: z.string().describe("The token's name"),
+  configuration: z
+    .object({
       source: z.enum(["repository", "stored", "cells"]),
-      name: z.string().nullable(),
-      version: z.int().nullable(),
-    }),
-    cells: z.array(CreatedBuildCell),
-    html_url: z.string().nullable(),
-  })
-  .meta({ id: "CreatedBuild", description: "A build made by POST /builds: its cells and their first attempts." });
+      name: z.string().nullable().describe("The stored configuration's name (source `stored`)"),
+      version: z.int().nullable().describe("Its version"),
+    })
+    .describe("Where the build's config came from"),
+}).meta({
+  id: "CreatedBuild",
+  description: "A build made by POST /builds, as GET /builds/{id} shows it, with who asked and what config it took",
+});
 
 export const CancelledBuild = z
   .object({

@@ -27,6 +27,7 @@ import {
   RerunAttempts,
   RerunRequest,
 } from "./build-action-schemas.ts";
+import { buildDetail } from "./builds-read.ts";
 
 export function buildActionRoutes(deps: V1Deps): FastifyPluginAsyncZod {
   const { db, queues } = deps;
@@ -90,25 +91,13 @@ export function buildActionRoutes(deps: V1Deps): FastifyPluginAsyncZod {
           cells: resolved.cells,
           installationId: repository.installationId,
         });
-        const cells = await latestAttempts(db, build.id);
+        const found = await buildDetail(deps, build.id);
+        if (!found) throw new Error(`build ${build.id} is gone right after it was made`);
         reply.code(201).header("location", `/api/v1/builds/${build.id}`);
         return {
-          id: build.id,
-          repository: repository.fullName,
-          commit: sha,
-          ref: branch,
-          event: "api" as const,
+          ...found.detail,
           requested_by: requestedBy,
-          state: (await getBuild(db, build.id))?.state ?? build.state,
           configuration: { source: resolved.source, name: resolved.name, version: resolved.version },
-          cells: cells.map(({ cell, attempt }) => ({
-            key: cell.key,
-            name: cell.name,
-            platform: cell.platform,
-            skip_reason: cell.skip_reason,
-            attempt: { id: attempt.id, number: attempt.number, state: attempt.state, conclusion: attempt.conclusion },
-          })),
-          html_url: deps.publicUrl ? `${deps.publicUrl.replace(/\/$/, "")}/builds/${build.id}` : null,
         };
       },
     );
@@ -245,14 +234,14 @@ function principalName(request: FastifyRequest): string {
   return request.principal.name;
 }
 
-/** GitHub's 404 and 422 for GET /repos/{owner}/{repo}/commits/{ref}: no such commit in the repository. */
+/** GitHub's 404 and 422 for GET /repos/{owner}/{repo}/commits/{ref}, and 409 (an empty repository): no such commit. */
 async function requireCommit(octokit: InstallationOctokit, owner: string, repo: string, sha: string): Promise<void> {
   try {
     // One file of its diff is enough: only whether the commit exists matters here.
     await octokit.rest.repos.getCommit({ owner, repo, ref: sha, per_page: 1 });
   } catch (error) {
     const status = (error as { status?: unknown }).status;
-    if (status === 404 || status === 422)
+    if (status === 404 || status === 409 || status === 422)
       throw new ApiError("unknown_commit", `${owner}/${repo} has no commit ${sha} that GitHub knows of`, {
         repository: `${owner}/${repo}`,
         commit: sha,
