@@ -17,7 +17,7 @@ interface Created {
   requested_by: string;
   branch: string | null;
   status: string;
-  configuration: { source: string };
+  configuration: { source: string; name: string | null; version: number | null };
   cells: { key: string; name: string; skip_reason: string | null; attempts: { id: string; state: string }[] }[];
   html_url: string | null;
 }
@@ -145,6 +145,42 @@ describe("POST /builds", () => {
     );
     expect(job?.data.settings).toMatchObject({ tests: { enabled: true }, fail_fast: false, timeout_minutes: 60 });
     expect(job?.data.cell.tests).toBe(false);
+  });
+
+  test("with a stored configuration by name: its cells and settings; a file extending it lends them to explicit cells", async () => {
+    const head = sha(107);
+    t.commit(head, "version: 1\nmatrix:\n  compiler: [clang@16]\n");
+    const admin = await t.token(["configurations:write"]);
+    const document = "version: 1\nmatrix:\n  compiler: [gcc@12, gcc@9]\n  cxx_standard: [23]\nfail_fast: true\n";
+    const stored = await t.harness.api("POST", "/api/v1/configurations", {
+      token: admin.token,
+      body: { name: "nightly", document },
+    });
+    expect(stored.status, stored.text).toBe(201);
+    const answer = await post({ repository: "octo/lib", commit: head, configurations: "nightly" });
+    expect(answer.status, answer.text).toBe(201);
+    const build = answer.body as Created;
+    expect(build.configuration).toEqual({ source: "stored", name: "nightly", version: 1 });
+    expect(build.cells.map((c) => [c.name, c.skip_reason === null])).toEqual([
+      ["linux / gcc-12 / c++23 / Release", true],
+      ["linux / gcc-9 / c++23 / Release", false],
+    ]);
+    const jobs = await t.harness.server.queues.cellQueue("linux").getJobs(["waiting"]);
+    const [job, ...more] = jobs.filter((j) => j.data.buildId === build.id);
+    expect(more).toEqual([]);
+    expect(job?.data.settings).toMatchObject({ fail_fast: true });
+
+    // A repository's file that extends it: explicit cells get the settings of both, the file's over the base's.
+    const extending = sha(108);
+    t.commit(extending, "extends: nightly\ntimeout_minutes: 5\n");
+    const cells = [{ platform: "linux", compiler: "clang", version: 16, cxx_standard: 17, build_type: "Debug" }];
+    const over = await post({ repository: "octo/lib", commit: extending, configurations: cells });
+    expect(over.status, over.text).toBe(201);
+    const [overJob] = (await t.harness.server.queues.cellQueue("linux").getJobs(["waiting"])).filter(
+      (j) => j.data.buildId === (over.body as Created).id,
+    );
+    expect(overJob?.data.cell.name).toBe("linux / clang-16 / c++17 / Debug");
+    expect(overJob?.data.settings).toMatchObject({ fail_fast: true, timeout_minutes: 5 });
   });
 
   test("with a ref: superseding as a push; without one, a build stands alone", async () => {
