@@ -35,13 +35,14 @@ beforeAll(async () => {
   github = fakeGitHub(GHE);
   github.reply("GET", "/app", () => ({ status: 200, body: { id: 1, slug: "heimdall-build" } }));
   [pg, redis] = await Promise.all([ownPostgres(), ownRedis()]);
+  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-outage-"));
   server = await startTestServer({
     databaseUrl: pg.url,
     redisUrl: redis.url,
     prefix: `heimdall-outage-${randomBytes(4).toString("hex")}`,
     baseUrl: GHE,
     probeTimeoutMs: 1500,
-    store: new FsStore((scratch = await mkdtemp(path.join(tmpdir(), "heimdall-outage-")))),
+    store: new FsStore(scratch),
   });
   const minted = mintToken();
   const db = connect(pg.url, { max: 1 });
