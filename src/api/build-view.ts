@@ -28,6 +28,8 @@ export function buildView(row: BuildRow, links: ViewLinks): z.infer<typeof Build
     event: row.event,
     fork: row.fork,
     superseded_by: row.superseded_by,
+    requested_by: row.requested_by,
+    cancelled_by: row.cancelled_by,
     status: outcome.status,
     conclusion: outcome.conclusion,
     created_at: row.created_at.toISOString(),

@@ -101,6 +101,14 @@ describe("DELETE /builds/{id}", () => {
     }
     const row = await db.selectFrom("builds").select("cancelled_by").where("id", "=", created.id).executeTakeFirst();
     expect(row?.cancelled_by).toBe(writer.name);
+    // The API says it too: who asked for it, who cancelled it, and how it ended.
+    const shown = await act("GET", created.id);
+    expect(shown.body).toMatchObject({
+      requested_by: writer.name,
+      cancelled_by: writer.name,
+      status: "completed",
+      conclusion: "cancelled",
+    });
 
     const again = await act("DELETE", created.id);
     expect(again.status).toBe(409);
