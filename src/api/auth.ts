@@ -79,8 +79,10 @@ export async function principalFor(options: AuthOptions, header: string | undefi
   if (!row) return "this token is not known";
   if (row.revoked_at) return "this token was revoked";
   if (row.expires_at && row.expires_at <= now) return "this token has expired";
-  // Its last use for `tokens list` (written once a minute at most): a failure to note it refuses nothing.
-  await touchToken(options.db, row.id, now).catch(() => undefined);
+  // Its last use for `tokens list`, written once a minute at most (the row read says whether it is due):
+  // a failure to note it refuses nothing.
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= 60_000)
+    await touchToken(options.db, row.id, now).catch(() => undefined);
   return { tokenId: row.id, name: row.name, scopes: row.scopes, repositories: row.repositories };
 }
 

@@ -5,7 +5,7 @@
  * and every attempt.
  */
 import { sql } from "kysely";
-import type { BuildConclusion, BuildStatus, CellTally } from "../report/build-outcome.ts";
+import { type BuildConclusion, type BuildStatus, type CellTally, tallyOf } from "../report/build-outcome.ts";
 import type { Db } from "./connect.ts";
 import type { Attempt, Build, CellRow } from "./schema.ts";
 
@@ -120,15 +120,32 @@ export async function listBuilds(db: Db, filter: BuildFilter): Promise<BuildRow[
   return result.rows.map(toBuildRow);
 }
 
-export async function getBuildRow(db: Db, id: string): Promise<BuildRow | undefined> {
-  const result = await sql<Record<string, unknown>>`
-    SELECT b.*, r.full_name AS repository, k.*
-    FROM builds b
-    JOIN repositories r ON r.id = b.repository_id
-    CROSS JOIN LATERAL (${TALLY}) k
-    WHERE b.id = ${id}::bigint`.execute(db);
-  const row = result.rows[0];
-  return row ? toBuildRow(row) : undefined;
+/** A build and its repository's name; undefined when there is none. One plain query: no tally. */
+export async function buildWithRepository(db: Db, id: string): Promise<(Build & { repository: string }) | undefined> {
+  return db
+    .selectFrom("builds")
+    .innerJoin("repositories", "repositories.id", "builds.repository_id")
+    .selectAll("builds")
+    .select("repositories.full_name as repository")
+    .where("builds.id", "=", id)
+    .executeTakeFirst();
+}
+
+/**
+ * A build with its tally, from its cells and their attempts as read by
+ * cellsWithAttempts (the same counts as the list's SQL, in TypeScript: one
+ * build needs no lateral query, whose planning alone costs more than reading it).
+ */
+export function buildRowOf(build: Build & { repository: string }, cells: readonly CellWithAttempts[]): BuildRow {
+  const latest = cells.flatMap(({ attempts }) => attempts.slice(-1));
+  const started = latest.map((a) => a.started_at).filter((d): d is Date => d !== null);
+  const completed = latest.map((a) => a.completed_at).filter((d): d is Date => d !== null);
+  return {
+    ...build,
+    tally: tallyOf(latest),
+    started_at: started.length > 0 ? new Date(Math.min(...started.map((d) => d.getTime()))) : null,
+    last_completed_at: completed.length > 0 ? new Date(Math.max(...completed.map((d) => d.getTime()))) : null,
+  };
 }
 
 function toBuildRow(row: Record<string, unknown>): BuildRow {

@@ -127,6 +127,12 @@ describe("GET /builds", () => {
     }
     const ids = (await import("../../src/db/build-queries.ts")).repositoryIds;
     const repositoryIds = await ids(h.database.db, ["octo/other"]);
+    // The list's tally (SQL) is the one a single build's page counts (TypeScript), cell for cell.
+    const listed = await listBuilds(h.database.db, { repositoryIds, limit: 1000 });
+    for (const id of made) {
+      const latest = await latestAttempts(h.database.db, id);
+      expect(listed.find((r) => r.id === id)?.tally).toEqual(tallyOf(latest.map((l) => l.attempt)));
+    }
     for (const status of ["queued", "in_progress", "completed"] as const) {
       const rows = await listBuilds(h.database.db, { repositoryIds, status, limit: 1000 });
       const got = rows.map((r) => r.id).filter((id) => made.includes(id));

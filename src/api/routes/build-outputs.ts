@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { type CellWithAttempts, cellsWithAttempts, getBuildRow } from "../../db/build-queries.ts";
+import { buildWithRepository, type CellWithAttempts, cellsWithAttempts } from "../../db/build-queries.ts";
 import type { Attempt } from "../../db/schema.ts";
 import { isValidKey } from "../../storage/keys.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
@@ -67,7 +67,7 @@ export function buildOutputRoutes(deps: V1Deps): FastifyPluginAsyncZod {
   };
   /** The build (404 unless it exists and the token may see its repository). */
   const visibleBuild = async (request: Parameters<typeof allowRepository>[0], id: string) => {
-    const row = await getBuildRow(deps.db, id);
+    const row = await buildWithRepository(deps.db, id);
     if (!row) throw new ApiError("not_found", `no build ${id}`);
     allowRepository(request, row.repository);
     return row;

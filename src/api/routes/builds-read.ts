@@ -1,7 +1,13 @@
 /** GET /builds and GET /builds/{id}: what was built, its cells and their attempts. */
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { cellsWithAttempts, getBuildRow, listBuilds, repositoryIds } from "../../db/build-queries.ts";
+import {
+  buildRowOf,
+  buildWithRepository,
+  cellsWithAttempts,
+  listBuilds,
+  repositoryIds,
+} from "../../db/build-queries.ts";
 import { allowRepository, repositoryFilter } from "../auth.ts";
 import { buildView, cellView } from "../build-view.ts";
 import { ApiError, ErrorBody } from "../errors.ts";
@@ -108,10 +114,11 @@ export function buildReadRoutes(deps: V1Deps): FastifyPluginAsyncZod {
 
 /** A build with every cell and attempt, as GET /builds/{id} and the build's page show it; undefined when there is none. */
 export async function buildDetail(deps: V1Deps, id: string) {
-  const row = await getBuildRow(deps.db, id);
-  if (!row) return undefined;
+  const build = await buildWithRepository(deps.db, id);
+  if (!build) return undefined;
   const links = { publicUrl: deps.publicUrl ?? "", githubUrl: deps.githubUrl };
   const now = deps.now();
-  const cells = await cellsWithAttempts(deps.db, row.id);
+  const cells = await cellsWithAttempts(deps.db, build.id);
+  const row = buildRowOf(build, cells);
   return { row, detail: { ...buildView(row, links), cells: cells.map((cell) => cellView(row, cell, links, now)) } };
 }

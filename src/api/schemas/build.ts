@@ -41,7 +41,10 @@ export const Build = z
     event: z.string().describe("push, pull_request or api"),
     fork: z.boolean(),
     superseded_by: Id.nullable(),
-    requested_by: z.string().nullable().describe("The API token's name that asked for it (POST /builds); null for a webhook's build"),
+    requested_by: z
+      .string()
+      .nullable()
+      .describe("The API token's name that asked for it (POST /builds); null for a webhook's build"),
     cancelled_by: z.string().nullable().describe("The API token's name that cancelled it (DELETE /builds/{id})"),
     status: BuildStatus,
     conclusion: BuildConclusion.nullable(),
