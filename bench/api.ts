@@ -2,9 +2,8 @@
  * The REST API and the webhook endpoint under load, against the real server
  * (a child process, so the load generator does not share its event loop) on a
  * real PostgreSQL seeded with 100k builds × 8 cells, and real Redis. GitHub is
- * the test suite's fake (nock, every request checked against GitHub's OpenAPI
- * description) inside the server's process: it answers in microseconds, so
- * the webhook figure is the farm's own part of an acknowledgement.
+ * a small fake HTTP server in this process that answers at once, so the
+ * webhook figure is the farm's own part of an acknowledgement.
  *
  *   node bench/api.ts [--builds 100000] [--seconds 15]
  *
@@ -15,7 +14,9 @@
  * p99 ≤ 50 ms at 50 req/s.
  */
 import { spawn } from "node:child_process";
-import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -61,31 +62,65 @@ async function seed(url: string, builds: number): Promise<void> {
   }
 }
 
-/** The child: the real server on this database, GitHub faked in-process, a token printed for the parent. */
-async function serve(databaseUrl: string): Promise<void> {
+const CONFIG = "version: 1\nmatrix:\n  compiler: [gcc@11, gcc@12, clang@15, clang@16]\n  cxx_standard: [17, 20]\n";
+
+/**
+ * GitHub for the bench: a real HTTP server in the parent (nock in the server's
+ * process would intercept its PostgreSQL and Redis sockets too and slow every
+ * write), answering the few calls a push makes: an installation token, the
+ * config's contents, check runs made and updated. It answers at once: the
+ * figures are the farm's own part of the time.
+ */
+async function fakeGitHub(): Promise<{ url: string; close(): Promise<void> }> {
+  let checkRun = 0;
+  const server = createServer((request, response) => {
+    const send = (status: number, body: unknown) =>
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    request.resume();
+    request.on("end", () => {
+      const path = (request.url ?? "").split("?")[0] ?? "";
+      if (request.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path))
+        return send(201, { token: "ghs_bench", expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+      if (request.method === "GET" && path.endsWith("/contents/.heimdall-build.yml"))
+        return send(200, {
+          type: "file",
+          encoding: "base64",
+          size: CONFIG.length,
+          name: ".heimdall-build.yml",
+          path: ".heimdall-build.yml",
+          content: Buffer.from(CONFIG).toString("base64"),
+        });
+      if (request.method === "POST" && path.endsWith("/check-runs")) return send(201, { id: ++checkRun });
+      if (request.method === "PATCH" && /\/check-runs\/\d+$/.test(path))
+        return send(200, { id: Number(path.split("/").at(-1)) });
+      send(404, { message: "Not Found" });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The child: the real server on this database, GitHub at the parent's fake, a token printed for the parent. */
+async function serve(databaseUrl: string, githubUrl: string): Promise<void> {
   const { default: pino } = await import("pino");
   const { Probot } = await import("probot");
   const { startServer } = await import("../src/server.ts");
   const { WriterOctokit } = await import("../src/github/octokit.ts");
   const { mintToken } = await import("../src/api/tokens.ts");
   const { insertToken } = await import("../src/db/tokens.ts");
-  const { fakeGitHub, testPrivateKey } = await import("../test/support/github.ts");
-  const github = fakeGitHub("https://github.bench.invalid");
-  github.onGetContent(
-    "bench",
-    "repo-1",
-    ".heimdall-build.yml",
-    null,
-    "version: 1\nmatrix:\n  compiler: [gcc@11, gcc@12, clang@15, clang@16]\n  cxx_standard: [17, 20]\n",
-  );
-  github.onCreateCheckRun().onUpdateCheckRun();
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const probot = new Probot({
     appId: 1,
-    privateKey: testPrivateKey(),
+    privateKey,
     secret: SECRET,
     log: pino({ level: "warn" }),
     Octokit: WriterOctokit,
-    baseUrl: "https://github.bench.invalid",
+    baseUrl: githubUrl,
   });
   const server = await startServer({
     probot,
@@ -160,7 +195,7 @@ function pushDelivery(): { headers: Record<string, string>; body: string } {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === "--serve") return serve(process.argv[3] ?? "");
+  if (process.argv[2] === "--serve") return serve(process.argv[3] ?? "", process.argv[4] ?? "");
   const builds = option("builds", 100_000);
   const seconds = option("seconds", 15);
   const name = `heimdall_bench_${process.pid}`;
@@ -178,7 +213,10 @@ async function main(): Promise<void> {
   await seed(url.toString(), builds);
   console.log(`seeded ${builds} builds × 8 cells in ${((Date.now() - seeding) / 1000).toFixed(0)} s`);
 
-  const child = spawn(process.execPath, [self, "--serve", url.toString()], { stdio: ["ignore", "pipe", "inherit"] });
+  const github = await fakeGitHub();
+  const child = spawn(process.execPath, [self, "--serve", url.toString(), github.url], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   try {
     const { url: base, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
       let text = "";
@@ -264,6 +302,7 @@ async function main(): Promise<void> {
   } finally {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
+    await github.close();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
