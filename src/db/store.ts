@@ -114,32 +114,44 @@ export async function createBuild(db: Db, input: NewBuildInput): Promise<Created
       }
       return { build: existing, created: false };
     }
-    for (const cell of input.cells) {
-      const row = await tx
-        .insertInto("cells")
-        .values({
+    if (input.cells.length === 0) return { build: inserted, created: true };
+    // Two statements for the whole matrix, not two a cell: ids follow the rows' order (the matrix's).
+    const rows = await tx
+      .insertInto("cells")
+      .values(
+        input.cells.map((cell) => ({
           build_id: inserted.id,
           key: cell.id,
           name: cell.name,
           platform: cell.platform,
           spec: JSON.stringify(cell),
           skip_reason: cell.skipReason,
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const state: AttemptState = cell.skipped ? "completed" : input.waitForApproval ? "waiting_approval" : "queued";
-      await tx
-        .insertInto("attempts")
-        .values({
-          cell_id: row.id,
-          number: 1,
-          state,
-          conclusion: cell.skipped ? "skipped" : input.waitForApproval ? "action_required" : null,
-          completed_at: cell.skipped ? new Date() : null,
-          held: state === "queued" && (input.maxParallel ?? null) !== null,
-        })
-        .execute();
-    }
+        })),
+      )
+      .returning(["id", "key"])
+      .execute();
+    const idOf = new Map(rows.map((row) => [row.key, row.id]));
+    const now = new Date();
+    await tx
+      .insertInto("attempts")
+      .values(
+        input.cells.map((cell) => {
+          const state: AttemptState = cell.skipped
+            ? "completed"
+            : input.waitForApproval
+              ? "waiting_approval"
+              : "queued";
+          return {
+            cell_id: idOf.get(cell.id) ?? "",
+            number: 1,
+            state,
+            conclusion: cell.skipped ? "skipped" : input.waitForApproval ? "action_required" : null,
+            completed_at: cell.skipped ? now : null,
+            held: state === "queued" && (input.maxParallel ?? null) !== null,
+          };
+        }),
+      )
+      .execute();
     return { build: inserted, created: true };
   });
 }

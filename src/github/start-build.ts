@@ -64,11 +64,14 @@ export async function startBuild(deps: StartBuildDeps, input: StartBuildInput): 
   } else if (config.cancel_superseded) {
     for (const older of await supersededBy(db, build)) await supersede(deps, older, build);
   }
-  for (const { cell, attempt } of await latestAttempts(db, build.id)) {
-    if (attempt.state === "queued" && !attempt.held)
-      await queues.enqueueCell(cellJob(build, cell.spec as Cell, attempt.id, input.installationId));
-    await queues.requestSync({ kind: "attempt", attemptId: attempt.id });
-  }
+  const latest = await latestAttempts(db, build.id);
+  // The jobs in one call per platform, in the matrix's order; the check runs' syncs side by side.
+  await queues.enqueueCells(
+    latest
+      .filter(({ attempt }) => attempt.state === "queued" && !attempt.held)
+      .map(({ cell, attempt }) => cellJob(build, cell.spec as Cell, attempt.id, input.installationId)),
+  );
+  await Promise.all(latest.map(({ attempt }) => queues.requestSync({ kind: "attempt", attemptId: attempt.id })));
   await releaseHeldCells(deps, build.id);
   await queues.requestSync({ kind: "matrix", buildId: build.id });
   return made;

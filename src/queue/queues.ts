@@ -27,6 +27,13 @@ export function cellEventBackoff(attemptsMade: number): number {
   return Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
 }
 
+/** A cell's job: its attempt's id as the job's (added twice, it is one job), kept a while once done. */
+const CELL_JOB_OPTIONS = (job: CellJob) => ({
+  jobId: attemptJobId(job.attemptId),
+  removeOnComplete: 1000,
+  removeOnFail: 1000,
+});
+
 export function cellQueueName(platform: Platform): string {
   return `cells-${platform}`;
 }
@@ -161,11 +168,18 @@ export class Queues {
 
   /** Queues an attempt for the workers; the same attempt twice is one job. */
   async enqueueCell(job: CellJob): Promise<Job<CellJob>> {
-    return this.cellQueue(job.cell.platform).add("cell", job, {
-      jobId: attemptJobId(job.attemptId),
-      removeOnComplete: 1000,
-      removeOnFail: 1000,
-    });
+    return this.cellQueue(job.cell.platform).add("cell", job, CELL_JOB_OPTIONS(job));
+  }
+
+  /** Many attempts at once: one call (a Redis transaction) per platform, the jobs in their order. */
+  async enqueueCells(jobs: readonly CellJob[]): Promise<void> {
+    const byPlatform = new Map<Platform, CellJob[]>();
+    for (const job of jobs) byPlatform.set(job.cell.platform, [...(byPlatform.get(job.cell.platform) ?? []), job]);
+    for (const [platform, list] of byPlatform) {
+      await this.cellQueue(platform).addBulk(
+        list.map((job) => ({ name: "cell", data: job, opts: CELL_JOB_OPTIONS(job) })),
+      );
+    }
   }
 
   /** Takes a waiting attempt off its queue; false when a worker already has it. */
