@@ -73,6 +73,18 @@ export function buildOutputRoutes(deps: V1Deps): FastifyPluginAsyncZod {
     return row;
   };
   const read = { config: { scope: "builds:read" as const } };
+  /** A build's stored files of a kind: each one's cell, attempt, the rest of its key, size and URL here. */
+  const storedFiles = async (buildId: string, kind: "artifacts" | "sboms") => {
+    const prefix = `${kind}/${buildId}/`;
+    const files = [];
+    for (const object of await store().list(prefix)) {
+      const parts = splitKey(object.key, prefix);
+      if (!parts) continue;
+      const path = object.key.slice(prefix.length).split("/").map(encodeURIComponent).join("/");
+      files.push({ ...parts, size: object.size, url: `${base()}/${buildId}/${kind}/${path}` });
+    }
+    return files;
+  };
 
   return async (app) => {
     app.get(
@@ -183,20 +195,8 @@ export function buildOutputRoutes(deps: V1Deps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const build = await visibleBuild(request, request.params.id);
-        const prefix = `artifacts/${build.id}/`;
-        const artifacts = [];
-        for (const object of await store().list(prefix)) {
-          const parts = splitKey(object.key, prefix);
-          if (!parts) continue;
-          artifacts.push({
-            cell: parts.cell,
-            attempt: parts.attempt,
-            path: parts.rest,
-            size: object.size,
-            url: `${base()}/${build.id}/artifacts/${object.key.slice(prefix.length).split("/").map(encodeURIComponent).join("/")}`,
-          });
-        }
-        return { artifacts };
+        const files = await storedFiles(build.id, "artifacts");
+        return { artifacts: files.map(({ rest, ...file }) => ({ ...file, path: rest })) };
       },
     );
 
@@ -213,21 +213,14 @@ export function buildOutputRoutes(deps: V1Deps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const build = await visibleBuild(request, request.params.id);
-        const prefix = `sboms/${build.id}/`;
-        const sboms = [];
-        for (const object of await store().list(prefix)) {
-          const parts = splitKey(object.key, prefix);
-          if (!parts) continue;
-          const project = parts.rest.startsWith("project/");
-          sboms.push({
-            cell: parts.cell,
-            attempt: parts.attempt,
+        const sboms = (await storedFiles(build.id, "sboms")).map(({ rest, ...file }) => {
+          const project = rest.startsWith("project/");
+          return {
+            ...file,
             kind: project ? ("project" as const) : ("image" as const),
-            path: project ? parts.rest.slice("project/".length) : `${parts.attempt}.${parts.rest}`,
-            size: object.size,
-            url: `${base()}/${build.id}/sboms/${object.key.slice(prefix.length).split("/").map(encodeURIComponent).join("/")}`,
-          });
-        }
+            path: project ? rest.slice("project/".length) : `${file.attempt}.${rest}`,
+          };
+        });
         return { sboms };
       },
     );
