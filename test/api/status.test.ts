@@ -103,6 +103,14 @@ describe("GET /api/v1/status", () => {
     expect(failing.github).toMatchObject({ ok: false, status: 500, api_url: GHE });
     expect(failing.postgres.ok && failing.redis.ok && failing.object_store.ok).toBe(true);
 
+    // Nothing answering at all is no HTTP status, whatever Octokit's error says.
+    gitHubAnswer = () => {
+      throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    };
+    const unreachable = await status();
+    expect(unreachable.github).toMatchObject({ ok: false, error: expect.stringContaining("ECONNREFUSED") });
+    expect(unreachable.github.status).toBeUndefined();
+
     let release: () => void = () => undefined;
     gitHubAnswer = () =>
       new Promise<FakeReply>((resolve) => {

@@ -79,7 +79,9 @@ async function probe(ms: number, work: (signal: AbortSignal) => Promise<number |
     const status = await Promise.race([work(controller.signal), timedOut]);
     return { ok: true, latency_ms: latency(), ...(status === undefined ? {} : { status }) };
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
+    // An HTTP status only when something answered: Octokit calls a failed connection 500 too.
+    const answered = (error as { response?: unknown }).response !== undefined;
+    const status = answered ? (error as { status?: unknown }).status : undefined;
     return {
       ok: false,
       latency_ms: latency(),
