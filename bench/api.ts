@@ -150,14 +150,55 @@ async function serve(databaseUrl: string, githubUrl: string): Promise<void> {
 interface Figures {
   readonly p50: number;
   readonly p99: number;
-  readonly rate: number;
+  readonly requests: number;
   readonly errors: number;
 }
 
-async function load(options: autocannon.Options): Promise<Figures> {
+/**
+ * autocannon's own rate (`overallRate`): each connection sends its share of a
+ * second back to back when the second starts (mcollina/autocannon#174), so
+ * "200/s" on 10 connections is a burst of 200 requests, 10 in flight, each
+ * second. Kept as the bursts figure: what a client that batches would see.
+ */
+async function bursts(options: autocannon.Options): Promise<Figures> {
   const result = await autocannon({ connections: 10, ...options });
   const bad = result.non2xx + result.errors + result.timeouts;
-  return { p50: result.latency.p50, p99: result.latency.p99, rate: result.requests.average, errors: bad };
+  return { p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, errors: bad };
+}
+
+/**
+ * `rate` requests a second, evenly spaced (the goals' "at 200 req/s"): `rate`
+ * autocannon instances of one connection each sending one request a second,
+ * each started 1/rate s after the one before. A connection's request is done
+ * long before its next one, so no request waits on the one before it.
+ */
+async function steady(options: autocannon.Options, rate: number, seconds: number): Promise<Figures> {
+  const times: number[] = [];
+  let errors = 0;
+  const runs: Promise<void>[] = [];
+  for (let i = 0; i < rate; i++) {
+    runs.push(
+      new Promise<void>((resolve, reject) => {
+        setTimeout(
+          () => {
+            const instance = autocannon({ ...options, connections: 1, overallRate: 1, duration: seconds }, (error) =>
+              error ? reject(error) : resolve(),
+            );
+            instance.on("response", (_client, status: number, _bytes, time: number) => {
+              times.push(time);
+              if (status >= 300) errors++;
+            });
+            instance.on("reqError", () => errors++);
+          },
+          (i * 1000) / rate,
+        );
+      }),
+    );
+  }
+  await Promise.all(runs);
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Number((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN).toFixed(1));
+  return { p50: at(0.5), p99: at(0.99), requests: times.length, errors };
 }
 
 function pushDelivery(): { headers: Record<string, string>; body: string } {
@@ -228,9 +269,7 @@ async function main(): Promise<void> {
     });
     const auth = { authorization: `Bearer ${token}` };
     const warm = { duration: 3, overallRate: 100 };
-    const run = (path: string, rate: number, extra: Partial<autocannon.Options> = {}) =>
-      load({ url: base + path, duration: seconds, overallRate: rate, headers: auth, ...extra });
-    await load({ url: `${base}/api/v1/builds`, headers: auth, ...warm });
+    await bursts({ url: `${base}/api/v1/builds`, headers: auth, ...warm });
     const ids = Array.from({ length: 1000 }, () => 1 + Math.floor(Math.random() * builds));
     let next = 0;
     const byId = {
@@ -243,27 +282,7 @@ async function main(): Promise<void> {
         },
       ],
     };
-    await load({ url: base, headers: auth, ...warm, ...byId });
-
-    const rows: [string, string, Figures, Figures, number][] = [];
-    const baseline200 = await run("/healthz", 200);
-    rows.push(["GET /api/v1/builds", "200/s", await run("/api/v1/builds", 200), baseline200, 20]);
-    rows.push([
-      "GET /api/v1/builds?repository=bench/repo-7&branch=main",
-      "200/s",
-      await run("/api/v1/builds?repository=bench/repo-7&branch=main", 200),
-      baseline200,
-      20,
-    ]);
-    rows.push([
-      "GET /api/v1/builds?conclusion=failure",
-      "200/s",
-      await run("/api/v1/builds?conclusion=failure", 200),
-      baseline200,
-      20,
-    ]);
-    rows.push(["GET /api/v1/builds/{id}", "200/s", await run("", 200, byId), baseline200, 20]);
-    const baseline50 = await run("/healthz", 50);
+    await bursts({ url: base, headers: auth, ...warm, ...byId });
     const webhook = {
       method: "POST" as const,
       requests: [
@@ -277,28 +296,56 @@ async function main(): Promise<void> {
         },
       ],
     };
-    rows.push([
-      "POST /api/github/webhooks (push, 8 cells)",
-      "50/s",
-      await load({ url: base, duration: seconds, overallRate: 50, ...webhook }),
-      baseline50,
-      50,
-    ]);
+
+    interface Row {
+      readonly route: string;
+      readonly rate: number;
+      readonly goal: number;
+      readonly steady: Figures;
+      readonly bursts: Figures;
+      readonly baseline: Figures;
+    }
+    const rows: Row[] = [];
+    const measure = async (route: string, rate: number, goal: number, options: autocannon.Options) => {
+      const steadily = await steady(options, rate, seconds);
+      const inBursts = await bursts({ ...options, duration: seconds, overallRate: rate });
+      rows.push({ route, rate, goal, steady: steadily, bursts: inBursts, baseline: baselines.get(rate) as Figures });
+    };
+    const baselines = new Map<number, Figures>();
+    for (const rate of [200, 50]) baselines.set(rate, await steady({ url: `${base}/healthz` }, rate, seconds));
+    const read = (path: string) => ({ url: base + path, headers: auth });
+    await measure("GET /api/v1/builds", 200, 20, read("/api/v1/builds"));
+    await measure(
+      "GET /api/v1/builds?repository=bench/repo-7&branch=main",
+      200,
+      20,
+      read("/api/v1/builds?repository=bench/repo-7&branch=main"),
+    );
+    await measure("GET /api/v1/builds?conclusion=failure", 200, 20, read("/api/v1/builds?conclusion=failure"));
+    await measure("GET /api/v1/builds/{id}", 200, 20, { ...read(""), ...byId });
+    await measure("POST /api/github/webhooks (push, 8 cells)", 50, 50, { url: base, ...webhook });
 
     console.log(
-      `\n${builds} builds × 8 cells; ${seconds} s a route; p50/p99 in ms; the baseline is GET /healthz at the same rate\n`,
+      `\n${builds} builds × 8 cells; ${seconds} s a route and load; latencies in ms. Steady: evenly spaced arrivals ` +
+        "(the goals); bursts: autocannon's overallRate on 10 connections. The baseline is GET /healthz, steady, at the same rate.\n",
     );
-    console.log("| route | rate | p50 | p99 | p99 goal | p99 ÷ baseline p99 | errors |");
-    console.log("|---|---|---|---|---|---|---|");
-    for (const [route, rate, figures, baseline, goal] of rows) {
-      const ratio = (figures.p99 / Math.max(baseline.p99, 0.5)).toFixed(1);
+    console.log(
+      "| route | rate | steady p50 | steady p99 | p99 goal | p99 ÷ baseline p99 | bursts p50 | bursts p99 | errors |",
+    );
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const row of rows) {
+      const ratio = (row.steady.p99 / Math.max(row.baseline.p99, 0.5)).toFixed(1);
+      const mark = row.steady.p99 <= row.goal ? "✓" : "✗";
       console.log(
-        `| ${route} | ${rate} | ${figures.p50} | ${figures.p99} | ≤ ${goal} ${figures.p99 <= goal ? "✓" : "✗"} | ${ratio}× | ${figures.errors} |`,
+        `| ${row.route} | ${row.rate}/s | ${row.steady.p50} | ${row.steady.p99} | ≤ ${row.goal} ${mark} | ${ratio}× | ` +
+          `${row.bursts.p50} | ${row.bursts.p99} | ${row.steady.errors + row.bursts.errors} |`,
       );
     }
-    console.log(
-      `| GET /healthz (baseline) | 200/s | ${baseline200.p50} | ${baseline200.p99} | | 1× | ${baseline200.errors} |`,
-    );
+    for (const [rate, baseline] of baselines) {
+      console.log(
+        `| GET /healthz (baseline) | ${rate}/s | ${baseline.p50} | ${baseline.p99} | | 1× | | | ${baseline.errors} |`,
+      );
+    }
   } finally {
     child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));

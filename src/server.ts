@@ -21,6 +21,7 @@ import { MAINTENANCE_DEFAULTS, type MaintenanceOptions, startMaintenance } from 
 import { appGitHubProbe } from "./github/reachability.ts";
 import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
+import { WebhookInbox, type WebhookInboxOptions } from "./github/webhook-inbox.ts";
 import { webhookIntake } from "./http/webhook-intake.ts";
 import { cancelChannel, Queues } from "./queue/queues.ts";
 import { buildPageLink, liveLogLink } from "./storage/links.ts";
@@ -52,6 +53,8 @@ export interface ServerOptions {
   readonly probeTimeoutMs?: number;
   /** Calls a token may make in a window (default 600 a minute). */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
+  /** How acknowledged deliveries are handled and tried again (WEBHOOK_INBOX_DEFAULTS when absent). */
+  readonly webhookInbox?: WebhookInboxOptions;
   /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
   readonly webhookBodies?: {
     readonly maxBytes?: number;
@@ -77,6 +80,8 @@ export interface RunningServer {
   readonly db: Db;
   readonly queues: Queues;
   readonly writer: GitHubWriter;
+  /** Deliveries acknowledged and handled after their answer. */
+  readonly inbox: WebhookInbox;
   /** The API's routes that take a token: what its OpenAPI document describes. */
   readonly apiRoutes: readonly { readonly method: string; readonly url: string }[];
   close(): Promise<void>;
@@ -136,8 +141,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = heimdallApp({ db, queues, writer, cancelRunning });
   // The app's handlers on Probot's webhooks; the body reaches them through the bounded intake only.
   await options.probot.load(app);
+  const inbox = new WebhookInbox({
+    db,
+    probot: options.probot,
+    log: options.probot.log.child({ name: "webhook-inbox" }),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.webhookInbox ? { options: options.webhookInbox } : {}),
+  }).start();
   const webhooks = webhookIntake({
     probot: options.probot,
+    accept: (delivery) => inbox.accept(delivery),
     path: options.webhookPath ?? "/api/github/webhooks",
     log: options.probot.log.child({ name: "webhooks" }),
     ...(options.webhookBodies?.maxBytes ? { maxBodyBytes: options.webhookBodies.maxBytes } : {}),
@@ -188,6 +201,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     db,
     queues,
     writer,
+    inbox,
     apiRoutes: routes,
     async close() {
       // No new request; followed live logs (they last as long as their builds) and idle keep-alives end now.
@@ -196,8 +210,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       http.closeIdleConnections();
       // No new job; the running ones may finish.
       const jobsDone = Promise.all(workers.map((w) => w.close()));
-      // A webhook being handled gets its answer unless it takes too long (GitHub then marks it failed).
-      await settledWithin(requestsDone, STOP_REQUESTS_MS);
+      // A webhook being received gets its answer; deliveries being handled may finish, or are let go of.
+      await Promise.all([settledWithin(requestsDone, STOP_REQUESTS_MS), inbox.close(STOP_REQUESTS_MS)]);
       http.closeAllConnections();
       // A sync waiting for its slot in the limiter stops waiting: its job is tried again later, by any server.
       await writer.close();

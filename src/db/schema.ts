@@ -1,5 +1,5 @@
 /** The tables as kysely sees them; `migrations/*.sql` is the source of truth. */
-import type { ColumnType, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** pg returns BIGINT as a string; ids stay strings in TypeScript, numbers go in. */
@@ -25,6 +25,20 @@ export interface DeliveriesTable {
   id: string;
   event: string;
   received_at: Timestamp;
+}
+
+/** A delivery verified and acknowledged, waiting to be handled (migration 011). */
+export interface WebhookInboxTable {
+  delivery: string;
+  event: string;
+  /** The body as GitHub signed it. */
+  payload: string;
+  received_at: Timestamp;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  leased_until: Timestamp | null;
+  last_error: string | null;
+  gave_up_at: Timestamp | null;
 }
 
 export type BuildState = "active" | "superseded" | "completed";
@@ -190,6 +204,7 @@ export interface Database {
   installations: InstallationsTable;
   repositories: RepositoriesTable;
   deliveries: DeliveriesTable;
+  webhook_inbox: WebhookInboxTable;
   builds: BuildsTable;
   cells: CellsTable;
   attempts: AttemptsTable;

@@ -5,12 +5,14 @@
  * outage loses no push, pull request or re-run within GitHub's window.
  *
  * A delivery (its guid, the X-GitHub-Delivery header) counts as done when any
- * of its tries was answered 2xx, or when our database recorded its work. Each
+ * of its tries was answered 2xx (it was kept in the webhook inbox, which tries
+ * its handlers until they succeed), or when our database has it. Each
  * is asked for at most `maxTries` times, and not again while a request is on
  * its way (no newer try seen since the last request).
  */
 import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
+import { inInbox } from "../db/webhook-inbox.ts";
 import { deliveryHandled } from "../db/webhook-records.ts";
 
 /**
@@ -94,8 +96,9 @@ export async function redeliverFailed(
   const failed = [...latest.values()].filter((d) => !succeeded.has(d.guid) && isHandled(d.event, d.action));
   const requested: string[] = [];
   for (const delivery of failed.reverse()) {
-    // Its work is in our database: GitHub's record of it failing (a late answer, say) does not matter.
-    if (await deliveryHandled(db, delivery.guid)) continue;
+    // Its work is in our database, or the inbox has it (an answer that came too late for GitHub):
+    // GitHub's record of it failing does not matter.
+    if ((await deliveryHandled(db, delivery.guid)) || (await inInbox(db, delivery.guid))) continue;
     const asked = await db
       .selectFrom("redelivery_requests")
       .selectAll()

@@ -12,9 +12,11 @@
  *     shared by every body in flight (503);
  *   the signature: @octokit/webhooks' verify (HMAC-SHA256, timing-safe) over
  *     the bytes as they came, before any JSON parsing (401);
- *   then Probot's own event handling (`webhooks.receive`), which builds each
- *     handler's context: 200 when every handler succeeded, 500 when one failed
- *     (Probot logs the error), so GitHub marks that delivery failed.
+ *   then the delivery is kept in the webhook inbox (PostgreSQL) and answered
+ *     202 at once: its handlers run after the answer (src/github/webhook-inbox.ts),
+ *     tried again there when they fail. When it cannot be kept (the database
+ *     away) the answer is 503, GitHub marks the delivery failed, and the
+ *     redelivery pass asks for it again.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -32,8 +34,10 @@ import { ByteBudget } from "./byte-budget.ts";
 import { refuse } from "./refuse.ts";
 
 export interface WebhookIntakeOptions {
-  /** Verifies with its secret and runs its handlers (the app must be loaded). */
+  /** Verifies signatures with the webhook secret. */
   readonly probot: Probot;
+  /** Keeps a verified delivery for its handlers (the webhook inbox). */
+  readonly accept: (delivery: { readonly id: string; readonly event: string; readonly payload: string }) => Promise<void>;
   readonly path: string;
   readonly log: Logger;
   /** The largest body taken (default GitHub's cap, 25 MB). */
@@ -43,8 +47,6 @@ export interface WebhookIntakeOptions {
   /** How long a body may take to arrive whole (default 10 s, GitHub's own delivery timeout). */
   readonly bodyDeadlineMs?: number;
 }
-
-type WebhookEvent = Parameters<Probot["webhooks"]["receive"]>[0];
 
 const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i;
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/i;
@@ -95,9 +97,8 @@ export function webhookIntake(options: WebhookIntakeOptions): WebhookIntake {
       return true;
     }
 
-    let payload: unknown;
+    let text: string;
     try {
-      let text: string;
       try {
         text = UTF8.decode(body);
       } catch {
@@ -108,7 +109,7 @@ export function webhookIntake(options: WebhookIntakeOptions): WebhookIntake {
         return refused(401, "the signature does not match the body and the webhook secret", body.length);
       }
       try {
-        payload = JSON.parse(text);
+        JSON.parse(text);
       } catch {
         return refused(400, "the body is not JSON", body.length);
       }
@@ -116,20 +117,15 @@ export function webhookIntake(options: WebhookIntakeOptions): WebhookIntake {
       budget.release(body.length);
     }
 
-    // No answer before the handlers are done (Probot's 202 at 9 s would tell GitHub a delivery
-    // that then fails was delivered): past GitHub's 10 s it counts as failed, and a redelivery
-    // of one that did succeed is recognised by its delivery id.
     try {
-      await options.probot.webhooks.receive({ id: delivery, name: event, payload } as WebhookEvent);
-    } catch {
-      // Probot's error handler has logged what the handler threw.
-      if (!response.headersSent) {
-        response.writeHead(500, { "content-type": "application/json" });
-        response.end(JSON.stringify({ message: `handling delivery ${delivery} failed; the server's log says why` }));
-      }
+      await options.accept({ id: delivery, event, payload: text });
+    } catch (error) {
+      // Logged once, with why (refused() would log it again without the error).
+      options.log.error({ delivery, event, status: 503, err: error }, "webhook refused: the inbox is unavailable");
+      refuse(request, response, 503, "the delivery could not be kept; try again", { "retry-after": "30" });
       return true;
     }
-    response.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    response.writeHead(202, { "content-type": "text/plain" }).end("accepted\n");
     return true;
   };
 }

@@ -8,7 +8,8 @@ import type { GitHubWriterOptions } from "../../src/github/writer.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { ObjectStore } from "../../src/storage/object-store.ts";
 import type { UrlSigner } from "../../src/storage/url-signer.ts";
-import { examplePayload, testPrivateKey } from "./github.ts";
+import type { WebhookInboxOptions } from "../../src/github/webhook-inbox.ts";
+import { examplePayload, registerInbox, testPrivateKey, unregisterInbox } from "./github.ts";
 
 export const SECRET = "webhook-secret";
 export const INSTALLATION = 4242;
@@ -93,7 +94,7 @@ export async function until<T>(
 }
 
 /** A server on a random local port with a test Probot (GitHub at `baseUrl`, mocked by the caller). */
-export function startTestServer(options: {
+export async function startTestServer(options: {
   readonly databaseUrl: string;
   readonly prefix: string;
   readonly baseUrl?: string;
@@ -120,6 +121,7 @@ export function startTestServer(options: {
   readonly githubUrl?: string;
   /** How long each of /status's probes may take. */
   readonly probeTimeoutMs?: number;
+  readonly webhookInbox?: WebhookInboxOptions;
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,
@@ -129,7 +131,7 @@ export function startTestServer(options: {
     Octokit: WriterOctokit,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   });
-  return startServer({
+  const server = await startServer({
     probot,
     databaseUrl: options.databaseUrl,
     redisUrl: options.redisUrl ?? REDIS_URL,
@@ -146,7 +148,17 @@ export function startTestServer(options: {
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.githubUrl ? { githubUrl: options.githubUrl } : {}),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+    ...(options.webhookInbox ? { webhookInbox: options.webhookInbox } : {}),
   });
+  // sendWebhook waits for a delivery's first try on this server.
+  registerInbox(server.url, server.inbox);
+  return {
+    ...server,
+    close: async () => {
+      unregisterInbox(server.url);
+      await server.close();
+    },
+  };
 }
 
 /** Removes every Redis key a test's prefix made (queues, limiter, channels). */

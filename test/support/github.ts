@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import nock from "nock";
 import type { Context } from "probot";
+import type { DeliveryOutcome } from "../../src/github/webhook-inbox.ts";
 import { findOperation, validateGitHubRequest } from "./openapi.ts";
 
 // ---------------------------------------------------------------------------
@@ -65,6 +66,43 @@ export function signedWebhook(
 }
 
 /** POSTs a signed delivery to `url` (the app's webhook endpoint) and returns the response's status. */
+/** Where a test server's inbox is, by its webhook URL's origin (app-harness registers each server). */
+const inboxes = new Map<string, { nextOutcome(delivery: string): Promise<DeliveryOutcome> }>();
+
+export function registerInbox(serverUrl: string, inbox: { nextOutcome(delivery: string): Promise<DeliveryOutcome> }) {
+  inboxes.set(new URL(serverUrl).origin, inbox);
+}
+
+export function unregisterInbox(serverUrl: string): void {
+  inboxes.delete(new URL(serverUrl).origin);
+}
+
+/**
+ * Delivers a signed event as GitHub does and, when the server is a test
+ * server (its inbox registered) and kept the delivery (202), waits until its
+ * first try is done: what the delivery makes is made by then. The outcome
+ * says how that try went.
+ */
+export async function deliverWebhook(
+  url: string,
+  secret: string,
+  event: string,
+  payload: unknown,
+  options: { deliveryId?: string } = {},
+): Promise<{ status: number; outcome: DeliveryOutcome | null }> {
+  const deliveryId = options.deliveryId ?? randomUUID();
+  const { headers, body } = signedWebhook(secret, event, payload, { deliveryId });
+  const inbox = inboxes.get(new URL(url).origin);
+  const outcome = inbox?.nextOutcome(deliveryId);
+  const response = await fetch(url, { method: "POST", headers, body });
+  await response.arrayBuffer();
+  return { status: response.status, outcome: response.status === 202 && outcome ? await outcome : null };
+}
+
+/**
+ * The status a delivery was answered with, after its first try (deliverWebhook);
+ * a try that failed makes it 500, as when the server answered after handling.
+ */
 export async function sendWebhook(
   url: string,
   secret: string,
@@ -72,10 +110,8 @@ export async function sendWebhook(
   payload: unknown,
   options: { deliveryId?: string } = {},
 ): Promise<number> {
-  const { headers, body } = signedWebhook(secret, event, payload, options);
-  const response = await fetch(url, { method: "POST", headers, body });
-  await response.arrayBuffer();
-  return response.status;
+  const { status, outcome } = await deliverWebhook(url, secret, event, payload, options);
+  return outcome && !outcome.handled ? 500 : status;
 }
 
 interface WebhookDefinition {

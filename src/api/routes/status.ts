@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { sql } from "kysely";
 import { z } from "zod";
+import { inboxCounts } from "../../db/webhook-inbox.ts";
 import { readWorkers } from "../../queue/heartbeats.ts";
 import { repositoryFilter } from "../auth.ts";
 import type { V1Deps } from "../v1.ts";
@@ -58,6 +59,14 @@ export const StatusAnswer = z
       status: z.number().int().optional().describe("GitHub's HTTP status, when it answered"),
     }),
     workers: z.array(WorkerStatus),
+    webhooks: z
+      .object({
+        waiting: z.number().int().describe("Deliveries acknowledged and not yet handled (retries included)"),
+        failed: z.number().int().describe("Deliveries given up after every try; GitHub's redelivery revives one"),
+        oldest_waiting: z.string().nullable().describe("When the oldest waiting delivery arrived"),
+      })
+      .nullable()
+      .describe("The webhook inbox (null while PostgreSQL does not answer)"),
   })
   .meta({ id: "Status" });
 
@@ -108,7 +117,7 @@ export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const store = deps.store;
-        const [postgres, redis, objectStore, github, workers] = await Promise.all([
+        const [postgres, redis, objectStore, github, workers, inbox] = await Promise.all([
           probe(ms, async () => {
             await sql`select 1`.execute(deps.db);
             return undefined;
@@ -129,6 +138,10 @@ export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
             readWorkers(deps.redis, deps.prefix, deps.now()),
             new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref()),
           ]).catch(() => null),
+          Promise.race([
+            inboxCounts(deps.db),
+            new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref()),
+          ]).catch(() => null),
         ]);
         const kind: "s3" | "fs" | "none" = store?.kind ?? "none";
         const repositories = repositoryFilter(request);
@@ -146,6 +159,9 @@ export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
           object_store: { ...objectStore, kind },
           github: { ...github, api_url: deps.github.apiUrl },
           workers: shown,
+          webhooks: inbox
+            ? { waiting: inbox.waiting, failed: inbox.failed, oldest_waiting: inbox.oldestWaiting?.toISOString() ?? null }
+            : null,
         };
       },
     );
