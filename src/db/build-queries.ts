@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import { type BuildConclusion, type BuildStatus, type CellTally, tallyOf } from "../report/build-outcome.ts";
-import type { Db } from "./connect.ts";
+import { type Db, PREPARED } from "./connect.ts";
 import type { Attempt, Build, CellRow } from "./schema.ts";
 
 export interface BuildFilter {
@@ -89,7 +89,8 @@ export async function listBuilds(db: Db, filter: BuildFilter): Promise<BuildRow[
   const where: ReturnType<typeof sql>[] = [sql`true`];
   if (filter.repositoryIds) {
     if (filter.repositoryIds.length === 0) return [];
-    where.push(sql`b.repository_id IN (${sql.join(filter.repositoryIds.map((id) => sql`${id}::bigint`))})`);
+    // One parameter whatever the count: one statement shape to prepare.
+    where.push(sql`b.repository_id = ANY(${filter.repositoryIds}::bigint[])`);
   }
   if (filter.branch !== undefined) where.push(sql`b.branch = ${filter.branch}`);
   if (filter.pullRequest !== undefined) where.push(sql`b.pull_number = ${filter.pullRequest}`);
@@ -109,7 +110,8 @@ export async function listBuilds(db: Db, filter: BuildFilter): Promise<BuildRow[
   }
   if (filter.before !== undefined) where.push(sql`b.id < ${filter.before}::bigint`);
   where.push(...outcomePredicate(filter));
-  const result = await sql<Record<string, unknown>>`
+  // Prepared: its shapes are the filters' combinations, and planning it costs more than running it.
+  const result = await sql<Record<string, unknown>>`${PREPARED}
     SELECT b.*, r.full_name AS repository, k.*
     FROM builds b
     JOIN repositories r ON r.id = b.repository_id

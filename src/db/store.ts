@@ -392,31 +392,50 @@ export async function markCompleted(
  * Builds of the same branch or pull request for other commits, older or newer
  * than `build` by when their commits arrived there (GitHub's time, then the
  * order they were made in): a redelivered old push must not cancel a newer one.
+ * One query a ref, each a range of its arrival index (migration 012): a push
+ * to a branch of thousands of builds reads only the builds it concerns.
  */
 function sameRef(db: Db, build: Build, newer: boolean) {
-  const refs = [];
-  if (build.branch !== null) refs.push(sql<boolean>`branch = ${build.branch}`);
-  if (build.pull_number !== null) refs.push(sql<boolean>`pull_number = ${build.pull_number}`);
-  if (refs.length === 0) return null;
-  const at = sql`(coalesce(event_at, created_at), id)`;
+  const arrival = sql`(coalesce(event_at, created_at), id)`;
   const mine = sql`(${build.event_at ?? build.created_at}::timestamptz, ${build.id}::bigint)`;
-  return db
-    .selectFrom("builds")
-    .selectAll()
-    .where("repository_id", "=", build.repository_id)
-    .where("head_sha", "!=", build.head_sha)
-    .where(sql<boolean>`(${sql.join(refs, sql` OR `)})`)
-    .where(newer ? sql<boolean>`${at} > ${mine}` : sql<boolean>`${at} < ${mine}`);
+  const refs = [
+    ...(build.branch !== null ? [sql<boolean>`branch = ${build.branch}`] : []),
+    ...(build.pull_number !== null ? [sql<boolean>`pull_number = ${build.pull_number}`] : []),
+  ];
+  return refs.map((ref) =>
+    db
+      .selectFrom("builds")
+      .selectAll()
+      .where("repository_id", "=", build.repository_id)
+      .where(ref)
+      .where(newer ? sql<boolean>`${arrival} > ${mine}` : sql<boolean>`${arrival} < ${mine}`)
+      .where("head_sha", "!=", build.head_sha),
+  );
 }
 
 /** Active builds of the same branch or pull request for commits that arrived before: `build` supersedes them. */
 export async function supersededBy(db: Db, build: Build): Promise<Build[]> {
-  return (await sameRef(db, build, false)?.where("state", "=", "active").execute()) ?? [];
+  const found = new Map<string, Build>();
+  for (const query of sameRef(db, build, false)) {
+    for (const row of await query.where("state", "=", "active").execute()) found.set(row.id, row);
+  }
+  return [...found.values()];
 }
 
-/** A build of the same branch or pull request for a commit that arrived after `build`'s: it supersedes `build`. */
+/** The build of the same branch or pull request whose commit arrived last, after `build`'s: it supersedes `build`. */
 export async function supersedingBuild(db: Db, build: Build): Promise<Build | undefined> {
-  return sameRef(db, build, true)?.orderBy("id", "desc").limit(1).executeTakeFirst();
+  const newest = await Promise.all(
+    sameRef(db, build, true).map((query) =>
+      query.orderBy(sql`coalesce(event_at, created_at)`, "desc").orderBy("id", "desc").limit(1).executeTakeFirst(),
+    ),
+  );
+  return newest
+    .filter((row): row is Build => row !== undefined)
+    .sort((x, y) => arrivalOf(y) - arrivalOf(x) || Number(y.id) - Number(x.id))[0];
+}
+
+function arrivalOf(build: Build): number {
+  return (build.event_at ?? build.created_at).getTime();
 }
 
 export async function markSuperseded(db: Db, buildId: string, by: string): Promise<void> {

@@ -206,7 +206,8 @@ export class WebhookInbox {
           : new Date(this.#now().getTime() + this.#retryDelay(delivery.attempts));
       outcome = { delivery: delivery.delivery, attempt: delivery.attempts, handled: false, error: message, retryAt };
       if (retryAt) log.warn({ retryAt, error: message }, "webhook delivery failed; it will be tried again");
-      else log.error({ error: message }, "webhook delivery failed too often; given up (GitHub's redelivery revives it)");
+      else
+        log.error({ error: message }, "webhook delivery failed too often; given up (GitHub's redelivery revives it)");
     }
     try {
       if (outcome.handled) await forgetHandled(this.#db, delivery.delivery);

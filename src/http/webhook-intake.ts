@@ -37,7 +37,11 @@ export interface WebhookIntakeOptions {
   /** Verifies signatures with the webhook secret. */
   readonly probot: Probot;
   /** Keeps a verified delivery for its handlers (the webhook inbox). */
-  readonly accept: (delivery: { readonly id: string; readonly event: string; readonly payload: string }) => Promise<void>;
+  readonly accept: (delivery: {
+    readonly id: string;
+    readonly event: string;
+    readonly payload: string;
+  }) => Promise<void>;
   readonly path: string;
   readonly log: Logger;
   /** The largest body taken (default GitHub's cap, 25 MB). */

@@ -64,9 +64,15 @@ function cellRuns(github: FakeGitHub, head: string) {
 
 /** Delivers a push and waits for its try: how the handlers went. */
 async function push(server: RunningServer, head: string, deliveryId: string) {
-  const { status, outcome } = await deliverWebhook(`${server.url}/api/github/webhooks`, SECRET, "push", pushPayload(head), {
-    deliveryId,
-  });
+  const { status, outcome } = await deliverWebhook(
+    `${server.url}/api/github/webhooks`,
+    SECRET,
+    "push",
+    pushPayload(head),
+    {
+      deliveryId,
+    },
+  );
   expect(status).toBe(202);
   return outcome;
 }

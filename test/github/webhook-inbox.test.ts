@@ -113,7 +113,10 @@ describe("a delivery whose handlers fail", () => {
       times: 2,
     });
 
-    expect((await push(server, head, "doomed")).outcome).toMatchObject({ handled: false, retryAt: new Date(T0 + 1_000) });
+    expect((await push(server, head, "doomed")).outcome).toMatchObject({
+      handled: false,
+      retryAt: new Date(T0 + 1_000),
+    });
     expect((await api("GET", "/api/v1/status", { token: reader })).body).toMatchObject({
       webhooks: { waiting: 1, failed: 0, oldest_waiting: new Date(T0).toISOString() },
     });

@@ -4,11 +4,11 @@ import pino, { type Logger } from "pino";
 import { Probot } from "probot";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions } from "../../src/github/maintenance.ts";
 import { WriterOctokit } from "../../src/github/octokit.ts";
+import type { WebhookInboxOptions } from "../../src/github/webhook-inbox.ts";
 import type { GitHubWriterOptions } from "../../src/github/writer.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import type { ObjectStore } from "../../src/storage/object-store.ts";
 import type { UrlSigner } from "../../src/storage/url-signer.ts";
-import type { WebhookInboxOptions } from "../../src/github/webhook-inbox.ts";
 import { examplePayload, registerInbox, testPrivateKey, unregisterInbox } from "./github.ts";
 
 export const SECRET = "webhook-secret";

@@ -160,7 +160,11 @@ export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
           github: { ...github, api_url: deps.github.apiUrl },
           workers: shown,
           webhooks: inbox
-            ? { waiting: inbox.waiting, failed: inbox.failed, oldest_waiting: inbox.oldestWaiting?.toISOString() ?? null }
+            ? {
+                waiting: inbox.waiting,
+                failed: inbox.failed,
+                oldest_waiting: inbox.oldestWaiting?.toISOString() ?? null,
+              }
             : null,
         };
       },
