@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import { type BuildConclusion, type BuildStatus, type CellTally, tallyOf } from "../report/build-outcome.ts";
-import { type Db, PREPARED } from "./connect.ts";
+import type { Db } from "./connect.ts";
 import type { Attempt, Build, CellRow } from "./schema.ts";
 
 export interface BuildFilter {
@@ -110,8 +110,7 @@ export async function listBuilds(db: Db, filter: BuildFilter): Promise<BuildRow[
   }
   if (filter.before !== undefined) where.push(sql`b.id < ${filter.before}::bigint`);
   where.push(...outcomePredicate(filter));
-  // Prepared: its shapes are the filters' combinations, and planning it costs more than running it.
-  const result = await sql<Record<string, unknown>>`${PREPARED}
+  const result = await sql<Record<string, unknown>>`
     SELECT b.*, r.full_name AS repository, k.*
     FROM builds b
     JOIN repositories r ON r.id = b.repository_id

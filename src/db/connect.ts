@@ -1,49 +1,9 @@
 /** A kysely instance over a pg pool. */
-import { createHash } from "node:crypto";
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.ts";
 
 export type Db = Kysely<Database>;
-
-const PREPARED_MARK = "/* prepared */ ";
-
-/**
- * Put first in a query (sql`${PREPARED} SELECT …`) whose few shapes are run
- * often: each connection then parses and plans it once, as a named prepared
- * statement, instead of each time. The API's build list spends more planning
- * its lateral tally (3 ms) than running it; prepared, the plan costs 0.7 ms
- * (bench/api.ts). Only for queries of a bounded set of shapes: each shape
- * stays prepared on every connection for the connection's life.
- */
-export const PREPARED = sql.raw(PREPARED_MARK);
-
-/** A marked query's text as a named statement (node-pg prepares a name once per connection). */
-function statementOf(text: unknown, values: unknown): pg.QueryConfig | null {
-  if (typeof text !== "string" || !text.startsWith(PREPARED_MARK)) return null;
-  const name = `heimdall_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
-  return { name, text, values: values as unknown[] };
-}
-
-/** The pool as kysely takes it, with marked queries prepared. */
-function preparingPool(pool: pg.Pool) {
-  return {
-    async connect() {
-      const client = await pool.connect();
-      return new Proxy(client, {
-        get(target, property, receiver) {
-          if (property !== "query") return Reflect.get(target, property, receiver);
-          return (text: unknown, values?: unknown) => {
-            const statement = statementOf(text, values);
-            return statement ? target.query(statement) : target.query(text as string, values as unknown[]);
-          };
-        },
-      });
-    },
-    end: () => pool.end(),
-    options: pool.options,
-  };
-}
 
 export function connect(databaseUrl: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
@@ -63,5 +23,5 @@ export function connect(databaseUrl: string, options: { max?: number } = {}): Db
       });
     });
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
