@@ -94,12 +94,21 @@ test("a signed delivery is kept and answered 202 before its handlers run; then h
     { times: 1 },
   );
   const sent = await post(SECRET, pushPayload(head));
-  expect(sent.status).toBe(202);
-  expect(refusals()).toEqual([]);
-  // Being handled: claimed (one try) and not yet recorded.
-  expect(await inboxRow(sent.delivery)).toMatchObject({ event: "push", attempts: 1, payload: sent.body });
-  expect(await database.db.selectFrom("deliveries").selectAll().where("id", "=", sent.delivery).execute()).toEqual([]);
-  answered();
+  try {
+    expect(sent.status).toBe(202);
+    expect(refusals()).toEqual([]);
+    // Kept, then claimed (one try) while its handler waits for GitHub: nothing recorded yet.
+    const claimed = await until("the delivery claimed", async () => {
+      const row = await inboxRow(sent.delivery);
+      return row?.attempts === 1 ? row : undefined;
+    });
+    expect(claimed).toMatchObject({ event: "push", payload: sent.body, gave_up_at: null });
+    expect(await database.db.selectFrom("deliveries").selectAll().where("id", "=", sent.delivery).execute()).toEqual(
+      [],
+    );
+  } finally {
+    answered();
+  }
   expect(await sent.outcome).toEqual({ delivery: sent.delivery, attempt: 1, handled: true });
   expect(await inboxRow(sent.delivery)).toBeUndefined();
   const recorded = await database.db.selectFrom("deliveries").selectAll().execute();
