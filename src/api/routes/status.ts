@@ -102,6 +102,11 @@ async function probe(ms: number, work: (signal: AbortSignal) => Promise<number |
   }
 }
 
+/** What `work` gives within `ms`, or null when it fails or takes longer: a part of the answer that may be missing. */
+function orNull<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  return Promise.race([work, new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref())]).catch(() => null);
+}
+
 export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
   const ms = deps.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
   return async (app) => {
@@ -134,14 +139,8 @@ export function statusRoutes(deps: V1Deps): FastifyPluginAsyncZod {
             : Promise.resolve<ProbeResult>({ ok: false, latency_ms: 0, error: "no object store is configured" }),
           probe(ms, (signal) => deps.github.probe(signal)),
           // Redis being away must not keep the rest of the answer: no workers are then known.
-          Promise.race([
-            readWorkers(deps.redis, deps.prefix, deps.now()),
-            new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref()),
-          ]).catch(() => null),
-          Promise.race([
-            inboxCounts(deps.db),
-            new Promise<null>((resolve) => setTimeout(resolve, ms, null).unref()),
-          ]).catch(() => null),
+          orNull(readWorkers(deps.redis, deps.prefix, deps.now()), ms),
+          orNull(inboxCounts(deps.db), ms),
         ]);
         const kind: "s3" | "fs" | "none" = store?.kind ?? "none";
         const repositories = repositoryFilter(request);
