@@ -11,9 +11,12 @@ import type { Probot } from "probot";
 import { createHttpApp } from "./api/http-app.ts";
 import { LiveLogFollowers } from "./api/live-log-stream.ts";
 import { apiRoutes } from "./api/routes.ts";
+import { TokenCache } from "./api/token-cache.ts";
 import { latestConfiguration } from "./db/configurations.ts";
 import { connect, type Db } from "./db/connect.ts";
 import { migrateToLatest } from "./db/migrate.ts";
+import { listenForRevocations } from "./db/token-revocations.ts";
+import { tokenByHash } from "./db/tokens.ts";
 import { settledWithin } from "./deadline.ts";
 import { heimdallApp } from "./github/app.ts";
 import { startCellEventConsumer } from "./github/cell-events.ts";
@@ -82,6 +85,8 @@ export interface RunningServer {
   readonly writer: GitHubWriter;
   /** Deliveries acknowledged and handled after their answer. */
   readonly inbox: WebhookInbox;
+  /** The API's tokens kept in memory (while revocations are heard). */
+  readonly tokens: TokenCache;
   /** The API's routes that take a token: what its OpenAPI document describes. */
   readonly apiRoutes: readonly { readonly method: string; readonly url: string }[];
   close(): Promise<void>;
@@ -158,6 +163,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.webhookBodies?.deadlineMs ? { bodyDeadlineMs: options.webhookBodies.deadlineMs } : {}),
   });
   const liveLogs = new LiveLogFollowers({ redis: publisher, prefix });
+  const now = options.now ?? (() => new Date());
+  const tokens = new TokenCache({ lookup: (hash) => tokenByHash(db, hash), now });
+  const revocations = listenForRevocations(options.databaseUrl, {
+    onRevoked: (tokenId) => tokens.forget(tokenId),
+    onListening: (listening) => tokens.setListening(listening),
+    onError: (error) => options.probot.log.debug({ err: error }, "token revocations' connection lost"),
+  });
   const signedLinks = apiRoutes({
     store: options.store ?? null,
     signer: options.signer ?? null,
@@ -181,7 +193,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store: options.store ?? null,
     signer: options.signer ?? null,
     publicUrl: options.publicUrl ?? null,
-    now: options.now ?? (() => new Date()),
+    now,
+    tokens,
     liveLogs,
     githubUrl: (options.githubUrl ?? "https://github.com").replace(/\/$/, ""),
     version: VERSION,
@@ -202,6 +215,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     queues,
     writer,
     inbox,
+    tokens,
     apiRoutes: routes,
     async close() {
       // No new request; followed live logs (they last as long as their builds) and idle keep-alives end now.
@@ -218,6 +232,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await settledWithin(jobsDone, STOP_JOBS_MS);
       await queues.close();
       await fastify.close();
+      await revocations.close();
       await db.destroy();
       connection.disconnect();
       publisher.disconnect();

@@ -10,6 +10,7 @@ import type { Db } from "../db/connect.ts";
 import type { ApiScope } from "../db/schema.ts";
 import { tokenByHash, touchToken } from "../db/tokens.ts";
 import { ApiError } from "./errors.ts";
+import type { TokenCache } from "./token-cache.ts";
 import { grants, hashToken, looksLikeToken } from "./tokens.ts";
 
 export interface Principal {
@@ -35,6 +36,8 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export interface AuthOptions {
   readonly db: Db;
   readonly now: () => Date;
+  /** Tokens kept in memory while revocations are heard; without it every call reads its token. */
+  readonly tokens?: TokenCache | undefined;
 }
 
 /** Adds the principal to every request and checks the route's scope before anything else runs. */
@@ -62,8 +65,9 @@ export async function principalFor(options: AuthOptions, header: string | undefi
   const bearer = header ? BEARER.exec(header)?.[1] : undefined;
   if (!bearer) return "send a token: Authorization: Bearer <token>";
   let row: Awaited<ReturnType<typeof tokenByHash>>;
+  const hash = looksLikeToken(bearer) ? hashToken(bearer) : undefined;
   try {
-    row = looksLikeToken(bearer) ? await tokenByHash(options.db, hashToken(bearer)) : undefined;
+    if (hash) row = options.tokens ? await options.tokens.get(hash) : await tokenByHash(options.db, hash);
   } catch (error) {
     // Not the caller's fault, and not for ever: 503 with when to try again, not a 500.
     throw new ApiError(
@@ -81,8 +85,10 @@ export async function principalFor(options: AuthOptions, header: string | undefi
   if (row.expires_at && row.expires_at <= now) return "this token has expired";
   // Its last use for `tokens list`, written once a minute at most (the row read says whether it is due):
   // a failure to note it refuses nothing.
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= 60_000)
+  if (hash && (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= 60_000)) {
     await touchToken(options.db, row.id, now).catch(() => undefined);
+    options.tokens?.touched(hash, now);
+  }
   return { tokenId: row.id, name: row.name, scopes: row.scopes, repositories: row.repositories };
 }
 

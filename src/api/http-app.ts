@@ -126,7 +126,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       response: { ...COMMON_REFUSALS, ...(route.schema.response as object | undefined) },
     };
   });
-  registerAuth(app, { db: options.db, now: options.now });
+  registerAuth(app, { db: options.db, now: options.now, tokens: options.tokens });
   registerAudit(app, options.db, options.now);
   const rate = options.rateLimit ?? { max: 600, windowMs: 60_000 };
   // The limit's own connection fails at once while Redis is away (no queue of commands waiting for it),

@@ -18,6 +18,7 @@ import { configurationRoutes } from "./routes/configurations.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { queueRoutes } from "./routes/queue.ts";
 import { statusRoutes } from "./routes/status.ts";
+import type { TokenCache } from "./token-cache.ts";
 
 export interface V1Deps {
   readonly db: Db;
@@ -46,6 +47,8 @@ export interface V1Deps {
   readonly cancelRunning: (attemptId: string) => Promise<void>;
   /** A stored configuration's latest version by name (POST /builds with `configurations: "<name>"`). */
   readonly storedConfiguration: StoredConfigurations;
+  /** Tokens kept in memory while the server hears revocations (none: every call reads its token). */
+  readonly tokens?: TokenCache | undefined;
 }
 
 export interface GitHubProbe {

@@ -1,6 +1,8 @@
 /** The API's tokens as stored: their hashes, scopes and repositories; and the audit trail of mutating calls. */
+import { sql } from "kysely";
 import type { Db } from "./connect.ts";
 import type { ApiScope, ApiToken } from "./schema.ts";
+import { TOKEN_REVOKED_CHANNEL } from "./token-revocations.ts";
 
 export interface NewToken {
   readonly name: string;
@@ -34,16 +36,24 @@ export async function listTokens(db: Db): Promise<ApiToken[]> {
   return db.selectFrom("api_tokens").selectAll().orderBy("id").execute();
 }
 
-/** Revokes tokens by id or by name; the ones revoked now (already revoked ones are left as they were). */
+/**
+ * Revokes tokens by id or by name; the ones revoked now (already revoked ones
+ * are left as they were). Servers that keep tokens in memory hear of it when
+ * the transaction commits (listenForRevocations).
+ */
 export async function revokeTokens(db: Db, idOrName: string, at = new Date()): Promise<ApiToken[]> {
   const byId = /^\d{1,18}$/.test(idOrName);
-  return db
-    .updateTable("api_tokens")
-    .set({ revoked_at: at })
-    .where((eb) => (byId ? eb("id", "=", idOrName) : eb("name", "=", idOrName)))
-    .where("revoked_at", "is", null)
-    .returningAll()
-    .execute();
+  return db.transaction().execute(async (trx) => {
+    const revoked = await trx
+      .updateTable("api_tokens")
+      .set({ revoked_at: at })
+      .where((eb) => (byId ? eb("id", "=", idOrName) : eb("name", "=", idOrName)))
+      .where("revoked_at", "is", null)
+      .returningAll()
+      .execute();
+    for (const token of revoked) await sql`SELECT pg_notify(${TOKEN_REVOKED_CHANNEL}, ${token.id})`.execute(trx);
+    return revoked;
+  });
 }
 
 /** A token's last use, written at most once a minute per token (reads stay reads). */

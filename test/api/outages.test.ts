@@ -5,7 +5,9 @@
  * PostgreSQL away is 503 with when to try again (tokens cannot be checked),
  * and both come back without a restart of the server.
  */
+
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -92,13 +94,21 @@ describe("the API while its services are away", () => {
   }, 60_000);
 
   test("PostgreSQL away: 503 with when to try again, not a 500; back, the same token works", async () => {
+    // Tokens are kept in memory only while revocations are heard: PostgreSQL away, none is.
+    if (!server.tokens.listening) await once(server.tokens, "listening");
+    expect((await status()).status).toBe(200);
+    expect(server.tokens.size).toBe(1);
+    const deaf = once(server.tokens, "listening");
     await pg.stop();
+    await deaf;
+    expect(server.tokens.size).toBe(0);
     const down = await status();
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({ error: { code: "unavailable" } });
     expect(down.retryAfter).toBe("5");
     await pg.start();
     await until("PostgreSQL back", async () => (await status()).status === 200, 30_000);
+    await until("revocations heard again", async () => server.tokens.listening, 30_000);
     expect((await status()).body).toMatchObject({ ok: true, postgres: { ok: true } });
   }, 90_000);
 });

@@ -4,6 +4,8 @@
  * 429 (per token), expiry on the server's clock, revocation, and what
  * `tokens list` says (never the token).
  */
+import { once } from "node:events";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokensCommand } from "../../src/cli/tokens-command.ts";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
@@ -16,6 +18,7 @@ let otherBuild: string;
 
 beforeAll(async () => {
   h = await startApiHarness({ now: () => now, rateLimit: { max: 5, windowMs: 60_000 } });
+  if (!h.server.tokens.listening) await once(h.server.tokens, "listening");
   await seedRepositories(h.database.db);
   libBuild = (await seedBuild(h.database.db, { repositoryId: 100 })).id;
   otherBuild = (await seedBuild(h.database.db, { repositoryId: 101 })).id;
@@ -92,10 +95,27 @@ describe("tokens", () => {
 
     const revokable = await create("revokable", "builds:read", [], "never");
     expect((await h.api("GET", `/api/v1/builds/${libBuild}`, { token: revokable })).status).toBe(200);
+    // The server keeps the token in memory; the revocation's notification makes it forget it.
+    const forgotten = once(h.server.tokens, "forgot");
     expect((await cli({ action: "revoke", token: "revokable" })).stdout).toMatch(/revoked token \d+ 'revokable'/);
+    const [forgottenId] = (await forgotten) as [string];
+    const listed = JSON.parse((await cli({ action: "list", json: true })).stdout) as { id: string; name: string }[];
+    expect(forgottenId).toBe(listed.find((t) => t.name === "revokable")?.id);
     const revoked = await h.api("GET", `/api/v1/builds/${libBuild}`, { token: revokable });
     expect(revoked.body).toMatchObject({ error: { code: "unauthorized", message: "this token was revoked" } });
     expect((await cli({ action: "revoke", token: "revokable" })).code).toBe(2);
+  });
+
+  it("a token is kept in memory 30 s at most: revoked behind the server's back, it is refused once that passes", async () => {
+    const token = await create("kept", "builds:read", [], "never");
+    expect((await h.api("GET", `/api/v1/builds/${libBuild}`, { token })).status).toBe(200);
+    // No notification: as if it were lost on its way.
+    await sql`UPDATE api_tokens SET revoked_at = now() WHERE name = 'kept'`.execute(h.database.db);
+    now = new Date(now.getTime() + 29_000);
+    expect((await h.api("GET", `/api/v1/builds/${libBuild}`, { token })).status).toBe(200);
+    now = new Date(now.getTime() + 1_000);
+    const refused = await h.api("GET", `/api/v1/builds/${libBuild}`, { token });
+    expect(refused.body).toMatchObject({ error: { code: "unauthorized", message: "this token was revoked" } });
   });
 
   it("429 past the per-token limit, with when to try again; another token is not slowed", async () => {
