@@ -8,6 +8,13 @@ import type { AddressInfo } from "node:net";
 import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Probot } from "probot";
+import { BuildEvents } from "./api/build-events.ts";
+import {
+  DashboardAuth,
+  type DashboardAuthSettings,
+  DashboardAuthSettingsError,
+  loopbackListen,
+} from "./api/dashboard-auth.ts";
 import { createHttpApp } from "./api/http-app.ts";
 import { LiveLogFollowers } from "./api/live-log-stream.ts";
 import { apiRoutes } from "./api/routes.ts";
@@ -26,7 +33,7 @@ import { type InstallationOctokit, Reporter } from "./github/reporter.ts";
 import { WebhookInbox, type WebhookInboxOptions } from "./github/webhook-inbox.ts";
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
 import { webhookIntake } from "./http/webhook-intake.ts";
-import { cancelChannel, Queues } from "./queue/queues.ts";
+import { cancelChannel, changesChannel, Queues } from "./queue/queues.ts";
 import { buildPageLink, liveLogLink } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 import type { UrlSigner } from "./storage/url-signer.ts";
@@ -56,6 +63,10 @@ export interface ServerOptions {
   readonly probeTimeoutMs?: number;
   /** Calls a token may make in a window (default 600 a minute). */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
+  /** The dashboard's sign-in: with GitHub (the app's OAuth client) or, on loopback only, none. Default: GitHub. */
+  readonly dashboardAuth?: DashboardAuthSettings;
+  /** The dashboard's built files; null: no dashboard. Default: dist/web, when built. */
+  readonly dashboardDir?: string | null;
   /** How acknowledged deliveries are handled and tried again (WEBHOOK_INBOX_DEFAULTS when absent). */
   readonly webhookInbox?: WebhookInboxOptions;
   /** Bounds on webhook bodies: each (default 25 MB, GitHub's cap) and all being read at once (default 100 MB). */
@@ -94,6 +105,11 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const prefix = options.prefix ?? "heimdall";
+  const dashboardSettings = options.dashboardAuth ?? { mode: "github" };
+  if (dashboardSettings.mode === "none" && !loopbackListen(options.host ?? "0.0.0.0"))
+    throw new DashboardAuthSettingsError(
+      `HEIMDALL_DASHBOARD_AUTH=none lets anyone who reaches the server act as an admin: it is allowed only when HOST is a loopback address (127.0.0.1, ::1, localhost), not ${options.host ?? "0.0.0.0"}`,
+    );
   const db = connect(options.databaseUrl);
   await migrateToLatest(db);
 
@@ -104,7 +120,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   for (const client of [connection, publisher]) {
     client.on("error", (error: Error) => options.probot.log.debug({ err: error }, "redis connection error"));
   }
-  const queues = new Queues({ connection, prefix });
+  const queues = new Queues({
+    connection,
+    prefix,
+    announce: (change) => publisher.publish(changesChannel(prefix), change),
+  });
   const writer = createGitHubWriter({ ...options.writer, redis: publisher, keyPrefix: `${prefix}:github` });
   const reporter = new Reporter({
     db,
@@ -163,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.webhookBodies?.deadlineMs ? { bodyDeadlineMs: options.webhookBodies.deadlineMs } : {}),
   });
   const liveLogs = new LiveLogFollowers({ redis: publisher, prefix });
+  const buildEvents = new BuildEvents({ redis: publisher, prefix, db });
   const now = options.now ?? (() => new Date());
   const tokens = new TokenCache({ lookup: (hash) => tokenByHash(db, hash), now });
   const revocations = listenForRevocations(options.databaseUrl, {
@@ -177,11 +198,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     prefix,
     followers: liveLogs,
   });
+  const githubUrl = (options.githubUrl ?? "https://github.com").replace(/\/$/, "");
+  const github = await appGitHubProbe(() => options.probot.auth());
+  const dashboardAuth = new DashboardAuth(dashboardSettings, {
+    db,
+    now,
+    githubUrl,
+    apiUrl: github.apiUrl,
+    publicUrl: options.publicUrl ?? null,
+  });
   const {
     app: fastify,
     server: http,
     apiRoutes: routes,
   } = await createHttpApp({
+    dashboardAuth,
+    ...(options.dashboardDir !== undefined ? { dashboardDir: options.dashboardDir } : {}),
     log: options.probot.log,
     webhookPath: options.webhookPath ?? "/api/github/webhooks",
     webhooks,
@@ -196,9 +228,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now,
     tokens,
     liveLogs,
-    githubUrl: (options.githubUrl ?? "https://github.com").replace(/\/$/, ""),
+    buildEvents,
+    githubUrl,
     version: VERSION,
-    github: await appGitHubProbe(() => options.probot.auth()),
+    github,
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
     installationOctokit: (installationId) => options.probot.auth(installationId),
     cancelRunning,
@@ -221,6 +254,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // No new request; followed live logs (they last as long as their builds) and idle keep-alives end now.
       const requestsDone = new Promise<void>((resolve) => http.close(() => resolve()));
       signedLinks.shutdown();
+      await buildEvents.close();
       http.closeIdleConnections();
       // No new job; the running ones may finish.
       const jobsDone = Promise.all(workers.map((w) => w.close()));

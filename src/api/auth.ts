@@ -9,16 +9,25 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Db } from "../db/connect.ts";
 import type { ApiScope } from "../db/schema.ts";
 import { tokenByHash, touchToken } from "../db/tokens.ts";
+import type { DashboardAuth } from "./dashboard-auth.ts";
 import { ApiError } from "./errors.ts";
 import type { TokenCache } from "./token-cache.ts";
 import { grants, hashToken, looksLikeToken } from "./tokens.ts";
 
 export interface Principal {
-  readonly tokenId: string;
+  /** An API token, or a person using the dashboard (its session). */
+  readonly kind: "token" | "user";
+  /** The token's id; null for a dashboard user. */
+  readonly tokenId: string | null;
+  /** The token's name, or the user's GitHub login: who asked for or cancelled a build, in the audit. */
   readonly name: string;
   readonly scopes: readonly ApiScope[];
   /** owner/name in lower case; null: every repository. */
   readonly repositories: readonly string[] | null;
+  /** The repositories it may change (re-run, cancel, start builds of); null: all it may see. */
+  readonly writable: readonly string[] | null;
+  /** Whose calls the rate limit counts together. */
+  readonly rateKey: string;
 }
 
 declare module "fastify" {
@@ -32,9 +41,25 @@ declare module "fastify" {
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+async function sessionPrincipal(dashboard: DashboardAuth, request: FastifyRequest) {
+  try {
+    return await dashboard.principalOf(request);
+  } catch (error) {
+    throw new ApiError(
+      "unavailable",
+      "PostgreSQL does not answer: the session cannot be checked now; try again",
+      { cause: error instanceof Error ? error.message : String(error) },
+      { "retry-after": "5" },
+    );
+  }
+}
 
 export interface AuthOptions {
   readonly db: Db;
+  /** The dashboard's sessions: a call without a token may come from a signed-in person. */
+  readonly dashboard?: DashboardAuth | null | undefined;
   readonly now: () => Date;
   /** Tokens kept in memory while revocations are heard; without it every call reads its token. */
   readonly tokens?: TokenCache | undefined;
@@ -46,7 +71,12 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.addHook("onRequest", async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (!scope) return;
-    const principal = await authenticate(options, request.headers.authorization);
+    const session =
+      request.headers.authorization === undefined && options.dashboard
+        ? await sessionPrincipal(options.dashboard, request)
+        : null;
+    if (session && !SAFE_METHODS.has(request.method)) options.dashboard?.checkCsrf(request, session.csrfToken);
+    const principal = session?.principal ?? (await authenticate(options, request.headers.authorization));
     request.principal = principal;
     if (!grants(principal.scopes, scope))
       throw new ApiError("forbidden", `this token lacks the scope ${scope}`, { required: scope });
@@ -89,14 +119,35 @@ export async function principalFor(options: AuthOptions, header: string | undefi
     await touchToken(options.db, row.id, now).catch(() => undefined);
     options.tokens?.touched(hash, now);
   }
-  return { tokenId: row.id, name: row.name, scopes: row.scopes, repositories: row.repositories };
+  return {
+    kind: "token",
+    tokenId: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    repositories: row.repositories,
+    writable: null,
+    rateKey: `token-${row.id}`,
+  };
 }
 
-/** 403 unless the request's token may act on this repository (owner/name). */
-export function allowRepository(request: FastifyRequest, fullName: string): void {
-  const allowed = request.principal?.repositories;
-  if (allowed && !allowed.includes(fullName.toLowerCase()))
-    throw new ApiError("forbidden", `this token is not allowed on ${fullName}`, { repository: fullName });
+/**
+ * 403 unless the request's token or user may see this repository (owner/name),
+ * or with `write`, change its builds (a user needs push access on GitHub).
+ */
+export function allowRepository(request: FastifyRequest, fullName: string, access: "read" | "write" = "read"): void {
+  const principal = request.principal;
+  const name = fullName.toLowerCase();
+  const who = principal?.kind === "user" ? `${principal.name} may not see` : "this token is not allowed on";
+  if (principal?.repositories && !principal.repositories.includes(name))
+    throw new ApiError("forbidden", `${who} ${fullName}`, { repository: fullName });
+  if (access === "write" && principal?.writable && !principal.writable.includes(name))
+    throw new ApiError(
+      "forbidden",
+      `${principal.name} may not change builds of ${fullName}: that needs write access on GitHub`,
+      {
+        repository: fullName,
+      },
+    );
 }
 
 /** The repositories a list may show: null for all. */

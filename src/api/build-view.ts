@@ -1,5 +1,6 @@
 /** Builds, cells and attempts as the API shows them (schemas/build.ts): rows in, JSON out, no I/O. */
 import type { z } from "zod";
+import { cellVariant } from "../config/make-cell.ts";
 import type { Cell as CellSpec } from "../config/matrix.ts";
 import type { BuildRow, CellWithAttempts } from "../db/build-queries.ts";
 import type { Attempt as AttemptRow } from "../db/schema.ts";
@@ -50,6 +51,7 @@ export function buildView(row: BuildRow, links: ViewLinks): z.infer<typeof Build
       action_required: t.actionRequired,
     },
     html_url: `${links.publicUrl}/builds/${row.id}`,
+    commit_url: `${links.githubUrl}/${row.repository}/commit/${row.head_sha}`,
     url: `${links.publicUrl}/api/v1/builds/${row.id}`,
   };
 }
@@ -73,6 +75,7 @@ export function cellView(
     build_type: spec.buildType,
     llvm: spec.llvm ?? null,
     axes: { ...(spec.customAxes ?? {}) },
+    variant: cellVariant(spec).join(" "),
     sanitizers: [...(spec.sanitizers ?? [])],
     coverage: spec.coverage ?? false,
     tests: spec.tests ?? false,
@@ -109,6 +112,7 @@ function attemptView(
     completed_at: iso(ended),
     queue_wait_ms: waitEnd ? Math.max(0, waitEnd.getTime() - attempt.created_at.getTime()) : null,
     duration_ms: started ? Math.max(0, (ended ?? now).getTime() - started.getTime()) : null,
+    standard_mismatch: attempt.standard_mismatch,
     errors: attempt.errors,
     warnings: attempt.warnings,
     tests,

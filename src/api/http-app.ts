@@ -27,6 +27,8 @@ import { refuse } from "../http/refuse.ts";
 import type { WebhookIntake } from "../http/webhook-intake.ts";
 import { registerAudit } from "./audit.ts";
 import { registerAuth } from "./auth.ts";
+import { defaultDashboardDir, registerDashboard } from "./dashboard.ts";
+import type { DashboardAuth } from "./dashboard-auth.ts";
 import { ApiError, apiErrorHandler, ErrorBody, errorBody } from "./errors.ts";
 import { registerBuildPage } from "./routes/build-page.ts";
 import type { ApiHandler } from "./routes.ts";
@@ -40,6 +42,10 @@ export interface HttpAppOptions extends V1Deps {
   readonly signedLinks: ApiHandler;
   readonly redis: Redis;
   readonly prefix: string;
+  /** The dashboard's sign-in (its /auth routes; sessions as principals); null: tokens only. */
+  readonly dashboardAuth?: DashboardAuth | null;
+  /** The dashboard's built files (index.html, assets/); null: none. Default: dist/web, when built. */
+  readonly dashboardDir?: string | null;
   /** Calls a token may make in a window (default 600 a minute). */
   readonly rateLimit?: { readonly max: number; readonly windowMs: number };
 }
@@ -126,7 +132,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       response: { ...COMMON_REFUSALS, ...(route.schema.response as object | undefined) },
     };
   });
-  registerAuth(app, { db: options.db, now: options.now, tokens: options.tokens });
+  await options.dashboardAuth?.register(app);
+  registerAuth(app, { db: options.db, now: options.now, tokens: options.tokens, dashboard: options.dashboardAuth });
   registerAudit(app, options.db, options.now);
   const rate = options.rateLimit ?? { max: 600, windowMs: 60_000 };
   // The limit's own connection fails at once while Redis is away (no queue of commands waiting for it),
@@ -146,7 +153,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     skipOnError: true,
     nameSpace: `${options.prefix}:api-rate:`,
     allowList: (request: FastifyRequest) => !request.principal,
-    keyGenerator: (request: FastifyRequest) => `token-${request.principal?.tokenId ?? "none"}`,
+    keyGenerator: (request: FastifyRequest) => request.principal?.rateKey ?? "none",
     errorResponseBuilder: (_request, context) =>
       new ApiError(
         "rate_limited",
@@ -167,7 +174,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     async () => undefined,
   );
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  registerBuildPage(app, options);
+  const dashboard = await registerDashboard(
+    app,
+    options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir,
+  );
+  registerBuildPage(app, options, dashboard);
   app.get("/healthz", { schema: { hide: true } }, async () => ({ ok: true }));
 
   await app.ready();

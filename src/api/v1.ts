@@ -10,11 +10,13 @@ import type { Queues } from "../queue/queues.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { UrlSigner } from "../storage/url-signer.ts";
 import type { StoredConfigurations } from "./build-configuration.ts";
+import type { BuildEvents } from "./build-events.ts";
 import type { LiveLogFollowers } from "./live-log-stream.ts";
 import { buildActionRoutes } from "./routes/build-actions.ts";
 import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { queueRoutes } from "./routes/queue.ts";
 import { statusRoutes } from "./routes/status.ts";
@@ -47,6 +49,8 @@ export interface V1Deps {
   readonly cancelRunning: (attemptId: string) => Promise<void>;
   /** A stored configuration's latest version by name (POST /builds with `configurations: "<name>"`). */
   readonly storedConfiguration: StoredConfigurations;
+  /** The live feed of changed builds (GET /events). */
+  readonly buildEvents: BuildEvents;
   /** Tokens kept in memory while the server hears revocations (none: every call reads its token). */
   readonly tokens?: TokenCache | undefined;
 }
@@ -65,5 +69,6 @@ export function v1Routes(deps: V1Deps): FastifyPluginAsync {
     await app.register(metricsRoutes(deps));
     await app.register(configurationRoutes(deps));
     await app.register(buildActionRoutes(deps));
+    await app.register(eventRoutes(deps));
   };
 }

@@ -200,6 +200,24 @@ export interface ConfigurationVersionsTable {
   created_at: Timestamp;
 }
 
+/** A repository's access for a signed-in user: `write` may re-run and cancel. */
+export type RepositoryAccess = "read" | "write";
+
+export interface DashboardSessionsTable {
+  /** SHA-256 of the session cookie. */
+  hash: string;
+  login: string;
+  user_id: BigId;
+  name: string | null;
+  avatar_url: string | null;
+  admin: ColumnType<boolean, boolean | undefined, boolean>;
+  /** owner/name in lower case → access, as GitHub said at sign-in. */
+  repositories: Json<Record<string, RepositoryAccess>>;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   installations: InstallationsTable;
   repositories: RepositoriesTable;
@@ -216,6 +234,7 @@ export interface Database {
   api_audit: ApiAuditTable;
   configurations: ConfigurationsTable;
   configuration_versions: ConfigurationVersionsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
 
 export type Build = Selectable<BuildsTable>;
@@ -223,3 +242,4 @@ export type CellRow = Selectable<CellsTable>;
 export type Attempt = Selectable<AttemptsTable>;
 export type NewBuild = Insertable<BuildsTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
+export type DashboardSession = Selectable<DashboardSessionsTable>;

@@ -85,6 +85,11 @@ export type SyncRequest =
   | { readonly kind: "attempt"; readonly attemptId: string }
   | { readonly kind: "matrix"; readonly buildId: string };
 
+/** The Redis channel that says an attempt (`attempt-<id>`) or a build (`matrix-<id>`) changed: the dashboard's live feed. */
+export function changesChannel(prefix: string): string {
+  return `${prefix}:changes`;
+}
+
 /** The Redis channel on which the server tells workers to stop a running attempt. */
 export function cancelChannel(prefix: string): string {
   return `${prefix}:cancel`;
@@ -122,6 +127,8 @@ export interface QueueOptions {
   readonly connection: ConnectionOptions;
   /** Redis key prefix of every queue (tests use their own). */
   readonly prefix?: string;
+  /** Tells the servers' live feed what changed (`attempt-<id>`, `matrix-<id>`): the server publishes it on changesChannel. */
+  readonly announce?: (change: string) => Promise<unknown>;
 }
 
 export class Queues {
@@ -202,6 +209,8 @@ export class Queues {
    */
   async requestSync(request: SyncRequest, delayMs = 0): Promise<void> {
     const id = request.kind === "attempt" ? `attempt-${request.attemptId}` : `matrix-${request.buildId}`;
+    // Every change a check run must show is a change the dashboard shows: told at once, not after the debounce.
+    await this.options.announce?.(id);
     await this.sync.add(request.kind, request, {
       deduplication: { id, keepLastIfActive: true },
       delay: delayMs,

@@ -1,4 +1,8 @@
-/** GET /builds/{id}: the page check runs link to; who may see it, and that untrusted names stay text. */
+/**
+ * GET /builds/{id} on a server without the dashboard: the page check runs
+ * link to; who may see it, and that untrusted names stay text. With the
+ * dashboard, the same path is the dashboard's, unless the link is signed.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPageLink } from "../../src/storage/links.ts";
 import { UrlSigner } from "../../src/storage/url-signer.ts";
@@ -11,7 +15,7 @@ let publicBuild: string;
 let privateBuild: string;
 
 beforeAll(async () => {
-  h = await startApiHarness({ signer, publicUrl: "https://ci.example.com" });
+  h = await startApiHarness({ signer, publicUrl: "https://ci.example.com", dashboardDir: null });
   await seedRepositories(h.database.db);
   publicBuild = (await seedBuild(h.database.db, { repositoryId: 100, outcomes: ["success", "failure"] })).id;
   privateBuild = (await seedBuild(h.database.db, { repositoryId: 101, outcomes: ["success"] })).id;
@@ -23,6 +27,38 @@ afterAll(async () => {
 const page = (path: string, headers: Record<string, string> = {}) => fetch(h.server.url + path, { headers });
 
 describe("the build's page", () => {
+  it("with the dashboard built, the path is the dashboard's (no-cache, a CSP without inline scripts); a signed link still gets this page", async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/heimdall-web-`);
+    await mkdir(`${dir}/assets`);
+    await writeFile(`${dir}/index.html`, "<!doctype html><title>dashboard</title>");
+    await writeFile(`${dir}/assets/app-1234.js`, "console.log(1)");
+    const withDashboard = await startApiHarness({ signer, publicUrl: "https://ci.example.com", dashboardDir: dir });
+    try {
+      await seedRepositories(withDashboard.database.db);
+      const id = (await seedBuild(withDashboard.database.db, { repositoryId: 101, outcomes: ["success"] })).id;
+      for (const path of [`/builds/${id}`, "/builds", `/builds/${id}/cells/x/attempts/2`, "/queue", "/"]) {
+        const app = await fetch(withDashboard.server.url + path);
+        expect(app.status, path).toBe(200);
+        expect(await app.text()).toBe("<!doctype html><title>dashboard</title>");
+        expect(app.headers.get("cache-control")).toBe("no-cache");
+        expect(app.headers.get("content-security-policy")).toContain("script-src 'self'");
+      }
+      const asset = await fetch(`${withDashboard.server.url}/assets/app-1234.js`);
+      expect(asset.headers.get("cache-control")).toContain("immutable");
+      const signed = await fetch(
+        withDashboard.server.url +
+          new URL(buildPageLink(signer, "https://ci.example.com", id)).pathname +
+          new URL(buildPageLink(signer, "https://ci.example.com", id)).search,
+      );
+      expect(await signed.text()).toContain("linux / gcc-12 / c++17 / Release");
+    } finally {
+      await withDashboard.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("shows a public repository's build to anyone: each cell, its state, and no script", async () => {
     await h.database.db
       .updateTable("cells")

@@ -1,7 +1,9 @@
 /** What the GitHub App's end-to-end tests share: a repository, its payloads, a server, waiting. */
+
 import { Redis } from "ioredis";
 import pino, { type Logger } from "pino";
 import { Probot } from "probot";
+import type { DashboardAuthSettings } from "../../src/api/dashboard-auth.ts";
 import { MAINTENANCE_DEFAULTS, type MaintenanceOptions } from "../../src/github/maintenance.ts";
 import { WriterOctokit } from "../../src/github/octokit.ts";
 import type { WebhookInboxOptions } from "../../src/github/webhook-inbox.ts";
@@ -122,6 +124,9 @@ export async function startTestServer(options: {
   /** How long each of /status's probes may take. */
   readonly probeTimeoutMs?: number;
   readonly webhookInbox?: WebhookInboxOptions;
+  /** The dashboard's sign-in (default: GitHub, with no OAuth client) and its files (default: dist/web when built). */
+  readonly dashboardAuth?: DashboardAuthSettings;
+  readonly dashboardDir?: string | null;
 }): Promise<RunningServer> {
   const probot = new Probot({
     appId: 1,
@@ -149,6 +154,8 @@ export async function startTestServer(options: {
     ...(options.githubUrl ? { githubUrl: options.githubUrl } : {}),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
     ...(options.webhookInbox ? { webhookInbox: options.webhookInbox } : {}),
+    ...(options.dashboardAuth ? { dashboardAuth: options.dashboardAuth } : {}),
+    ...(options.dashboardDir !== undefined ? { dashboardDir: options.dashboardDir } : {}),
   });
   // sendWebhook waits for a delivery's first try on this server.
   registerInbox(server.url, server.inbox);

@@ -52,7 +52,7 @@ export function buildActionRoutes(deps: V1Deps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { body } = request;
-        allowRepository(request, body.repository);
+        allowRepository(request, body.repository, "write");
         const repository = await installedRepository(db, body.repository);
         if (!repository)
           throw new ApiError("not_found", `${body.repository} is not installed: no installation of the app gives it`, {
@@ -223,7 +223,7 @@ export function buildActionRoutes(deps: V1Deps): FastifyPluginAsyncZod {
         .where("id", "=", build.repository_id)
         .executeTakeFirst());
     if (!build || !repository) throw new ApiError("not_found", `no build ${id}`);
-    allowRepository(request, repository.full_name);
+    allowRepository(request, repository.full_name, "write");
     return build;
   }
 }

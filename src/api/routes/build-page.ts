@@ -11,6 +11,7 @@ import { objectPath } from "../../storage/links.ts";
 import { MAX_LINK_SECONDS } from "../../storage/url-signer.ts";
 import { principalFor } from "../auth.ts";
 import { buildPageHtml, escapeHtml } from "../build-page-html.ts";
+import type { Dashboard } from "../dashboard.ts";
 import { grants } from "../tokens.ts";
 import type { V1Deps } from "../v1.ts";
 import { buildDetail } from "./builds-read.ts";
@@ -27,12 +28,16 @@ function page(title: string, text: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>\n`;
 }
 
-export function registerBuildPage(app: FastifyInstance, deps: V1Deps): void {
+export function registerBuildPage(app: FastifyInstance, deps: V1Deps, dashboard: Dashboard | null): void {
   app.get(
     "/builds/:id",
     { schema: { hide: true, params: z.object({ id: z.string().regex(/^\d{1,18}$/) }) } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
+      // The dashboard's page, unless the link is one the server signed (check runs made before the dashboard, or
+      // a server without one): that page is for whoever holds the link, signed in or not.
+      if (dashboard && !new URL(request.url, "http://page.invalid").searchParams.has("signature"))
+        return dashboard.sendPage(reply);
       const found = await buildDetail(deps, id);
       if (!found)
         return reply

@@ -58,6 +58,7 @@ export const Build = z
       .describe("From its first cell's start to its last cell's end, once completed"),
     cell_counts: CellCounts,
     html_url: z.string().describe("The build's page"),
+    commit_url: z.string().describe("The commit on GitHub"),
     url: z.string().describe("This build in the API"),
   })
   .meta({ id: "Build" });
@@ -79,6 +80,9 @@ export const Attempt = z
     completed_at: Time.nullable(),
     queue_wait_ms: z.number().int().nullable().describe("From queued to started (so far, while it waits)"),
     duration_ms: z.number().int().nullable().describe("From started to completed (so far, while it runs)"),
+    standard_mismatch: z
+      .boolean()
+      .describe("Built with another standard than the cell's name says (the matrix check's ≠)"),
     errors: z.number().int().nullable(),
     warnings: z.number().int().nullable(),
     tests: TestCounts.nullable().describe("Null when the attempt has no test results"),
@@ -99,6 +103,9 @@ export const Cell = z
     build_type: z.string(),
     llvm: z.number().int().nullable(),
     axes: z.record(z.string(), z.string()).describe("Custom axes' values"),
+    variant: z
+      .string()
+      .describe("Its LLVM release, custom axes, sanitizers and coverage as its name shows them: the grid's row"),
     sanitizers: z.array(z.string()),
     coverage: z.boolean(),
     tests: z.boolean(),

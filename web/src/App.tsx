@@ -1,0 +1,117 @@
+/** The shell: who is signed in, the navigation, and the pages by route (every page deep-links). */
+import Alert from "@mui/material/Alert";
+import AppBar from "@mui/material/AppBar";
+import Avatar from "@mui/material/Avatar";
+import Box from "@mui/material/Box";
+import Button from "@mui/material/Button";
+import Container from "@mui/material/Container";
+import CssBaseline from "@mui/material/CssBaseline";
+import LinearProgress from "@mui/material/LinearProgress";
+import Stack from "@mui/material/Stack";
+import { ThemeProvider } from "@mui/material/styles";
+import Toolbar from "@mui/material/Toolbar";
+import Typography from "@mui/material/Typography";
+import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
+import { api } from "./api/client.ts";
+import { BuildPage } from "./pages/BuildPage.tsx";
+import { BuildsPage } from "./pages/BuildsPage.tsx";
+import { SessionProvider, useSession } from "./session.tsx";
+import { theme } from "./theme.ts";
+
+export function App() {
+  return (
+    <ThemeProvider theme={theme}>
+      <CssBaseline />
+      <SessionProvider>
+        <Shell />
+      </SessionProvider>
+    </ThemeProvider>
+  );
+}
+
+const NAV = [{ to: "/builds", label: "Builds" }] as const;
+
+function Shell() {
+  const state = useSession();
+  const location = useLocation();
+  if (state.status === "loading") return <LinearProgress aria-label="Loading" />;
+  if (state.status === "error")
+    return (
+      <Alert severity="error" sx={{ m: 2 }}>
+        The server does not answer: {state.message}
+      </Alert>
+    );
+  const { session } = state;
+  const user = session.user;
+  return (
+    <>
+      <AppBar position="static" color="default" elevation={0} sx={{ borderBottom: 1, borderColor: "divider" }}>
+        <Toolbar component="nav" aria-label="Main" sx={{ gap: 1 }}>
+          <Typography variant="h6" component="span" sx={{ mr: 2 }}>
+            heimdall-build
+          </Typography>
+          {user &&
+            NAV.map((item) => (
+              <Button
+                key={item.to}
+                component={NavLink}
+                to={item.to}
+                color="inherit"
+                sx={{ "&.active": { textDecoration: "underline" } }}
+              >
+                {item.label}
+              </Button>
+            ))}
+          <Box sx={{ flexGrow: 1 }} />
+          {user && (
+            <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
+              {user.avatar_url && <Avatar src={user.avatar_url} alt="" sx={{ width: 28, height: 28 }} />}
+              <Typography aria-label="Signed in as">{user.login}</Typography>
+              {session.mode === "github" && (
+                <Button
+                  color="inherit"
+                  onClick={async () => {
+                    await api("/auth/logout", { method: "POST" });
+                    window.location.assign("/");
+                  }}
+                >
+                  Sign out
+                </Button>
+              )}
+            </Stack>
+          )}
+        </Toolbar>
+      </AppBar>
+      <Container component="main" maxWidth="xl" sx={{ py: 3 }}>
+        {user ? (
+          <Routes>
+            <Route path="/" element={<Navigate to="/builds" replace />} />
+            <Route path="/builds" element={<BuildsPage />} />
+            <Route path="/builds/:id" element={<BuildPage />} />
+            <Route path="/builds/:id/cells/:cell" element={<BuildPage />} />
+            <Route path="/builds/:id/cells/:cell/attempts/:attempt" element={<BuildPage />} />
+            <Route path="*" element={<Alert severity="warning">No page here.</Alert>} />
+          </Routes>
+        ) : (
+          <SignIn returnTo={location.pathname + location.search} />
+        )}
+      </Container>
+    </>
+  );
+}
+
+function SignIn({ returnTo }: { readonly returnTo: string }) {
+  return (
+    <Stack spacing={2} sx={{ alignItems: "flex-start" }}>
+      <Typography variant="h5" component="h1">
+        Sign in
+      </Typography>
+      <Typography>
+        You see the builds of the repositories this app is installed on and that you can read on GitHub.
+      </Typography>
+      <Button variant="contained" href={`/auth/github/login?return_to=${encodeURIComponent(returnTo)}`}>
+        Sign in with GitHub
+      </Button>
+    </Stack>
+  );
+}
