@@ -99,7 +99,7 @@ function cookiesOf(response: Response): Record<string, string> {
   );
 }
 
-const valueOf = (line: string | undefined) => line?.split(";")[0]?.split("=").slice(1).join("=") ?? "";
+const cookieValue = (line: string | undefined) => line?.split(";")[0]?.split("=").slice(1).join("=") ?? "";
 
 /** The whole web flow as a browser goes through it; the session cookie and its CSRF token. */
 async function signIn(login: string, repositories: { full_name: string; push: boolean }[]) {
@@ -122,7 +122,7 @@ async function signIn(login: string, repositories: { full_name: string; push: bo
   const state = authorize.searchParams.get("state") ?? "";
   const back = await fetch(`${h.server.url}/auth/github/callback?code=${flow.code}&state=${state}`, {
     redirect: "manual",
-    headers: { cookie: `heimdall_oauth_state=${valueOf(stateCookie)}` },
+    headers: { cookie: `heimdall_oauth_state=${cookieValue(stateCookie)}` },
   });
   expect(back.status, await back.clone().text()).toBe(302);
   expect(back.headers.get("location")).toBe("/builds?branch=main");
@@ -131,7 +131,7 @@ async function signIn(login: string, repositories: { full_name: string; push: bo
   expect(session).toMatch(/HttpOnly/);
   expect(session).toMatch(/Secure/);
   expect(session).toMatch(/SameSite=Lax/);
-  const cookie = `heimdall_session=${valueOf(session)}`;
+  const cookie = `heimdall_session=${cookieValue(session)}`;
   const who = (await (await fetch(`${h.server.url}/auth/session`, { headers: { cookie } })).json()) as {
     user: { login: string; admin: boolean } | null;
     csrf_token: string;
