@@ -271,6 +271,29 @@ export function loopbackHost(host: string | undefined): boolean {
   return name === "localhost" || name === "[::1]" || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
+/**
+ * The dashboard's sign-in from the server's environment: HEIMDALL_DASHBOARD_AUTH
+ * (`github`, the default, or `none`), GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET
+ * (the app's OAuth client), HEIMDALL_ADMINS (comma-separated GitHub logins).
+ */
+export function dashboardAuthSettingsOf(env: Readonly<Record<string, string | undefined>>): DashboardAuthSettings {
+  const mode = env.HEIMDALL_DASHBOARD_AUTH?.trim() || "github";
+  if (mode !== "github" && mode !== "none")
+    throw new DashboardAuthSettingsError(`HEIMDALL_DASHBOARD_AUTH is github or none, not '${mode}'`);
+  const admins = (env.HEIMDALL_ADMINS ?? "")
+    .split(",")
+    .map((login) => login.trim())
+    .filter(Boolean);
+  const bad = admins.find((login) => !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login));
+  if (bad) throw new DashboardAuthSettingsError(`HEIMDALL_ADMINS holds GitHub logins, and '${bad}' is not one`);
+  return {
+    mode,
+    clientId: env.GITHUB_CLIENT_ID?.trim() || undefined,
+    clientSecret: env.GITHUB_CLIENT_SECRET?.trim() || undefined,
+    admins,
+  };
+}
+
 /** The server's settings for the dashboard's sign-in cannot be used as they are. */
 export class DashboardAuthSettingsError extends Error {
   override readonly name = "DashboardAuthSettingsError";

@@ -22,6 +22,14 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
     io.stderr(`heimdall-build server: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
+  const { dashboardAuthSettingsOf, DashboardAuthSettingsError } = await import("../api/dashboard-auth.ts");
+  let dashboardAuth: ReturnType<typeof dashboardAuthSettingsOf>;
+  try {
+    dashboardAuth = dashboardAuthSettingsOf(env);
+  } catch (error) {
+    io.stderr(`heimdall-build server: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   const rateText = env.HEIMDALL_API_RATE_LIMIT?.trim();
   if (rateText !== undefined && rateText !== "" && !/^[1-9]\d{0,6}$/.test(rateText)) {
     io.stderr(
@@ -33,23 +41,31 @@ export async function serverCommand(io: CliIo, env: NodeJS.ProcessEnv = process.
   // but not REDIS_URL: with it Probot opens two Redis connections of its own for its throttle,
   // which WriterOctokit turns off (writes go through the app's limiter, github/writer.ts).
   const probot = createProbot({ env: { ...env, REDIS_URL: undefined }, overrides: { Octokit: WriterOctokit } });
-  const server = await startServer({
-    probot,
-    databaseUrl: env.DATABASE_URL ?? "",
-    redisUrl: env.REDIS_URL ?? "",
-    port: Number(env.PORT ?? 3000),
-    host: env.HOST ?? "0.0.0.0",
-    webhookPath: env.WEBHOOK_PATH ?? "/api/github/webhooks",
-    publicUrl: env.PUBLIC_URL ?? null,
-    // The same store and secret as the workers': the API serves their links.
-    store: createObjectStore(storageEnvOf(env)),
-    signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
-    maintenance,
-    ...(rateText ? { rateLimit: { max: Number(rateText), windowMs: 60_000 } } : {}),
-    // Probot's own GitHub Enterprise Server settings say where its pages are too.
-    ...(env.GHE_HOST ? { githubUrl: `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}` } : {}),
-    ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
-  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      probot,
+      dashboardAuth,
+      databaseUrl: env.DATABASE_URL ?? "",
+      redisUrl: env.REDIS_URL ?? "",
+      port: Number(env.PORT ?? 3000),
+      host: env.HOST ?? "0.0.0.0",
+      webhookPath: env.WEBHOOK_PATH ?? "/api/github/webhooks",
+      publicUrl: env.PUBLIC_URL ?? null,
+      // The same store and secret as the workers': the API serves their links.
+      store: createObjectStore(storageEnvOf(env)),
+      signer: env.HEIMDALL_URL_SECRET ? new UrlSigner(env.HEIMDALL_URL_SECRET) : null,
+      maintenance,
+      ...(rateText ? { rateLimit: { max: Number(rateText), windowMs: 60_000 } } : {}),
+      // Probot's own GitHub Enterprise Server settings say where its pages are too.
+      ...(env.GHE_HOST ? { githubUrl: `${env.GHE_PROTOCOL ?? "https"}://${env.GHE_HOST}` } : {}),
+      ...(env.HEIMDALL_REDIS_PREFIX ? { prefix: env.HEIMDALL_REDIS_PREFIX } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof DashboardAuthSettingsError)) throw error;
+    io.stderr(`heimdall-build server: ${error.message}\n`);
+    return 2;
+  }
   io.stderr(`heimdall-build server: listening on ${server.url}\n`);
   const signal = await untilStopSignal(io, "server");
   io.stderr(`heimdall-build server: ${signal}: stopping\n`);

@@ -11,7 +11,7 @@ import nock from "nock";
 import pino from "pino";
 import { Probot } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DashboardAuthSettingsError } from "../../src/api/dashboard-auth.ts";
+import { DashboardAuthSettingsError, dashboardAuthSettingsOf } from "../../src/api/dashboard-auth.ts";
 import { WriterOctokit } from "../../src/github/octokit.ts";
 import { startServer } from "../../src/server.ts";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
@@ -220,6 +220,19 @@ describe("sign-in with GitHub", () => {
     expect(out.status).toBe(204);
     expect((await fetch(`${h.server.url}/api/v1/builds`, { headers: { cookie: again.cookie } })).status).toBe(401);
     expect(csrf).not.toBe(again.csrf);
+  });
+});
+
+describe("the settings from the environment", () => {
+  it("HEIMDALL_ADMINS: comma-separated logins (spaces and empty parts ignored); github is the default mode", () => {
+    expect(
+      dashboardAuthSettingsOf({
+        HEIMDALL_ADMINS: " boss, ops-team ,",
+        GITHUB_CLIENT_ID: "Iv1.x",
+        GITHUB_CLIENT_SECRET: "y",
+      }),
+    ).toEqual({ mode: "github", clientId: "Iv1.x", clientSecret: "y", admins: ["boss", "ops-team"] });
+    expect(dashboardAuthSettingsOf({ HEIMDALL_DASHBOARD_AUTH: "none" }).mode).toBe("none");
   });
 });
 

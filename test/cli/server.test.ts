@@ -255,3 +255,47 @@ test("HEIMDALL_API_RATE_LIMIT: a token's calls a minute; past them 429 (and a va
   expect(refused).toBe(2);
   expect(stderr).toContain("HEIMDALL_API_RATE_LIMIT is calls a minute per token (1 or more), not 'lots'");
 });
+
+test("HEIMDALL_DASHBOARD_AUTH, GITHUB_CLIENT_ID/SECRET: none serves the local user on loopback and is refused elsewhere; the OAuth client starts GitHub's sign-in", async () => {
+  const local = await startServerBin({ HEIMDALL_DASHBOARD_AUTH: "none" });
+  expect((await fetch(`${local.url}/api/v1/builds`)).status).toBe(200);
+  local.child.kill("SIGTERM");
+  await until("the server's exit", () => local.exit(), 10_000);
+
+  const oauth = await startServerBin({ GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "shh" });
+  expect((await fetch(`${oauth.url}/api/v1/builds`)).status).toBe(401);
+  const login = await fetch(`${oauth.url}/auth/github/login`, { redirect: "manual" });
+  expect(login.status).toBe(302);
+  const location = new URL(login.headers.get("location") ?? "");
+  expect(location.origin + location.pathname).toBe("https://github.com/login/oauth/authorize");
+  expect(location.searchParams.get("client_id")).toBe("Iv1.abc");
+  expect(location.searchParams.get("redirect_uri")).toBe("https://heimdall.example.com/auth/github/callback");
+  oauth.child.kill("SIGTERM");
+  await until("the server's exit", () => oauth.exit(), 10_000);
+
+  const refusedBy = async (env: Record<string, string>) => {
+    let stderr = "";
+    const code = await serverCommand(
+      { stdout: () => {}, stderr: (t) => (stderr += t), cwd: "/" },
+      {
+        APP_ID: "1",
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: "s",
+        DATABASE_URL: database.url,
+        REDIS_URL,
+        PORT: "0",
+        ...env,
+      },
+    );
+    return { code, stderr };
+  };
+  const everywhere = await refusedBy({ HEIMDALL_DASHBOARD_AUTH: "none", HOST: "0.0.0.0" });
+  expect(everywhere.code).toBe(2);
+  expect(everywhere.stderr).toContain("allowed only when HOST is a loopback address");
+  expect((await refusedBy({ HEIMDALL_DASHBOARD_AUTH: "open" })).stderr).toContain(
+    "HEIMDALL_DASHBOARD_AUTH is github or none, not 'open'",
+  );
+  expect((await refusedBy({ HEIMDALL_ADMINS: "mona, not a login" })).stderr).toContain(
+    "HEIMDALL_ADMINS holds GitHub logins, and 'not a login' is not one",
+  );
+});
