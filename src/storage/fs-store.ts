@@ -10,6 +10,7 @@ import { constants, createWriteStream, type Dirent } from "node:fs";
 import { access, type FileHandle, lstat, mkdir, open, readdir, rename, rmdir, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { type ByteRange, type ObjectPart, resolveRange } from "./byte-range.ts";
 import { assertKey, assertPrefix, isValidKey } from "./keys.ts";
 import { type Body, meter, type PutResult } from "./metered.ts";
 import type { ListedObject, ObjectStore, PutOptions } from "./object-store.ts";
@@ -104,6 +105,29 @@ export class FsStore implements ObjectStore {
       throw error;
     }
     return handle.createReadStream();
+  }
+
+  async getRange(key: string, range: ByteRange): Promise<ObjectPart | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.pathOf(key), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const c = code(error);
+      if (c === "ENOENT" || c === "ENOTDIR") return null;
+      throw error;
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) {
+        await handle.close();
+        return null;
+      }
+      const { start, end } = resolveRange(range, stat.size);
+      return { body: handle.createReadStream({ start, end }), start, end, size: stat.size };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   async url(key: string, _expiresInSeconds?: number): Promise<string> {

@@ -5,10 +5,12 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { ByteRange, ObjectPart } from "./byte-range.ts";
 import { FsStore } from "./fs-store.ts";
 import type { Body, PutResult } from "./metered.ts";
 import { S3Store } from "./s3-store.ts";
 
+export { type ByteRange, type ObjectPart, RangeNotSatisfiable, resolveRange } from "./byte-range.ts";
 export type { Body, PutResult } from "./metered.ts";
 
 export interface PutOptions {
@@ -42,6 +44,8 @@ export interface ObjectStore {
   put(key: string, body: Body, options?: PutOptions): Promise<PutResult>;
   /** The object's bytes, or null when there is none; read it to the end or destroy it. */
   get(key: string): Promise<NodeJS.ReadableStream | null>;
+  /** Part of the object (a long log's tail, the page before): null when there is none; RangeNotSatisfiable past its end. */
+  getRange(key: string, range: ByteRange): Promise<ObjectPart | null>;
   /** A URL a person can open: a presigned GET (S3) or the API's own path (filesystem). */
   url(key: string, expiresInSeconds?: number): Promise<string>;
   /** Removes the object; nothing happens when there is none. */

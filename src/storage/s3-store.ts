@@ -11,6 +11,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   NoSuchKey,
   paginateListObjectsV2,
   type S3Client,
@@ -18,6 +19,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { type ByteRange, type ObjectPart, RangeNotSatisfiable, resolveRange } from "./byte-range.ts";
 import { assertKey, assertPrefix } from "./keys.ts";
 import { type Body, meter, type PutResult } from "./metered.ts";
 import type { ListedObject, ObjectStore, PutOptions } from "./object-store.ts";
@@ -102,6 +104,41 @@ export class S3Store implements ObjectStore {
       return body;
     } catch (error) {
       if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async getRange(key: string, range: ByteRange): Promise<ObjectPart | null> {
+    assertKey(key);
+    try {
+      if ("suffix" in range) {
+        // The object's size first: some S3-compatible servers read `bytes=-n` as the first n bytes.
+        const size = await this.client
+          .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+          .then((head) => Number(head.ContentLength ?? 0));
+        return await this.getRange(key, resolveRange(range, size));
+      }
+      const header = `bytes=${range.start}-${range.end ?? ""}`;
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: header }));
+      const body = response.Body;
+      if (!(body instanceof Readable)) {
+        if (body !== undefined && "destroy" in body && typeof body.destroy === "function") body.destroy();
+        throw new Error(`GetObject ${key}: the SDK returned no Node.js stream`);
+      }
+      // "bytes 0-99/1234"; a server that ignored the range sends the whole object without one.
+      const found = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.ContentRange ?? "");
+      if (found) return { body, start: Number(found[1]), end: Number(found[2]), size: Number(found[3]) };
+      const size = Number(response.ContentLength ?? 0);
+      return { body, start: 0, end: Math.max(0, size - 1), size };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 416) {
+        const size = await this.client
+          .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+          .then((head) => Number(head.ContentLength ?? 0));
+        throw new RangeNotSatisfiable(size);
+      }
       throw error;
     }
   }

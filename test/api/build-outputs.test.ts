@@ -70,6 +70,27 @@ describe("logs", () => {
     expect(none.body).toMatchObject({ error: { message: expect.stringContaining("has no log") } });
   });
 
+  it("serves a stored log's parts by Range (its tail first, then the page before), 416 past its end", async () => {
+    const [failed] = cells;
+    const part = async (range: string) => {
+      const answer = await h.api("GET", `/api/v1/builds/${build}/logs/${failed?.key}`, {
+        token: reader,
+        headers: { range },
+      });
+      return [answer.status, answer.headers.get("content-range"), answer.text];
+    };
+    // "[1/2] configure\nerror: no such file\n" is 36 bytes.
+    expect(await part("bytes=-13")).toEqual([206, "bytes 23-35/36", "no such file\n"]);
+    expect(await part("bytes=0-15")).toEqual([206, "bytes 0-15/36", "[1/2] configure\n"]);
+    expect(await part("bytes=16-")).toEqual([206, "bytes 16-35/36", "error: no such file\n"]);
+    const past = await fetch(`${h.server.url}/api/v1/builds/${build}/logs/${failed?.key}`, {
+      headers: { authorization: `Bearer ${reader}`, range: "bytes=36-" },
+    });
+    expect([past.status, past.headers.get("content-range")]).toEqual([416, "bytes */36"]);
+    // Not one range: the whole log.
+    expect((await part("bytes=0-1,4-5"))[0]).toBe(200);
+  });
+
   it("gives a running cell's live tail, and with follow=1 streams it until the attempt ends", async () => {
     const running = cells[1];
     const publisher = new LiveLogPublisher(redis, h.prefix, running?.attemptId ?? "");

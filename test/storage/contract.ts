@@ -1,9 +1,11 @@
 /**
  * What every ObjectStore does, run against each store by its own test file.
  */
+
 import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ByteRange } from "../../src/storage/byte-range.ts";
 import { InvalidKeyError } from "../../src/storage/keys.ts";
 import { truncationMarker } from "../../src/storage/metered.ts";
 import type { ObjectStore } from "../../src/storage/object-store.ts";
@@ -260,6 +262,26 @@ export function describeObjectStore(name: string, open: () => Promise<StoreHarne
       await store.delete(`${ns}/never/was`);
       await store.delete(`${ns}/x/kept`);
       expect(await store.list(`${ns}/`)).toEqual([]);
+    });
+
+    it("reads a part: a range, one open to the end, the last n bytes; past the end is RangeNotSatisfiable", async () => {
+      const text = "0123456789abcdef";
+      await store.put(`${ns}/part.log`, text);
+      const read = async (range: ByteRange) => {
+        const part = await store.getRange(`${ns}/part.log`, range);
+        if (!part) throw new Error("no part");
+        return [(await readAll(part.body)).toString(), part.start, part.end, part.size];
+      };
+      expect(await read({ start: 2, end: 5 })).toEqual(["2345", 2, 5, 16]);
+      expect(await read({ start: 10 })).toEqual(["abcdef", 10, 15, 16]);
+      expect(await read({ start: 14, end: 99 })).toEqual(["ef", 14, 15, 16]);
+      expect(await read({ suffix: 4 })).toEqual(["cdef", 12, 15, 16]);
+      expect(await read({ suffix: 99 })).toEqual([text, 0, 15, 16]);
+      await expect(store.getRange(`${ns}/part.log`, { start: 16 })).rejects.toMatchObject({
+        name: "RangeNotSatisfiable",
+        size: 16,
+      });
+      expect(await store.getRange(`${ns}/none.log`, { suffix: 4 })).toBeNull();
     });
 
     it("gives null for a key with no object", async () => {

@@ -24,7 +24,7 @@ export interface ApiAnswer<T = unknown> {
 export type ApiClient = (
   method: string,
   path: string,
-  options?: { token?: string | null; body?: unknown },
+  options?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
 ) => Promise<ApiAnswer>;
 
 export interface ApiHarness {
@@ -45,8 +45,8 @@ export async function startApiHarness(options: Options = {}): Promise<ApiHarness
   nock.enableNetConnect(/127\.0\.0\.1|localhost/);
   const server = await startTestServer({ ...options, databaseUrl: database.url, prefix });
   const validator = await openApiValidator(server.url);
-  const api: ApiClient = async (method, path, { token, body } = {}) => {
-    const headers: Record<string, string> = {};
+  const api: ApiClient = async (method, path, { token, body, headers: extra } = {}) => {
+    const headers: Record<string, string> = { ...extra };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     const response = await fetch(server.url + path, {

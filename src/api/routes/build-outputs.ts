@@ -132,7 +132,17 @@ export function buildOutputRoutes(deps: V1Deps): FastifyPluginAsyncZod {
             attempt: z.coerce.number().int().positive().optional(),
             follow: z.enum(["0", "1"]).optional(),
           }),
-          response: { 200: TEXT, 404: ErrorBody, 503: ErrorBody },
+          response: {
+            200: TEXT,
+            206: {
+              description:
+                "A part of a stored log: `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` (its last n bytes); `content-range` says where it lies and the log's size",
+              content: { "text/plain": { schema: z.string() } },
+            },
+            404: ErrorBody,
+            416: z.undefined().describe("The range lies past the log's end; `content-range: bytes */size`"),
+            503: ErrorBody,
+          },
         },
       },
       async (request, reply) => {
