@@ -76,7 +76,9 @@ export function BuildPage() {
         <MatrixGrid buildId={build.id} cells={build.cells} selected={cell?.key} />
       </Paper>
       {cellKey && !cell && <Alert severity="warning">This build has no cell {cellKey}.</Alert>}
-      {cell && <CellPanel build={build} cell={cell} attemptNumber={attempt ? Number(attempt) : undefined} />}
+      {cell && (
+        <CellPanel build={build} cell={cell} attemptNumber={attempt ? Number(attempt) : undefined} onChanged={reload} />
+      )}
     </Stack>
   );
 }

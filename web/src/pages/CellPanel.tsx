@@ -10,11 +10,13 @@ import { useNavigate } from "react-router";
 import type { Attempt, BuildDetail, Cell } from "../api/types.ts";
 import { OutcomeChip } from "../components/OutcomeChip.tsx";
 import { duration } from "../format.ts";
+import { LogViewer } from "../log/LogViewer.tsx";
 
 export function CellPanel(props: {
   readonly build: BuildDetail;
   readonly cell: Cell;
   readonly attemptNumber: number | undefined;
+  readonly onChanged: () => void;
 }) {
   const { build, cell } = props;
   const navigate = useNavigate();
@@ -39,6 +41,14 @@ export function CellPanel(props: {
           </Tabs>
         )}
         {attempt && <AttemptFacts attempt={attempt} />}
+        {attempt && (attempt.state === "in_progress" || attempt.state === "completed") && (
+          <LogViewer
+            key={`${attempt.id}-${attempt.state}`}
+            url={attempt.log_url}
+            live={attempt.state === "in_progress"}
+            onEnded={props.onChanged}
+          />
+        )}
       </Stack>
     </Paper>
   );

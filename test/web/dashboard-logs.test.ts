@@ -1,0 +1,115 @@
+/**
+ * A cell's log in Debian's Chromium against the real server: a stored log
+ * (folder store) read from its tail with its colours, a line's link that
+ * survives a reload, and a running cell's live output (Redis) appearing as the
+ * worker's publisher writes it, the page turning to the stored log at the end.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { latestAttempts, markCompleted } from "../../src/db/store.ts";
+import { LiveLogPublisher } from "../../src/queue/live-log.ts";
+import { FsStore } from "../../src/storage/fs-store.ts";
+import { logKey } from "../../src/storage/keys.ts";
+import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
+import { seedBuild, seedRepositories } from "../support/api-seed.ts";
+import { REDIS_URL } from "../support/app-harness.ts";
+import { accessibilityViolations, launchBrowser, screenshot } from "../support/browser.ts";
+
+let h: ApiHarness;
+let browser: Browser;
+let page: Page;
+let scratch: string;
+let store: FsStore;
+let redis: Redis;
+let build: string;
+let cells: { key: string; attemptId: string }[];
+
+/** 40,000 lines (about 1.3 MB): more than one page. Line 39,990 is red. */
+const LINES = 40_000;
+const logText = Array.from({ length: LINES }, (_, i) =>
+  i === LINES - 10 ? `\u001b[31merror: line ${i}\u001b[0m` : `compiling unit ${i}`,
+).join("\n");
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), "heimdall-weblogs-"));
+  store = new FsStore(path.join(scratch, "objects"));
+  redis = new Redis(REDIS_URL);
+  h = await startApiHarness({ store, dashboardAuth: { mode: "none" } });
+  await seedRepositories(h.database.db);
+  build = (await seedBuild(h.database.db, { outcomes: ["failure", "in_progress"] })).id;
+  cells = (await latestAttempts(h.database.db, build)).map(({ cell, attempt }) => ({
+    key: cell.key,
+    attemptId: attempt.id,
+  }));
+  const [failed] = cells;
+  if (!failed) throw new Error("no cells");
+  const key = logKey(build, failed.key, 1);
+  await store.put(key, `${logText}\n`);
+  await h.database.db.updateTable("attempts").set({ log_key: key }).where("id", "=", failed.attemptId).execute();
+  browser = await launchBrowser();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  redis?.disconnect();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+describe("a cell's log in the dashboard", () => {
+  it("a stored log opens at its end with its colours; only what is on screen is in the page; a line's link survives a reload", async () => {
+    const [failed] = cells;
+    await page.goto(`${h.server.url}/builds/${build}/cells/${failed?.key}`);
+    const log = page.getByRole("log", { name: "Log lines" });
+    const red = log.getByText(`error: line ${LINES - 10}`);
+    await red.waitFor();
+    expect(await red.getAttribute("style")).toContain("color: rgb(242, 109, 109)");
+    const kib = (Buffer.byteLength(`${logText}\n`) / 1024).toFixed(0);
+    await expect(page.getByLabel("Log status").textContent()).resolves.toBe(
+      `the last 256 KiB of ${kib} KiB; scroll up for more`,
+    );
+    expect(await log.locator("[data-offset]").count()).toBeLessThan(150);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "cell-log");
+    // The red line's link: the URL names it by byte offset; opened afresh, the page finds and marks it.
+    const row = log.locator("[data-offset]").filter({ hasText: `error: line ${LINES - 10}` });
+    const offset = await row.getAttribute("data-offset");
+    await row.getByRole("link").click();
+    await page.waitForURL(new RegExp(`#b${offset}$`));
+    await page.reload();
+    await log.getByText(`error: line ${LINES - 10}`).waitFor();
+    expect(await log.locator("[data-chosen]").textContent()).toContain(`error: line ${LINES - 10}`);
+    // An early line: scrolling up reads the pages before until it is there.
+    await page.goto(`${h.server.url}/builds/${build}/cells/${failed?.key}#b0`);
+    await log.getByText("compiling unit 0", { exact: true }).waitFor({ timeout: 15_000 });
+    expect(await log.locator("[data-chosen]").textContent()).toContain("compiling unit 0");
+  });
+
+  it("a running cell's output appears as the worker writes it, and its end shows the stored log", async () => {
+    const running = cells[1];
+    if (!running) throw new Error("no running cell");
+    const publisher = new LiveLogPublisher(redis, h.prefix, running.attemptId);
+    await publisher.start();
+    await page.goto(`${h.server.url}/builds/${build}/cells/${running.key}`);
+    const log = page.getByRole("log", { name: "Log lines" });
+    await log.getByText("[heimdall-build: preparing the cell: image, source]").waitFor();
+    await expect(page.getByLabel("Log status").textContent()).resolves.toBe("following the running cell");
+    publisher.write("[1/3] configure\n");
+    await log.getByText("[1/3] configure").waitFor();
+    publisher.write("[2/3] build: \u001b[32mok\u001b[0m\n");
+    await log.getByText("ok", { exact: true }).waitFor();
+    // The attempt ends: stored log, attempt completed, the page told (the server announces the change).
+    const key = logKey(build, running.key, 1);
+    await store.put(key, "[1/3] configure\n[2/3] build: ok\n[3/3] test: 3 passed\n");
+    await h.database.db.updateTable("attempts").set({ log_key: key }).where("id", "=", running.attemptId).execute();
+    await markCompleted(h.database.db, running.attemptId, "success", "passed", new Date());
+    await publisher.end("success");
+    await redis.publish(`${h.prefix}:changes`, `attempt-${running.attemptId}`);
+    await log.getByText("[3/3] test: 3 passed").waitFor({ timeout: 10_000 });
+  });
+});
