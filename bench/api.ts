@@ -59,6 +59,9 @@ async function seed(url: string, builds: number): Promise<void> {
     `);
     // Vacuumed now, not by autovacuum in the middle of a measurement (1.7M rows just inserted), on 2 cores.
     await client.query("VACUUM (ANALYZE)");
+    // And written out now: a checkpoint flushing the seed's pages mid-measurement stalls this VM's disk, and
+    // with it the server, PostgreSQL and the load generator (one run's baseline p99: 1.1 s).
+    await client.query("CHECKPOINT");
   } finally {
     await client.end();
   }
@@ -320,6 +323,8 @@ async function main(): Promise<void> {
       const inBursts = await bursts({ ...options, duration: seconds, overallRate: rate });
       rows.push({ route, rate, goal, steady: steadily, bursts: inBursts, baseline: baselines.get(rate) as Figures });
     };
+    // The steady generator's own start (200 instances) once before anything is measured.
+    await steady({ url: `${base}/healthz` }, 200, 3);
     const baselines = new Map<number, Figures>();
     for (const rate of [200, 50]) baselines.set(rate, await steady({ url: `${base}/healthz` }, rate, seconds));
     const read = (path: string) => ({ url: base + path, headers: auth });

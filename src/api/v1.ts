@@ -20,6 +20,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { queueRoutes } from "./routes/queue.ts";
 import { statusRoutes } from "./routes/status.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import type { TokenCache } from "./token-cache.ts";
 
 export interface V1Deps {
@@ -70,5 +71,6 @@ export function v1Routes(deps: V1Deps): FastifyPluginAsync {
     await app.register(configurationRoutes(deps));
     await app.register(buildActionRoutes(deps));
     await app.register(eventRoutes(deps));
+    await app.register(tokenRoutes(deps));
   };
 }

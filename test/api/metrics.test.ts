@@ -23,6 +23,7 @@ interface Answer {
   overall: Metrics;
   platforms: (Metrics & { platform: string })[];
   compilers: (Metrics & { compiler: string })[];
+  series?: (Metrics & { since: string; until: string })[];
 }
 
 const DAY = 24 * 3600_000;
@@ -168,6 +169,25 @@ describe("GET /api/v1/metrics", () => {
     );
     expect(nothing.overall).toMatchObject({ attempts: 0, success_rate: null, build_time: { count: 0, avg_ms: null } });
     expect(nothing.platforms).toEqual([]);
+  });
+
+  test("buckets=N: the window's N equal parts, oldest first, each with its own figures (a chart over time)", async () => {
+    const since = new Date(made - DAY);
+    const until = new Date(made + 31 * DAY);
+    const body = await metrics(`?since=${since.toISOString()}&until=${until.toISOString()}&buckets=4`);
+    expect(body.series?.map((part) => [part.since, part.until])).toEqual([
+      [since.toISOString(), new Date(made + 7 * DAY).toISOString()],
+      [new Date(made + 7 * DAY).toISOString(), new Date(made + 15 * DAY).toISOString()],
+      [new Date(made + 15 * DAY).toISOString(), new Date(made + 23 * DAY).toISOString()],
+      [new Date(made + 23 * DAY).toISOString(), until.toISOString()],
+    ]);
+    // The six attempts of the first days, none in the middle, the late one in the last part.
+    expect(body.series?.map((part) => part.attempts)).toEqual([6, 0, 0, 1]);
+    expect(body.series?.[3]?.tests).toEqual({ passed: 1, failed: 1, pass_rate: 0.5 });
+    expect(body.overall.attempts).toBe(7);
+    expect((await metrics()).series).toBeUndefined();
+    const tooMany = await h.api("GET", "/api/v1/metrics?buckets=61", { token: await h.token(["builds:read"]) });
+    expect(tooMany.status).toBe(400);
   });
 
   test("a window that ends before it starts, or is not a time, is refused", async () => {

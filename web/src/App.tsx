@@ -11,12 +11,21 @@ import Stack from "@mui/material/Stack";
 import { ThemeProvider } from "@mui/material/styles";
 import Toolbar from "@mui/material/Toolbar";
 import Typography from "@mui/material/Typography";
+import { lazy, Suspense } from "react";
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
 import { api } from "./api/client.ts";
 import { BuildPage } from "./pages/BuildPage.tsx";
 import { BuildsPage } from "./pages/BuildsPage.tsx";
+import { QueuePage } from "./pages/QueuePage.tsx";
 import { SessionProvider, useSession } from "./session.tsx";
 import { theme } from "./theme.ts";
+
+// Pages most visits never open load when opened: the charts alone are half the bundle.
+const StatusPage = lazy(() => import("./pages/StatusPage.tsx").then((m) => ({ default: m.StatusPage })));
+const ConfigurationsPage = lazy(() =>
+  import("./pages/ConfigurationsPage.tsx").then((m) => ({ default: m.ConfigurationsPage })),
+);
+const TokensPage = lazy(() => import("./pages/TokensPage.tsx").then((m) => ({ default: m.TokensPage })));
 
 export function App() {
   return (
@@ -29,7 +38,12 @@ export function App() {
   );
 }
 
-const NAV = [{ to: "/builds", label: "Builds" }] as const;
+const NAV = [
+  { to: "/builds", label: "Builds" },
+  { to: "/queue", label: "Queue" },
+  { to: "/status", label: "Status" },
+  { to: "/configurations", label: "Configurations" },
+] as const;
 
 function Shell() {
   const state = useSession();
@@ -51,7 +65,7 @@ function Shell() {
             heimdall-build
           </Typography>
           {user &&
-            NAV.map((item) => (
+            [...NAV, ...(user.admin ? [{ to: "/settings/tokens", label: "Tokens" }] : [])].map((item) => (
               <Button
                 key={item.to}
                 component={NavLink}
@@ -84,14 +98,21 @@ function Shell() {
       </AppBar>
       <Container component="main" maxWidth="xl" sx={{ py: 3 }}>
         {user ? (
-          <Routes>
-            <Route path="/" element={<Navigate to="/builds" replace />} />
-            <Route path="/builds" element={<BuildsPage />} />
-            <Route path="/builds/:id" element={<BuildPage />} />
-            <Route path="/builds/:id/cells/:cell" element={<BuildPage />} />
-            <Route path="/builds/:id/cells/:cell/attempts/:attempt" element={<BuildPage />} />
-            <Route path="*" element={<Alert severity="warning">No page here.</Alert>} />
-          </Routes>
+          <Suspense fallback={<LinearProgress aria-label="Loading the page" />}>
+            <Routes>
+              <Route path="/" element={<Navigate to="/builds" replace />} />
+              <Route path="/builds" element={<BuildsPage />} />
+              <Route path="/builds/:id" element={<BuildPage />} />
+              <Route path="/builds/:id/cells/:cell" element={<BuildPage />} />
+              <Route path="/builds/:id/cells/:cell/attempts/:attempt" element={<BuildPage />} />
+              <Route path="/queue" element={<QueuePage />} />
+              <Route path="/status" element={<StatusPage />} />
+              <Route path="/configurations" element={<ConfigurationsPage />} />
+              <Route path="/configurations/:name" element={<ConfigurationsPage />} />
+              <Route path="/settings/tokens" element={<TokensPage />} />
+              <Route path="*" element={<Alert severity="warning">No page here.</Alert>} />
+            </Routes>
+          </Suspense>
         ) : (
           <SignIn returnTo={location.pathname + location.search} />
         )}

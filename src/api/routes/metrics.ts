@@ -9,57 +9,26 @@ import { z } from "zod";
 import { type MetricsRow, windowMetrics } from "../../db/metrics.ts";
 import { repositoryFilter } from "../auth.ts";
 import { ApiError } from "../errors.ts";
+import { type Metrics, MetricsAnswer } from "../schemas/metrics.ts";
 import type { V1Deps } from "../v1.ts";
 
 const DEFAULT_WINDOW_MS = 7 * 24 * 3600_000;
 /** The longest window asked at once: a year and a day. */
 const MAX_WINDOW_MS = 366 * 24 * 3600_000;
 
-const Duration = z
-  .object({
-    count: z.number().int().describe("Attempts measured"),
-    avg_ms: z.number().nullable().describe("null: none measured"),
-    p95_ms: z.number().nullable().describe("95th percentile, interpolated (percentile_cont)"),
-  })
-  .meta({ id: "DurationStats" });
-
-const Metrics = z
-  .object({
-    attempts: z
-      .number()
-      .int()
-      .describe("Attempts that ended in the window with success, neutral, failure or timed_out"),
-    conclusions: z.object({
-      success: z.number().int(),
-      neutral: z.number().int(),
-      failure: z.number().int(),
-      timed_out: z.number().int(),
-    }),
-    success_rate: z.number().nullable().describe("(success + neutral) / attempts; null without attempts"),
-    build_time: Duration.describe("completed_at − started_at"),
-    queue_wait: Duration.describe("started_at − created_at"),
-    tests: z.object({
-      passed: z.number().int(),
-      failed: z.number().int(),
-      pass_rate: z.number().nullable().describe("passed / (passed + failed); null without test results"),
-    }),
-  })
-  .meta({ id: "Metrics" });
-
-export const MetricsAnswer = z
-  .object({
-    since: z.string(),
-    until: z.string(),
-    overall: Metrics,
-    platforms: z.array(Metrics.extend({ platform: z.string() })),
-    compilers: z.array(Metrics.extend({ compiler: z.string().describe("e.g. gcc-12") })),
-  })
-  .meta({ id: "MetricsWindow" });
-
 // No .meta({id}): @fastify/swagger cannot resolve a query string given as a reference.
 const MetricsQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional().describe("Start of the window (ISO 8601); default until − 7 days"),
   until: z.iso.datetime({ offset: true }).optional().describe("End of the window, excluded; default now"),
+  buckets: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .optional()
+    .describe(
+      "Also the overall figures of this many equal parts of the window, oldest first (`series`): a chart over time",
+    ),
 });
 
 export function metricsRoutes(deps: V1Deps): FastifyPluginAsyncZod {
@@ -92,9 +61,28 @@ export function metricsRoutes(deps: V1Deps): FastifyPluginAsyncZod {
             until: until.toISOString(),
           });
         }
-        const rows = await windowMetrics(deps.db, { since, until }, repositoryFilter(request));
+        const repositories = repositoryFilter(request);
+        const rows = await windowMetrics(deps.db, { since, until }, repositories);
         const overall = rows.find((row) => row.grouped_by === "all");
+        const buckets = request.query.buckets;
+        const series = [];
+        if (buckets) {
+          const step = (until.getTime() - since.getTime()) / buckets;
+          for (let i = 0; i < buckets; i++) {
+            const part = {
+              since: new Date(since.getTime() + Math.round(i * step)),
+              until: i === buckets - 1 ? until : new Date(since.getTime() + Math.round((i + 1) * step)),
+            };
+            const partRows = await windowMetrics(deps.db, part, repositories);
+            series.push({
+              since: part.since.toISOString(),
+              until: part.until.toISOString(),
+              ...metrics(partRows.find((row) => row.grouped_by === "all")),
+            });
+          }
+        }
         return {
+          ...(buckets ? { series } : {}),
           since: since.toISOString(),
           until: until.toISOString(),
           overall: metrics(overall),
