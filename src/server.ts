@@ -9,6 +9,7 @@ import type { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Probot } from "probot";
 import { BuildEvents } from "./api/build-events.ts";
+import { defaultDashboardDir } from "./api/dashboard.ts";
 import {
   DashboardAuth,
   type DashboardAuthSettings,
@@ -34,7 +35,7 @@ import { WebhookInbox, type WebhookInboxOptions } from "./github/webhook-inbox.t
 import { createGitHubWriter, type GitHubWriter, type GitHubWriterOptions } from "./github/writer.ts";
 import { webhookIntake } from "./http/webhook-intake.ts";
 import { cancelChannel, changesChannel, Queues } from "./queue/queues.ts";
-import { buildPageLink, liveLogLink } from "./storage/links.ts";
+import { detailsLink, liveLogLink } from "./storage/links.ts";
 import type { ObjectStore } from "./storage/object-store.ts";
 import type { UrlSigner } from "./storage/url-signer.ts";
 
@@ -106,6 +107,11 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const prefix = options.prefix ?? "heimdall";
   const dashboardSettings = options.dashboardAuth ?? { mode: "github" };
+  const dashboardDir = options.dashboardDir === undefined ? defaultDashboardDir() : options.dashboardDir;
+  // Check runs link to the dashboard when people can reach it: built, and a way to sign in.
+  const dashboardLinks =
+    dashboardDir !== null &&
+    (dashboardSettings.mode === "none" || Boolean(dashboardSettings.clientId && dashboardSettings.clientSecret));
   if (dashboardSettings.mode === "none" && !loopbackListen(options.host ?? "0.0.0.0"))
     throw new DashboardAuthSettingsError(
       `HEIMDALL_DASHBOARD_AUTH=none lets anyone who reaches the server act as an admin: it is allowed only when HOST is a loopback address (127.0.0.1, ::1, localhost), not ${options.host ?? "0.0.0.0"}`,
@@ -130,8 +136,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     db,
     writer,
     auth: (installationId) => options.probot.auth(installationId),
-    buildPageUrl: (buildId) =>
-      options.publicUrl ? buildPageLink(options.signer ?? null, options.publicUrl, buildId) : null,
+    buildPageUrl: (buildId, cellKey) =>
+      options.publicUrl
+        ? detailsLink(
+            { signer: options.signer ?? null, publicUrl: options.publicUrl, dashboard: dashboardLinks },
+            buildId,
+            cellKey,
+          )
+        : null,
     liveLogUrl: (attemptId) =>
       options.publicUrl ? liveLogLink(options.signer ?? null, options.publicUrl, attemptId) : null,
   });
@@ -213,7 +225,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiRoutes: routes,
   } = await createHttpApp({
     dashboardAuth,
-    ...(options.dashboardDir !== undefined ? { dashboardDir: options.dashboardDir } : {}),
+    dashboardDir,
     log: options.probot.log,
     webhookPath: options.webhookPath ?? "/api/github/webhooks",
     webhooks,

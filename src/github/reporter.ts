@@ -35,8 +35,8 @@ export interface ReporterDeps {
   readonly writer: GitHubWriter;
   /** An Octokit authenticated as the installation (Probot's `auth(id)`). */
   readonly auth: (installationId: number) => Promise<InstallationOctokit>;
-  /** Where a build's page is (its `details_url`): signed when the server has a URL secret; null: no link. */
-  readonly buildPageUrl?: (buildId: string) => string | null;
+  /** A check run's `details_url`: the build's page, or its cell's (storage/links.ts's detailsLink); null: no link. */
+  readonly buildPageUrl?: (buildId: string, cellKey?: string) => string | null;
   /** A running attempt's live log link (signed), or null when the server serves none. */
   readonly liveLogUrl?: (attemptId: string) => string | null;
 }
@@ -147,7 +147,7 @@ export class Reporter {
       skipReason: cell.skip_reason,
       startedAt: attempt.started_at,
       completedAt: attempt.completed_at,
-      detailsUrl: this.deps.buildPageUrl?.(build.id) ?? null,
+      detailsUrl: this.deps.buildPageUrl?.(build.id, cell.key) ?? null,
       maxParallel: build.max_parallel,
       ...(attempt.state === "in_progress" && this.deps.liveLogUrl
         ? { liveLogUrl: this.deps.liveLogUrl(attempt.id) }
@@ -185,7 +185,9 @@ export class Reporter {
     const octokit = await this.deps.auth(installationId);
     const [owner = "", name = ""] = repo.full_name.split("/");
     const status = summary.conclusion === null ? ("in_progress" as const) : ("completed" as const);
+    const detailsUrl = this.deps.buildPageUrl?.(build.id) ?? null;
     const body = fitCheckRun({
+      ...(detailsUrl ? { details_url: detailsUrl } : {}),
       owner,
       repo: name,
       name: MATRIX_CHECK_NAME,

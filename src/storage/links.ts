@@ -56,3 +56,18 @@ export function buildPageLink(signer: UrlSigner | null, publicUrl: string, build
 export function buildPagePath(buildId: string): string {
   return `/builds/${encodeURIComponent(buildId)}`;
 }
+
+/**
+ * A check run's "Details": with a dashboard people can sign in to, the build's
+ * page there with the cell selected (people sign in with GitHub and see what
+ * GitHub lets them); else the server's own build page, signed (buildPageLink).
+ */
+export function detailsLink(
+  options: { readonly signer: UrlSigner | null; readonly publicUrl: string; readonly dashboard: boolean },
+  buildId: string,
+  cellKey?: string,
+): string {
+  if (!options.dashboard) return buildPageLink(options.signer, options.publicUrl, buildId);
+  const cell = cellKey ? `/cells/${encodeURIComponent(cellKey)}` : "";
+  return `${options.publicUrl.replace(/\/$/, "")}${buildPagePath(buildId)}${cell}`;
+}
