@@ -50,14 +50,13 @@ export function ConfigEditor(props: {
             minWidth: 56,
           }}
         >
-          {lines.map((_, i) => {
-            const found = byLine.get(i + 1);
+          {Array.from({ length: lines.length }, (_, i) => i + 1).map((number) => {
+            const found = byLine.get(number);
             const error = found?.some((p) => p.severity === "error");
             return (
-              // biome-ignore lint/suspicious/noArrayIndexKey: a line is its number
               <Box
-                key={i}
-                data-line={i + 1}
+                key={number}
+                data-line={number}
                 data-problem={found ? (error ? "error" : "warning") : undefined}
                 title={found?.map((p) => p.message).join("\n")}
                 sx={{
@@ -67,7 +66,7 @@ export function ConfigEditor(props: {
                 }}
               >
                 {found ? "● " : ""}
-                {i + 1}
+                {number}
               </Box>
             );
           })}
