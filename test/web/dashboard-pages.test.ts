@@ -60,6 +60,7 @@ describe("the dashboard's pages", () => {
       worker: { name: "builder-7", host: "rack-3", platform: "linux", executor: "docker", concurrency: 2 },
     });
     try {
+      await page.goto(`${h.server.url}/builds`);
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Status" }).click();
       await page.waitForURL(/\/status$/);
       const workers = page.getByRole("table", { name: "Workers" });
@@ -84,6 +85,7 @@ describe("the dashboard's pages", () => {
   });
 
   it("configurations: a new one stored; an edit with a mistake refused, the problem shown on its line; fixed, a new version", async () => {
+    await page.goto(`${h.server.url}/builds`);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Configurations" }).click();
     await page.waitForURL(/\/configurations$/);
     await page.getByLabel("Name").fill("team-default");
@@ -115,6 +117,7 @@ describe("the dashboard's pages", () => {
   });
 
   it("tokens: one made is shown once and works; revoked, it is refused", async () => {
+    await page.goto(`${h.server.url}/builds`);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tokens" }).click();
     await page.waitForURL(/\/settings\/tokens$/);
     await page.getByLabel("Name").fill("nightly");
