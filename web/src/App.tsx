@@ -102,9 +102,8 @@ function Shell() {
             <Routes>
               <Route path="/" element={<Navigate to="/builds" replace />} />
               <Route path="/builds" element={<BuildsPage />} />
-              <Route path="/builds/:id" element={<BuildPage />} />
-              <Route path="/builds/:id/cells/:cell" element={<BuildPage />} />
-              <Route path="/builds/:id/cells/:cell/attempts/:attempt" element={<BuildPage />} />
+              {/* One route for a build and its cells: choosing a cell keeps the page (and its build) as it is. */}
+              <Route path="/builds/:id/*" element={<BuildPage />} />
               <Route path="/queue" element={<QueuePage />} />
               <Route path="/status" element={<StatusPage />} />
               <Route path="/configurations" element={<ConfigurationsPage />} />

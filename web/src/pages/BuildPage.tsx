@@ -18,7 +18,11 @@ import { BuildActions } from "./BuildActions.tsx";
 import { CellPanel } from "./CellPanel.tsx";
 
 export function BuildPage() {
-  const { id = "", cell: cellKey, attempt } = useParams();
+  const { id = "", "*": rest = "" } = useParams();
+  // cells/<key>[/attempts/<n>]
+  const chosen = /^cells\/([^/]+)(?:\/attempts\/(\d+))?\/?$/.exec(rest);
+  const cellKey = chosen?.[1] ? decodeURIComponent(chosen[1]) : undefined;
+  const attempt = chosen?.[2];
   const { data: build, error, loading, reload } = useApi<BuildDetail>(`/api/v1/builds/${encodeURIComponent(id)}`);
   useBuildEvents((event) => {
     if (event === null || event.id === id) reload();

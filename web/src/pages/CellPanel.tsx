@@ -1,16 +1,20 @@
 /** The selected cell: why it was skipped, or its attempts (newest first) with the chosen one's figures and log. */
 import Alert from "@mui/material/Alert";
+import LinearProgress from "@mui/material/LinearProgress";
 import Link from "@mui/material/Link";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
 import Tab from "@mui/material/Tab";
 import Tabs from "@mui/material/Tabs";
 import Typography from "@mui/material/Typography";
+import { lazy, Suspense } from "react";
 import { useNavigate } from "react-router";
 import type { Attempt, BuildDetail, Cell } from "../api/types.ts";
 import { OutcomeChip } from "../components/OutcomeChip.tsx";
 import { duration } from "../format.ts";
-import { LogViewer } from "../log/LogViewer.tsx";
+
+// The log viewer (virtual rows, ANSI) loads when a cell is first opened.
+const LogViewer = lazy(() => import("../log/LogViewer.tsx").then((m) => ({ default: m.LogViewer })));
 
 export function CellPanel(props: {
   readonly build: BuildDetail;
@@ -42,12 +46,14 @@ export function CellPanel(props: {
         )}
         {attempt && <AttemptFacts attempt={attempt} />}
         {attempt && (attempt.state === "in_progress" || attempt.state === "completed") && (
-          <LogViewer
-            key={`${attempt.id}-${attempt.state}`}
-            url={attempt.log_url}
-            live={attempt.state === "in_progress"}
-            onEnded={props.onChanged}
-          />
+          <Suspense fallback={<LinearProgress aria-label="Loading the log viewer" />}>
+            <LogViewer
+              key={`${attempt.id}-${attempt.state}`}
+              url={attempt.log_url}
+              live={attempt.state === "in_progress"}
+              onEnded={props.onChanged}
+            />
+          </Suspense>
         )}
       </Stack>
     </Paper>
