@@ -15,6 +15,7 @@ import type { LiveLogFollowers } from "./live-log-stream.ts";
 import { buildActionRoutes } from "./routes/build-actions.ts";
 import { buildOutputRoutes } from "./routes/build-outputs.ts";
 import { buildReadRoutes } from "./routes/builds-read.ts";
+import { cellReportRoutes } from "./routes/cell-report.ts";
 import { configurationRoutes } from "./routes/configurations.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
@@ -71,6 +72,7 @@ export function v1Routes(deps: V1Deps): FastifyPluginAsync {
     await app.register(configurationRoutes(deps));
     await app.register(buildActionRoutes(deps));
     await app.register(eventRoutes(deps));
+    await app.register(cellReportRoutes(deps));
     await app.register(tokenRoutes(deps));
   };
 }

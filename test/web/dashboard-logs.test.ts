@@ -10,10 +10,11 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { saveAnnotations } from "../../src/db/annotations.ts";
 import { latestAttempts, markCompleted } from "../../src/db/store.ts";
 import { LiveLogPublisher } from "../../src/queue/live-log.ts";
 import { FsStore } from "../../src/storage/fs-store.ts";
-import { logKey } from "../../src/storage/keys.ts";
+import { artifactKey, logKey } from "../../src/storage/keys.ts";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
 import { seedBuild, seedRepositories } from "../support/api-seed.ts";
 import { REDIS_URL } from "../support/app-harness.ts";
@@ -31,7 +32,11 @@ let cells: { key: string; attemptId: string }[];
 /** 40,000 lines (about 1.3 MB): more than one page. Line 39,990 is red. */
 const LINES = 40_000;
 const logText = Array.from({ length: LINES }, (_, i) =>
-  i === LINES - 10 ? `\u001b[31merror: line ${i}\u001b[0m` : `compiling unit ${i}`,
+  i === LINES - 10
+    ? `\u001b[31merror: line ${i}\u001b[0m`
+    : i === LINES - 5
+      ? "/work/src/parse.cpp:12:5: warning: unused variable 'x' [-Wunused-variable]"
+      : `compiling unit ${i}`,
 ).join("\n");
 
 beforeAll(async () => {
@@ -49,7 +54,32 @@ beforeAll(async () => {
   if (!failed) throw new Error("no cells");
   const key = logKey(build, failed.key, 1);
   await store.put(key, `${logText}\n`);
-  await h.database.db.updateTable("attempts").set({ log_key: key }).where("id", "=", failed.attemptId).execute();
+  await h.database.db
+    .updateTable("attempts")
+    .set({
+      log_key: key,
+      summary:
+        "### Failed tests\n\n`parser.rejects_tabs`\n\n```\nexpected 1, got 2\n```\n\n<img src=x onerror=alert(1)>",
+    })
+    .where("id", "=", failed.attemptId)
+    .execute();
+  await saveAnnotations(h.database.db, failed.attemptId, [
+    {
+      path: "src/parse.cpp",
+      start_line: 12,
+      end_line: 12,
+      start_column: 5,
+      end_column: 5,
+      annotation_level: "warning",
+      title: "gcc-12: warning",
+      message: "unused variable 'x'",
+      raw_details: "",
+      code: "-Wunused-variable",
+      tool: "gcc",
+      fingerprint: "f1",
+    },
+  ]);
+  await store.put(artifactKey(build, failed.key, 1, "build/parser-test"), Buffer.from([1, 2, 3]));
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 }, 60_000);
@@ -88,6 +118,33 @@ describe("a cell's log in the dashboard", () => {
     await page.goto(`${h.server.url}/builds/${build}/cells/${failed?.key}#b0`);
     await log.getByText("compiling unit 0", { exact: true }).waitFor({ timeout: 15_000 });
     expect(await log.locator("[data-chosen]").textContent()).toContain("compiling unit 0");
+  });
+
+  it("what the attempt said: annotations by file linked to their lines on GitHub, the summary's failed tests, the artifacts; the log's diagnostic linked to its annotation", async () => {
+    const [failed] = cells;
+    await page.goto(`${h.server.url}/builds/${build}/cells/${failed?.key}`);
+    const annotations = page.getByRole("region", { name: "Annotations" });
+    await annotations.waitFor();
+    expect(await annotations.getByRole("heading", { name: "src/parse.cpp" }).count()).toBe(1);
+    const line = annotations.getByRole("link", { name: "line 12" });
+    expect(await line.getAttribute("href")).toMatch(
+      /^https:\/\/github\.com\/octo\/lib\/blob\/[0-9a-f]{40}\/src\/parse\.cpp#L12$/,
+    );
+    const summary = page.getByRole("region", { name: "Summary" });
+    expect(await summary.locator("pre").textContent()).toBe("expected 1, got 2\n");
+    // The summary is untrusted Markdown: HTML in it is not rendered.
+    expect(await summary.locator("img").count()).toBe(0);
+    const files = page.getByRole("region", { name: "Artifacts and SBOMs" });
+    expect(await files.getByRole("link", { name: "build/parser-test" }).getAttribute("href")).toBe(
+      `/api/v1/builds/${build}/artifacts/${failed?.key}/1/build/parser-test`,
+    );
+    const log = page.getByRole("log", { name: "Log lines" });
+    const link = log.locator("[data-annotation-link]");
+    await link.waitFor();
+    await link.click();
+    await page.waitForURL(/#annotation-0$/);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, "cell-report");
   });
 
   it("a running cell's output appears as the worker writes it, and its end shows the stored log", async () => {

@@ -10,6 +10,7 @@ import type {
   Build as BuildSchema,
   Cell as CellSchema,
 } from "../../../src/api/schemas/build.ts";
+import type { CellReport as CellReportSchema } from "../../../src/api/schemas/cell-report.ts";
 import type { MetricsAnswer as MetricsSchema } from "../../../src/api/schemas/metrics.ts";
 import type { QueueAnswer as QueueSchema } from "../../../src/api/schemas/queue.ts";
 import type { StatusAnswer as StatusSchema } from "../../../src/api/schemas/status.ts";
@@ -20,6 +21,7 @@ export type QueueAnswer = z.infer<typeof QueueSchema>;
 export type StatusAnswer = z.infer<typeof StatusSchema>;
 export type MetricsAnswer = z.infer<typeof MetricsSchema>;
 export type TokenList = z.infer<typeof TokenListSchema>;
+export type CellReport = z.infer<typeof CellReportSchema>;
 export type NewToken = z.infer<typeof NewTokenSchema>;
 export type BuildDetail = z.infer<typeof BuildDetailSchema>;
 export type BuildPage = z.infer<typeof BuildPageSchema>;
@@ -66,4 +68,13 @@ export interface ConfigurationProblem {
   readonly path: string;
   readonly severity: "error" | "warning";
   readonly message: string;
+}
+
+/** GET /builds/{id}/artifacts and /sboms: one stored file. */
+export interface StoredFile {
+  readonly cell: string;
+  readonly attempt: number;
+  readonly path: string;
+  readonly size: number;
+  readonly url: string;
 }

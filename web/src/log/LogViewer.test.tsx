@@ -135,3 +135,20 @@ describe("LogViewer", () => {
     expect(screen.getByRole("log").querySelectorAll("mark")).toHaveLength(2);
   });
 });
+
+describe("annotationFor", () => {
+  const annotations = [
+    { path: "src/parse.cpp", line: 12, anchor: "a0" },
+    { path: "include/lib.hpp", line: 3, anchor: "a1" },
+  ];
+  it("a compiler's diagnostic line names its annotation, whatever folder the build ran in", async () => {
+    const { annotationFor } = await import("./LogViewer.tsx");
+    expect(annotationFor("/work/src/parse.cpp:12:5: warning: unused", annotations)?.anchor).toBe("a0");
+    expect(annotationFor("\u001b[1minclude/lib.hpp:3:1: \u001b[31merror: expected ';'", annotations)?.anchor).toBe(
+      "a1",
+    );
+    expect(annotationFor("src/parse.cpp:13:5: warning: unused", annotations)).toBeUndefined();
+    expect(annotationFor("/work/xsrc/parse.cpp:12:5: warning: unused", annotations)).toBeUndefined();
+    expect(annotationFor("compiling src/parse.cpp", annotations)).toBeUndefined();
+  });
+});

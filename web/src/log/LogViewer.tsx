@@ -15,7 +15,16 @@ import Typography from "@mui/material/Typography";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { AnsiLine } from "./AnsiLine.tsx";
-import { append, emptyWindow, findLines, fromTail, type LogWindow, prepend, visibleLines } from "./log-model.ts";
+import {
+  append,
+  emptyWindow,
+  findLines,
+  fromTail,
+  type LogWindow,
+  prepend,
+  stripAnsi,
+  visibleLines,
+} from "./log-model.ts";
 
 export const PAGE_BYTES = 256 * 1024;
 const ROW_PX = 20;
@@ -28,6 +37,27 @@ export interface LogViewerProps {
   /** Told when a followed log ends (the attempt finished): the page reads the build again. */
   readonly onEnded?: () => void;
   readonly pageBytes?: number;
+  /** The attempt's annotations: a log line that reports one links to it (`#<anchor>`). */
+  readonly annotations?: readonly LogAnnotation[];
+}
+
+export interface LogAnnotation {
+  /** In the repository. */
+  readonly path: string;
+  readonly line: number;
+  readonly anchor: string;
+}
+
+/** `file:line[:column]: error|warning|note…`, as GCC and Clang print a diagnostic. */
+const DIAGNOSTIC = /([^\s:]+):(\d+)(?::\d+)?: (?:fatal error|error|warning|note)/;
+
+/** The annotation a log line reports (its path may be absolute in the container: matched by its end). */
+export function annotationFor(text: string, annotations: readonly LogAnnotation[]): LogAnnotation | undefined {
+  const found = DIAGNOSTIC.exec(stripAnsi(text));
+  if (!found?.[1] || !found[2]) return undefined;
+  const path = found[1];
+  const line = Number(found[2]);
+  return annotations.find((a) => a.line === line && (path === a.path || path.endsWith(`/${a.path}`)));
 }
 
 type Status =
@@ -187,6 +217,15 @@ export function LogViewer(props: LogViewerProps) {
     }
   }, [status.kind, props.live, target, path, lines.length, virtualizer]);
 
+  const annotated = (text: string) => {
+    const found =
+      props.annotations && props.annotations.length > 0 ? annotationFor(text, props.annotations) : undefined;
+    return found ? (
+      <Box component="a" href={`#${found.anchor}`} data-annotation-link={found.anchor} sx={{ color: "#ffd54f", pr: 2 }}>
+        ↪ annotation
+      </Box>
+    ) : null;
+  };
   const goTo = (index: number) => {
     const at = matches[index];
     if (at === undefined) return;
@@ -310,6 +349,7 @@ export function LogViewer(props: LogViewerProps) {
                 <Box component="span" sx={{ pr: 2 }}>
                   <AnsiLine text={line.text} {...(query ? { highlight: query } : {})} />
                 </Box>
+                {annotated(line.text)}
               </Box>
             );
           })}

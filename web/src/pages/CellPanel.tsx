@@ -9,9 +9,11 @@ import Tabs from "@mui/material/Tabs";
 import Typography from "@mui/material/Typography";
 import { lazy, Suspense } from "react";
 import { useNavigate } from "react-router";
-import type { Attempt, BuildDetail, Cell } from "../api/types.ts";
+import type { Attempt, BuildDetail, Cell, CellReport } from "../api/types.ts";
 import { OutcomeChip } from "../components/OutcomeChip.tsx";
 import { duration } from "../format.ts";
+import { useApi } from "../use-api.ts";
+import { annotationAnchor, CellReportView } from "./CellReport.tsx";
 
 // The log viewer (virtual rows, ANSI) loads when a cell is first opened.
 const LogViewer = lazy(() => import("../log/LogViewer.tsx").then((m) => ({ default: m.LogViewer })));
@@ -26,6 +28,11 @@ export function CellPanel(props: {
   const navigate = useNavigate();
   const attempt = cell.attempts.find((a) => a.number === props.attemptNumber) ?? cell.attempts.at(-1);
   const base = `/builds/${build.id}/cells/${encodeURIComponent(cell.key)}`;
+  const report = useApi<CellReport>(
+    attempt?.state === "completed"
+      ? `/api/v1/builds/${build.id}/cells/${encodeURIComponent(cell.key)}/report?attempt=${attempt.number}`
+      : null,
+  );
   return (
     <Paper variant="outlined" sx={{ p: 2 }} component="section" aria-label={`Cell ${cell.name}`}>
       <Stack spacing={1}>
@@ -45,12 +52,20 @@ export function CellPanel(props: {
           </Tabs>
         )}
         {attempt && <AttemptFacts attempt={attempt} />}
+        {attempt?.state === "completed" && (
+          <CellReportView buildId={build.id} cellKey={cell.key} attempt={attempt.number} report={report.data} />
+        )}
         {attempt && (attempt.state === "in_progress" || attempt.state === "completed") && (
           <Suspense fallback={<LinearProgress aria-label="Loading the log viewer" />}>
             <LogViewer
               key={`${attempt.id}-${attempt.state}`}
               url={attempt.log_url}
               live={attempt.state === "in_progress"}
+              annotations={(report.data?.annotations ?? []).map((a, index) => ({
+                path: a.path,
+                line: a.start_line,
+                anchor: annotationAnchor(index),
+              }))}
               onEnded={props.onChanged}
             />
           </Suspense>
