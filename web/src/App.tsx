@@ -48,15 +48,16 @@ const NAV = [
 function Shell() {
   const state = useSession();
   const location = useLocation();
-  if (state.status === "loading") return <LinearProgress aria-label="Loading" />;
   if (state.status === "error")
     return (
       <Alert severity="error" sx={{ m: 2 }}>
         The server does not answer: {state.message}
       </Alert>
     );
-  const { session } = state;
-  const user = session.user;
+  const session = state.status === "ready" ? state.session : null;
+  const user = session?.user ?? null;
+  // While the session is read, the page is already asked for (one round trip less); without a user, sign-in.
+  const loading = state.status === "loading";
   return (
     <>
       <AppBar position="static" color="default" elevation={0} sx={{ borderBottom: 1, borderColor: "divider" }}>
@@ -81,7 +82,7 @@ function Shell() {
             <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
               {user.avatar_url && <Avatar src={user.avatar_url} alt="" sx={{ width: 28, height: 28 }} />}
               <Typography aria-label="Signed in as">{user.login}</Typography>
-              {session.mode === "github" && (
+              {session?.mode === "github" && (
                 <Button
                   color="inherit"
                   onClick={async () => {
@@ -97,7 +98,7 @@ function Shell() {
         </Toolbar>
       </AppBar>
       <Container component="main" maxWidth="xl" sx={{ py: 3 }}>
-        {user ? (
+        {user || loading ? (
           <Suspense fallback={<LinearProgress aria-label="Loading the page" />}>
             <Routes>
               <Route path="/" element={<Navigate to="/builds" replace />} />

@@ -6,6 +6,7 @@ import Link from "@mui/material/Link";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
+import { lazy, Suspense } from "react";
 import { useParams } from "react-router";
 import type { BuildDetail } from "../api/types.ts";
 import { MatrixGrid } from "../components/MatrixGrid.tsx";
@@ -15,7 +16,9 @@ import { ago, duration, shortSha } from "../format.ts";
 import { useBuildEvents } from "../live.ts";
 import { useApi } from "../use-api.ts";
 import { BuildActions } from "./BuildActions.tsx";
-import { CellPanel } from "./CellPanel.tsx";
+
+// A cell's panel (its log, report, Markdown) loads when a cell is chosen: the grid comes first.
+const CellPanel = lazy(() => import("./CellPanel.tsx").then((m) => ({ default: m.CellPanel })));
 
 export function BuildPage() {
   const { id = "", "*": rest = "" } = useParams();
@@ -81,7 +84,14 @@ export function BuildPage() {
       </Paper>
       {cellKey && !cell && <Alert severity="warning">This build has no cell {cellKey}.</Alert>}
       {cell && (
-        <CellPanel build={build} cell={cell} attemptNumber={attempt ? Number(attempt) : undefined} onChanged={reload} />
+        <Suspense fallback={<LinearProgress aria-label="Loading the cell" />}>
+          <CellPanel
+            build={build}
+            cell={cell}
+            attemptNumber={attempt ? Number(attempt) : undefined}
+            onChanged={reload}
+          />
+        </Suspense>
       )}
     </Stack>
   );
