@@ -31,6 +31,7 @@ export function buildView(row: BuildRow, links: ViewLinks): z.infer<typeof Build
     superseded_by: row.superseded_by,
     requested_by: row.requested_by,
     cancelled_by: row.cancelled_by,
+    sender: row.sender,
     status: outcome.status,
     conclusion: outcome.conclusion,
     created_at: row.created_at.toISOString(),

@@ -73,6 +73,8 @@ export interface BuildsTable {
   requested_by: ColumnType<string | null, string | null | undefined, string | null>;
   /** The API token's name that cancelled it; null unless cancelled through the API. */
   cancelled_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The GitHub login that sent its event (migration 014); null for API builds and older ones. */
+  sender: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 

@@ -65,6 +65,8 @@ export interface NewBuildInput {
   readonly failFast?: boolean;
   /** The API token's name that asked for it (event `api`). */
   readonly requestedBy?: string | null;
+  /** The GitHub login that sent its event (push, pull_request). */
+  readonly sender?: string | null;
 }
 
 export interface CreatedBuild {
@@ -96,6 +98,7 @@ export async function createBuild(db: Db, input: NewBuildInput): Promise<Created
         max_parallel: input.maxParallel ?? null,
         fail_fast: input.failFast ?? false,
         requested_by: input.requestedBy ?? null,
+        sender: input.sender ?? null,
       })
       .onConflict((oc) => oc.columns(["repository_id", "head_sha", "config_digest"]).doNothing())
       .returningAll()

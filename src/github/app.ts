@@ -61,6 +61,8 @@ interface Commit {
   readonly trustRef: string | null;
   /** When the commit reached its branch or pull request, as GitHub says (null when it does not). */
   readonly eventAt: Date | null;
+  /** Who sent the event (the pusher, or who opened or updated the pull request). */
+  readonly sender: string | null;
 }
 
 /** What a push or a pull request event says of its repository. */
@@ -97,6 +99,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
           fork: false,
           trustRef: null,
           eventAt: gitHubTime(p.repository.pushed_at),
+          sender: p.sender?.login ?? null,
         });
       }),
     );
@@ -118,6 +121,7 @@ export function heimdallApp(deps: AppDeps): ApplicationFunction {
           fork: head === null || head === undefined || head.full_name !== base.full_name,
           trustRef: base.default_branch,
           eventAt: gitHubTime(pr.updated_at),
+          sender: context.payload.sender?.login ?? null,
         });
       }),
     );
@@ -251,6 +255,7 @@ async function onCommit(deps: AppDeps, from: EventSource, commit: Commit): Promi
       cloneUrl: commit.cloneUrl,
       fork: commit.fork,
       eventAt: commit.eventAt,
+      sender: commit.sender,
       waitForApproval: commit.fork && !approved,
     },
     config,

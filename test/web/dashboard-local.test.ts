@@ -85,6 +85,21 @@ describe("the dashboard, signed in as the local user", () => {
     );
   });
 
+  it("the keyboard alone: Tab reaches the grid's cells in order, Enter opens one", async () => {
+    const [failedCell] = SEED_CELLS;
+    await page.goto(`${h.server.url}/builds/${failed}`);
+    await page.getByRole("table", { name: "Cells, release" }).waitFor();
+    let focused: string | null = null;
+    for (let presses = 0; presses < 40 && !focused; presses++) {
+      await page.keyboard.press("Tab");
+      focused = await page.evaluate('document.activeElement && document.activeElement.getAttribute("data-cell")');
+    }
+    expect(focused).toBe(failedCell?.id);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/builds/${failed}/cells/${failedCell?.id}$`));
+    await page.getByRole("region", { name: `Cell ${failedCell?.name}` }).waitFor();
+  });
+
   it("updates live: a build made while the page is open appears without a reload", async () => {
     await page.goto(`${h.server.url}/builds`);
     await expect.poll(() => rows(page)).toEqual([failed, passed]);

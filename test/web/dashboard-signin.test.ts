@@ -144,6 +144,27 @@ describe("sign-in with GitHub, in the browser", () => {
     await context.close();
   });
 
+  it("the list says who pushed, and a push made while it is open appears without a reload", async () => {
+    const context = await signedInAs("mona", [`${OWNER}/${REPO}`]);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/builds`);
+    await page.getByRole("link", { name: "Sign in with GitHub" }).click();
+    await page.waitForURL(`${server.url}/builds`);
+    const rows = page.locator("tr[data-build]");
+    await rows.first().waitFor();
+    const pusher = (pushPayload(head) as { sender: { login: string } }).sender.login;
+    expect(await rows.first().textContent()).toContain(pusher);
+    const before = await rows.count();
+    const next = sha(42);
+    github.onGetContent(OWNER, REPO, ".heimdall-build.yml", next, FOUR_CELLS_CONFIG);
+    expect(
+      await sendWebhook(`${server.url}/api/github/webhooks`, SECRET, "push", pushPayload(next) as never),
+    ).toBeLessThan(300);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(before + 1);
+    expect(await rows.first().textContent()).toContain(next.slice(0, 7));
+    await context.close();
+  });
+
   it("a person GitHub lists no repository for sees no build, and not the build's page", async () => {
     const context = await signedInAs("stranger", []);
     const page = await context.newPage();

@@ -46,6 +46,10 @@ export const Build = z
       .nullable()
       .describe("The API token's name that asked for it (POST /builds); null for a webhook's build"),
     cancelled_by: z.string().nullable().describe("The API token's name that cancelled it (DELETE /builds/{id})"),
+    sender: z
+      .string()
+      .nullable()
+      .describe("The GitHub login whose push or pull request it builds; null for a build asked for through the API"),
     status: BuildStatus,
     conclusion: BuildConclusion.nullable(),
     created_at: Time,

@@ -49,8 +49,11 @@ export function BuildPage() {
         <Link href={build.commit_url}>
           <code>{shortSha(build.commit)}</code>
         </Link>{" "}
-        · {build.requested_by ? `asked for by ${build.requested_by}` : build.event} · {ago(build.created_at)} ·{" "}
-        {duration(build.duration_ms)}
+        ·{" "}
+        {build.requested_by
+          ? `asked for by ${build.requested_by} through the API`
+          : `${build.event}${build.sender ? ` by ${build.sender}` : ""}`}{" "}
+        · {ago(build.created_at)} · {duration(build.duration_ms)}
         {build.superseded_by && (
           <>
             {" "}

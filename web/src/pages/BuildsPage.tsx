@@ -118,7 +118,7 @@ export function BuildsPage() {
               <TableCell>
                 <code>{shortSha(b.commit)}</code>
               </TableCell>
-              <TableCell>{b.requested_by ?? b.event}</TableCell>
+              <TableCell>{b.sender ?? (b.requested_by ? `${b.requested_by} (API)` : b.event)}</TableCell>
               <TableCell title={b.created_at}>{ago(b.created_at)}</TableCell>
               <TableCell>{duration(b.duration_ms)}</TableCell>
               <TableCell>
