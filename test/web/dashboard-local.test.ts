@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
 import { SEED_CELLS, seedBuild, seedRepositories } from "../support/api-seed.ts";
 import { REDIS_URL } from "../support/app-harness.ts";
-import { accessibilityViolations, launchBrowser, screenshot } from "../support/browser.ts";
+import { accessibilityViolations, launchBrowser, newPage, screenshot } from "../support/browser.ts";
 
 let h: ApiHarness;
 let browser: Browser;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   failed = (await seedBuild(h.database.db, { repositoryId: 101, branch: "feature", outcomes: ["failure", "success"] }))
     .id;
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page = await newPage(browser);
 }, 60_000);
 
 afterAll(async () => {

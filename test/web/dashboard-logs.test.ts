@@ -18,7 +18,7 @@ import { artifactKey, logKey } from "../../src/storage/keys.ts";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
 import { seedBuild, seedRepositories } from "../support/api-seed.ts";
 import { REDIS_URL } from "../support/app-harness.ts";
-import { accessibilityViolations, launchBrowser, screenshot } from "../support/browser.ts";
+import { accessibilityViolations, launchBrowser, newPage, screenshot } from "../support/browser.ts";
 
 let h: ApiHarness;
 let browser: Browser;
@@ -81,7 +81,7 @@ beforeAll(async () => {
   ]);
   await store.put(artifactKey(build, failed.key, 1, "build/parser-test"), Buffer.from([1, 2, 3]));
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page = await newPage(browser);
 }, 60_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { startHeartbeat } from "../../src/queue/heartbeats.ts";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
 import { seedBuild, seedRepositories } from "../support/api-seed.ts";
 import { REDIS_URL } from "../support/app-harness.ts";
-import { accessibilityViolations, launchBrowser, screenshot } from "../support/browser.ts";
+import { accessibilityViolations, launchBrowser, newPage, screenshot } from "../support/browser.ts";
 
 let h: ApiHarness;
 let browser: Browser;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await seedBuild(h.database.db, { outcomes: ["success", "failure"] });
   build = (await seedBuild(h.database.db, { outcomes: ["in_progress", "queued"] })).id;
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page = await newPage(browser);
 }, 60_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { attemptLabels } from "../../src/deployment.ts";
 import { labelFilter } from "../../src/executor/docker/container.ts";
 import { type RunningWorker, startWorker } from "../../src/worker.ts";
 import { OWNER, REPO, until } from "../support/app-harness.ts";
-import { launchBrowser, screenshot } from "../support/browser.ts";
+import { launchBrowser, newPage, screenshot } from "../support/browser.ts";
 import { requireDocker } from "../support/docker.ts";
 import { type EndToEnd, endToEndWorkerOptions, startEndToEnd } from "../support/end-to-end.ts";
 import { exampleRepository, gcc12Image, scriptConfig } from "../support/executor.ts";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   await gcc12Image(docker);
   e2e = await startEndToEnd("dashboard-worker", { dashboardAuth: { mode: "none" } });
   browser = await launchBrowser();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page = await newPage(browser);
 }, 900_000);
 
 afterAll(async () => {

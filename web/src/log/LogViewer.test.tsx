@@ -22,6 +22,20 @@ afterEach(() => {
 
 const encoder = new TextEncoder();
 
+/** The API serving a whole (short, ASCII) log as one range. */
+function serveWhole(text: string) {
+  vi.stubGlobal(
+    "fetch",
+    vi.fn(
+      async () =>
+        new Response(encoder.encode(text), {
+          status: 206,
+          headers: { "content-range": `bytes 0-${text.length - 1}/${text.length}` },
+        }),
+    ),
+  );
+}
+
 /** A log of `size` bytes made of `line N` lines, served by range as the API does. */
 function hugeLog(size: number) {
   const requests: string[] = [];
@@ -71,16 +85,7 @@ describe("LogViewer", () => {
 
   it("colours are styles on text: an escape never becomes markup", async () => {
     const text = "\u001b[31mred\u001b[0m plain <b>not bold</b>\n";
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(
-        async () =>
-          new Response(encoder.encode(text), {
-            status: 206,
-            headers: { "content-range": `bytes 0-${text.length - 1}/${text.length}` },
-          }),
-      ),
-    );
+    serveWhole(text);
     render(<LogViewer url="/log" live={false} />);
     const red = await screen.findByText("red");
     expect(red.getAttribute("style")).toContain("color: rgb(242, 109, 109)");
@@ -115,16 +120,7 @@ describe("LogViewer", () => {
 
   it("search: matches counted, Enter goes to the next", async () => {
     const text = "ok\nerror: one\nok\nERROR: two\n";
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(
-        async () =>
-          new Response(encoder.encode(text), {
-            status: 206,
-            headers: { "content-range": `bytes 0-${text.length - 1}/${text.length}` },
-          }),
-      ),
-    );
+    serveWhole(text);
     render(<LogViewer url="/log" live={false} />);
     await screen.findByText("error: one");
     const { fireEvent } = await import("@testing-library/react");

@@ -67,15 +67,7 @@ export function QueuePage() {
               <TableBody>
                 {p.running.map((c) => (
                   <TableRow key={c.attempt_id} data-attempt={c.attempt_id}>
-                    <TableCell>
-                      <Link component={RouterLink} to={`/builds/${c.build_id}/cells/${encodeURIComponent(c.cell.key)}`}>
-                        {c.cell.name}
-                      </Link>
-                      {c.attempt > 1 ? ` (attempt ${c.attempt})` : ""}
-                    </TableCell>
-                    <TableCell>
-                      {c.repository} #{c.build_id}
-                    </TableCell>
+                    <CellAndBuild cell={c} />
                     <TableCell>{c.worker ?? "—"}</TableCell>
                     <TableCell>{duration(c.wait_ms)}</TableCell>
                     <TableCell>{duration(c.running_ms + since)}</TableCell>
@@ -97,15 +89,7 @@ export function QueuePage() {
               <TableBody>
                 {p.waiting.map((c) => (
                   <TableRow key={c.attempt_id} data-attempt={c.attempt_id}>
-                    <TableCell>
-                      <Link component={RouterLink} to={`/builds/${c.build_id}/cells/${encodeURIComponent(c.cell.key)}`}>
-                        {c.cell.name}
-                      </Link>
-                      {c.attempt > 1 ? ` (attempt ${c.attempt})` : ""}
-                    </TableCell>
-                    <TableCell>
-                      {c.repository} #{c.build_id}
-                    </TableCell>
+                    <CellAndBuild cell={c} />
                     <TableCell>{duration(c.wait_ms + since)}</TableCell>
                     <TableCell>
                       {c.waiting_approval ? (
@@ -124,5 +108,29 @@ export function QueuePage() {
         </Paper>
       ))}
     </Stack>
+  );
+}
+
+/** A queued or running cell's first two columns: the cell (its page) and its build. */
+function CellAndBuild({
+  cell: c,
+}: {
+  readonly cell: Pick<
+    QueueAnswer["platforms"][number]["waiting"][number],
+    "build_id" | "cell" | "attempt" | "repository"
+  >;
+}) {
+  return (
+    <>
+      <TableCell>
+        <Link component={RouterLink} to={`/builds/${c.build_id}/cells/${encodeURIComponent(c.cell.key)}`}>
+          {c.cell.name}
+        </Link>
+        {c.attempt > 1 ? ` (attempt ${c.attempt})` : ""}
+      </TableCell>
+      <TableCell>
+        {c.repository} #{c.build_id}
+      </TableCell>
+    </>
   );
 }
