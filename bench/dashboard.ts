@@ -149,9 +149,14 @@ async function main(): Promise<void> {
   try {
     const cells = parsed.cells.length;
     /** A fresh context (empty cache); `ready` resolves once the page shows what it is for. */
-    const measure = async (path: string, ready: (page: Page) => Promise<void>) => {
+    /** `warm`: the context has loaded the dashboard once before (its hashed assets cached, as on a second visit). */
+    const measure = async (path: string, ready: (page: Page) => Promise<void>, warm = false) => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
+      if (warm) {
+        await page.goto(`${server.url}/builds`);
+        await page.locator("tr[data-build]").first().waitFor();
+      }
       const started = Date.now();
       await page.goto(server.url + path, { waitUntil: "commit" });
       await ready(page);
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
     };
     const list: Awaited<ReturnType<typeof measure>>[] = [];
     const grid: Awaited<ReturnType<typeof measure>>[] = [];
+    const warmGrid: Awaited<ReturnType<typeof measure>>[] = [];
     const click: number[] = [];
     const baseline: Awaited<ReturnType<typeof measure>>[] = [];
     const signedPage = new URL(buildPageLink(signer, "http://127.0.0.1", big));
@@ -179,6 +185,18 @@ async function main(): Promise<void> {
             .nth(cells - 1)
             .waitFor();
         }),
+      );
+      warmGrid.push(
+        await measure(
+          `/builds/${big}`,
+          async (page) => {
+            await page
+              .locator("a[data-cell]")
+              .nth(cells - 1)
+              .waitFor();
+          },
+          true,
+        ),
       );
       baseline.push(
         await measure(signedPage.pathname + signedPage.search, (page) =>
@@ -226,7 +244,7 @@ async function main(): Promise<void> {
       return `| ${label} | ${shown} | ${paint(figures)} | ${goal} | ${ratio}× |`;
     };
     console.log(
-      `\nDebian's Chromium, headless, this machine; medians of ${runs} loads in fresh contexts (empty caches), ms.\n`,
+      `\nDebian's Chromium, headless, this machine; medians of ${runs} loads in fresh contexts (empty caches unless said), ms.\n`,
     );
     console.log("| page | shown | first contentful paint | goal | ÷ baseline |");
     console.log("|---|---|---|---|---|");
@@ -234,7 +252,19 @@ async function main(): Promise<void> {
     const gridShown = median(grid.map((f) => f.shown));
     console.log(row("`/builds` (first load: 30 builds)", list, `< 3000 ${listShown < 3000 ? "✓" : "✗"}`));
     console.log(
-      row(`\`/builds/{id}\` (${cells} cells, the grid drawn)`, grid, `< 1000 ${gridShown < 1000 ? "✓" : "✗"}`),
+      row(
+        `\`/builds/{id}\` (${cells} cells, the grid drawn), empty cache`,
+        grid,
+        `< 1000 ${gridShown < 1000 ? "✓" : "✗"}`,
+      ),
+    );
+    const warmShown = median(warmGrid.map((f) => f.shown));
+    console.log(
+      row(
+        "the same, the dashboard's files cached (a second visit)",
+        warmGrid,
+        `< 1000 ${warmShown < 1000 ? "✓" : "✗"}`,
+      ),
     );
     const clickMs = median(click);
     console.log(`| a cell chosen on that grid → its panel | ${clickMs} | | < 1000 ${clickMs < 1000 ? "✓" : "✗"} | |`);
