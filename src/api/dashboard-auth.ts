@@ -143,12 +143,7 @@ export class DashboardAuth {
       "/auth/github/login",
       { schema: { hide: true, querystring: z.object({ return_to: z.string().max(2000).optional() }) } },
       async (request, reply) => {
-        const { clientId } = this.#settings;
-        if (this.#settings.mode !== "github" || !clientId || !this.#settings.clientSecret)
-          throw new ApiError(
-            "unavailable",
-            "sign-in with GitHub is not set up on this server: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET",
-          );
+        const clientId = this.#oauthClient().clientId;
         const { return_to: returnTo } = request.query as { return_to?: string };
         const state = secret();
         const { url } = getWebFlowAuthorizationUrl({
@@ -183,6 +178,7 @@ export class DashboardAuth {
       },
       async (request, reply) => {
         const query = request.query as { code?: string; state?: string; error?: string };
+        const { clientId, clientSecret } = this.#oauthClient();
         const kept = parseState(request.cookies[STATE_COOKIE]);
         reply.clearCookie(STATE_COOKIE, { path: "/auth/github" });
         if (query.error) throw new ApiError("forbidden", `GitHub did not sign you in: ${query.error}`);
@@ -191,16 +187,34 @@ export class DashboardAuth {
             "forbidden",
             "this sign-in was not started here, or took longer than 10 minutes: start it again",
           );
-        const { clientId = "", clientSecret = "" } = this.#settings;
-        const exchanged = await exchangeWebFlowCode({
-          clientType: "github-app",
-          clientId,
-          clientSecret,
-          code: query.code,
-          redirectUrl: this.#callbackUrl(request),
-          request: octokitRequest.defaults({ baseUrl: this.#deps.apiUrl }),
-        });
-        const access = await userAccess(this.#deps.apiUrl, exchanged.authentication.token);
+        let userToken: string;
+        try {
+          const exchanged = await exchangeWebFlowCode({
+            clientType: "github-app",
+            clientId,
+            clientSecret,
+            code: query.code,
+            redirectUrl: this.#callbackUrl(request),
+            request: octokitRequest.defaults({ baseUrl: this.#deps.apiUrl }),
+          });
+          userToken = exchanged.authentication.token;
+        } catch (error) {
+          // A code used twice, expired or forged: GitHub's refusal, not the server's failure.
+          throw new ApiError("forbidden", "GitHub did not accept this sign-in: start it again", {
+            cause: error instanceof Error ? error.message : String(error),
+          });
+        }
+        let access: Awaited<ReturnType<typeof userAccess>>;
+        try {
+          access = await userAccess(this.#deps.apiUrl, userToken);
+        } catch (error) {
+          throw new ApiError(
+            "unavailable",
+            "GitHub does not say now which repositories you can read: try signing in again",
+            { cause: error instanceof Error ? error.message : String(error) },
+            { "retry-after": "30" },
+          );
+        }
         const cookie = secret();
         const now = this.#deps.now();
         const sessionMs = this.#settings.sessionMs ?? 8 * 3_600_000;
@@ -239,15 +253,30 @@ export class DashboardAuth {
     });
   }
 
+  /** The app's OAuth client; 503 when this server has none (or signs nobody in). */
+  #oauthClient(): { clientId: string; clientSecret: string } {
+    const { mode, clientId, clientSecret } = this.#settings;
+    if (mode !== "github" || !clientId || !clientSecret)
+      throw new ApiError(
+        "unavailable",
+        "sign-in with GitHub is not set up on this server: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET",
+      );
+    return { clientId, clientSecret };
+  }
+
   #callbackUrl(request: FastifyRequest): string {
     const base = this.#deps.publicUrl ?? `${request.protocol}://${request.headers.host ?? "localhost"}`;
     return `${base.replace(/\/$/, "")}/auth/github/callback`;
   }
 }
 
-/** A page of this site only: never another origin (`//evil`, `https://…`, `/\\evil`). */
-function safeReturn(returnTo: string | undefined): string {
-  if (!returnTo?.startsWith("/") || returnTo.startsWith("//") || returnTo.includes("\\")) return "/";
+/**
+ * A page of this site only: never another origin (`//evil`, `https://…`,
+ * `/\\evil`, nor `/<tab>/evil`, which browsers read as `//evil` once they drop
+ * the tab): a path of printable ASCII that does not start with two slashes.
+ */
+export function safeReturn(returnTo: string | undefined): string {
+  if (!returnTo || !/^\/(?![/\\])[\x21-\x7e]*$/.test(returnTo) || returnTo.includes("\\")) return "/";
   return returnTo;
 }
 

@@ -11,7 +11,7 @@ import nock from "nock";
 import pino from "pino";
 import { Probot } from "probot";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DashboardAuthSettingsError, dashboardAuthSettingsOf } from "../../src/api/dashboard-auth.ts";
+import { DashboardAuthSettingsError, dashboardAuthSettingsOf, safeReturn } from "../../src/api/dashboard-auth.ts";
 import { WriterOctokit } from "../../src/github/octokit.ts";
 import { startServer } from "../../src/server.ts";
 import { type ApiHarness, startApiHarness } from "../support/api-harness.ts";
@@ -220,6 +220,65 @@ describe("sign-in with GitHub", () => {
     expect(out.status).toBe(204);
     expect((await fetch(`${h.server.url}/api/v1/builds`, { headers: { cookie: again.cookie } })).status).toBe(401);
     expect(csrf).not.toBe(again.csrf);
+  });
+});
+
+describe("after sign-in, back to a page of this site only", () => {
+  it("a path of this site is kept; another origin, however written, is the home page", () => {
+    expect(safeReturn("/builds/7/cells/x?attempt=2#b10")).toBe("/builds/7/cells/x?attempt=2#b10");
+    for (const elsewhere of [
+      "//evil.example",
+      "https://evil.example",
+      "/\\evil.example",
+      "/\t/evil.example",
+      "/\n/evil",
+      "evil",
+      "",
+      undefined,
+    ])
+      expect(safeReturn(elsewhere)).toBe("/");
+  });
+
+  it("a code GitHub refuses is a 403 that says so, and no session", async () => {
+    nock(WEB)
+      .post("/login/oauth/access_token")
+      .reply(() => [
+        200,
+        JSON.stringify({
+          error: "bad_verification_code",
+          error_description: "The code passed is incorrect or expired.",
+        }),
+        { "content-type": "application/json" },
+      ]);
+    const start = await fetch(`${h.server.url}/auth/github/login`, { redirect: "manual" });
+    const state = new URL(start.headers.get("location") ?? "").searchParams.get("state");
+    const stateCookie = cookiesOf(start).heimdall_oauth_state ?? "";
+    const back = await fetch(`${h.server.url}/auth/github/callback?code=stale&state=${state}`, {
+      redirect: "manual",
+      headers: { cookie: `heimdall_oauth_state=${cookieValue(stateCookie)}` },
+    });
+    expect(back.status).toBe(403);
+    expect(await back.json()).toMatchObject({
+      error: { message: "GitHub did not accept this sign-in: start it again" },
+    });
+    expect(cookiesOf(back).heimdall_session).toBeUndefined();
+  });
+
+  it("a server without the app's OAuth client says how to set it up", async () => {
+    const bare = await startApiHarness({ dashboardDir: null });
+    try {
+      for (const path of ["/auth/github/login", "/auth/github/callback?code=x&state=y"]) {
+        const answer = await fetch(bare.server.url + path, { redirect: "manual" });
+        expect(answer.status, path).toBe(503);
+        expect(await answer.json()).toMatchObject({ error: { message: expect.stringContaining("GITHUB_CLIENT_ID") } });
+      }
+      expect(await (await fetch(`${bare.server.url}/auth/session`)).json()).toMatchObject({
+        sign_in: false,
+        user: null,
+      });
+    } finally {
+      await bare.close();
+    }
   });
 });
 
