@@ -41,13 +41,16 @@ test("a checked-out connection terminated between queries: a warning, the transa
       (error: unknown) => error,
     );
   expect(failed).toBeInstanceOf(Error);
-  // The server's word, then the socket's end: the second comes when the socket closes, which may be after the
-  // transaction's failure reached us (one CI run saw only the first at this point).
-  await until("the socket's end warned too", () => warnings.length >= 2, 10_000);
-  expect(warnings).toEqual([
+  // The server's word first; pg may add the socket's end as a second error or not, as the race between the
+  // ended socket and the next query falls (seen both ways): either way a warning, never a crash.
+  expect(warnings[0]).toBe(
     "HEIMDALL_PG_IN_USE: PostgreSQL connection lost while in use: terminating connection due to administrator command",
-    "HEIMDALL_PG_IN_USE: PostgreSQL connection lost while in use: Connection terminated unexpectedly",
-  ]);
+  );
+  expect(warnings.slice(1)).toEqual(
+    warnings.length > 1
+      ? ["HEIMDALL_PG_IN_USE: PostgreSQL connection lost while in use: Connection terminated unexpectedly"]
+      : [],
+  );
   const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(db);
   expect(rows).toEqual([{ one: 1 }]);
 });
